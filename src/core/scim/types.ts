@@ -1,0 +1,141 @@
+// Shapes of the SCIM client (implemented in ./client.ts). RFC 7643 / 7644 / 9865.
+
+export const SCHEMA = {
+  user: 'urn:ietf:params:scim:schemas:core:2.0:User',
+  group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
+  listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
+  patchOp: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
+  error: 'urn:ietf:params:scim:api:messages:2.0:Error',
+  serviceProviderConfig: 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig',
+} as const;
+
+export interface ScimMeta {
+  resourceType?: string;
+  location?: string;
+  version?: string;
+  created?: string;
+  lastModified?: string;
+}
+
+export interface ScimResource {
+  id: string;
+  schemas?: string[];
+  meta?: ScimMeta;
+  [attribute: string]: unknown;
+}
+
+export interface ResourceTypeInfo {
+  id: string;
+  name: string;
+  /** Endpoint relative to the base URL, without a leading slash, e.g. `Users`. */
+  endpoint: string;
+  schema: string;
+  description?: string;
+}
+
+export interface Capabilities {
+  patch: boolean;
+  etag: boolean;
+  filter: boolean;
+  /** Most results the server returns in one page, when it says. */
+  maxResults?: number;
+  sort: boolean;
+  bulk: boolean;
+  /** RFC 9865 cursor paging. */
+  cursor: boolean;
+  /** Index paging (startIndex/count), the RFC 7644 default. */
+  index: boolean;
+  defaultPageSize?: number;
+  maxPageSize?: number;
+}
+
+export interface Discovery {
+  serviceProviderConfig: Record<string, unknown>;
+  resourceTypes: ResourceTypeInfo[];
+  schemas: Array<Record<string, unknown>>;
+  capabilities: Capabilities;
+  /** Things the server got wrong but we could live with. */
+  warnings: string[];
+}
+
+export interface ListOptions {
+  filter?: string;
+  attributes?: string[];
+  excludedAttributes?: string[];
+  /** Page size asked for; default the profile's pageSize. */
+  count?: number;
+  /** 1-based index paging. */
+  startIndex?: number;
+  /** Cursor paging (RFC 9865); `''` asks for the first page by cursor. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListPage<T = ScimResource> {
+  resources: T[];
+  totalResults?: number;
+  startIndex?: number;
+  itemsPerPage?: number;
+  /** RFC 9865: next cursor, absent on the last page. */
+  nextCursor?: string;
+  /** What to pass to fetch the next page, absent when this is the last one. */
+  next?: { startIndex?: number; cursor?: string };
+}
+
+export interface Member {
+  value: string;
+  display?: string;
+  type?: string;
+  $ref?: string;
+}
+
+export interface MembershipChange {
+  add: string[];
+  remove: string[];
+}
+
+export type MembershipMode = 'auto' | 'patch' | 'put';
+
+export interface MembershipReport {
+  groupId: string;
+  /** The path actually used. */
+  mode: 'patch' | 'put';
+  added: string[];
+  removed: string[];
+  /** Asked to add, but already a member. */
+  alreadyPresent: string[];
+  /** Asked to remove, but not a member. */
+  alreadyAbsent: string[];
+  /** Asked to add but absent after the write, or asked to remove but still present. */
+  missing: string[];
+  /** True when the result was checked by reading it back. */
+  verified: boolean;
+  /** Someone else changed the group while we did (ETag 412 or a verification mismatch). */
+  concurrentChange: boolean;
+  requests: number;
+  bytesSent: number;
+  bytesReceived: number;
+  warnings: string[];
+}
+
+export interface MembershipProgress {
+  done: number;
+  total: number;
+  message: string;
+}
+
+export interface ProbeRow {
+  method: string;
+  url: string;
+  /** Where the key was written on the wire. */
+  keySent: 'header' | 'query' | 'both' | 'none';
+  /** Custom profile headers that were written on the wire. */
+  customHeadersSent: string[];
+  customHeadersMissing: string[];
+  status: number | null;
+  answeredBy: 'gateway' | 'backend' | 'unknown' | 'none';
+  verdict: 'ok' | 'fail' | 'warn';
+  /** One line, e.g. `gateway passed PATCH to the backend (404 from SCIM: no such group)`. */
+  detail: string;
+  exchangeId?: string;
+}

@@ -1,0 +1,224 @@
+// The trace: operations (user actions) made of exchanges (one HTTP request/response each).
+// Exchanges are filled from undici's diagnostics channels (see ./http/wire.ts), so request headers are
+// the ones written to the socket. Everything stored here is already masked: no raw secret ever enters
+// the trace. Raw values kept for an explicit "reveal" live in a side table that is never serialized.
+import { EventEmitter } from 'node:events';
+import type { Diagnosis } from './diagnosis';
+
+export type HeaderList = Array<[name: string, value: string]>;
+
+export interface ExchangeRequest {
+  method: string;
+  /** Final URL as sent (query secrets masked). */
+  url: string;
+  /** Request line as written, e.g. `PATCH /scim/Groups/123?x=1 HTTP/1.1` (masked). */
+  line: string;
+  /** Headers in wire order as written to the socket (masked). `wire` is false when they are what we
+   * handed to undici because the socket was never reached (connection refused, cancelled). */
+  headers: HeaderList;
+  wire: boolean;
+  body?: string;
+  bodySize: number;
+}
+
+export interface ExchangeResponse {
+  status: number;
+  statusText: string;
+  headers: HeaderList;
+  /** Body text, capped at the trace's body cap. */
+  body?: string;
+  bodySize: number;
+  truncated: boolean;
+  /** Who answered: the gateway itself, the SCIM backend behind it, or unknown. */
+  answeredBy: 'gateway' | 'backend' | 'unknown';
+}
+
+export interface ExchangeTimings {
+  /** Epoch ms when the pipeline started the request. */
+  start: number;
+  /** ms from start until the headers were written to the socket. */
+  sent?: number;
+  /** ms from start until the response headers arrived. */
+  headers?: number;
+  /** ms from start until the body was read (or the request failed). */
+  end?: number;
+  /** ms waited before this attempt (backoff / Retry-After). */
+  waited?: number;
+}
+
+export interface LocationRewrite {
+  policy: 'rewrite' | 'follow';
+  from: string;
+  to: string;
+  /** True when credentials were withheld because the target was another origin (`follow`). */
+  credentialsWithheld: boolean;
+}
+
+export interface Exchange {
+  id: string;
+  operationId: string;
+  /** 1-based position in its operation. */
+  seq: number;
+  state: 'pending' | 'done' | 'failed';
+  request: ExchangeRequest;
+  response?: ExchangeResponse;
+  timings: ExchangeTimings;
+  /** 1 for the first try; >1 for retries of the same logical request. */
+  attempt: number;
+  /** Id of the exchange this one retries, or follows as a redirect. */
+  retryOf?: string;
+  redirectOf?: string;
+  location?: LocationRewrite;
+  /** Where the gateway key went on this exchange (from what was written, not what was meant). */
+  keySentAs: 'header' | 'query' | 'both' | 'none';
+  warnings: string[];
+  error?: { code: string; message: string };
+  diagnosis?: Diagnosis;
+}
+
+export type OperationState = 'running' | 'ok' | 'failed' | 'cancelled';
+
+export interface Operation {
+  id: string;
+  title: string;
+  profile: string;
+  state: OperationState;
+  startedAt: number;
+  endedAt?: number;
+  exchanges: Exchange[];
+  /** Outcome in one line, e.g. `added 3, already present 1`. */
+  summary?: string;
+  diagnosis?: Diagnosis;
+  /** Progress of a long operation, e.g. "waiting 26 s (429)". */
+  progress?: string;
+}
+
+export type TraceEvent =
+  | { type: 'operation'; operation: Operation }
+  | { type: 'exchange'; operation: Operation; exchange: Exchange }
+  | { type: 'dropped'; operationIds: string[] }
+  | { type: 'cleared' };
+
+export interface TraceOptions {
+  /** Most exchanges kept in memory; the oldest finished operations are dropped first. */
+  maxExchanges?: number;
+  /** Most characters of a request or response body kept per exchange. */
+  bodyCap?: number;
+}
+
+let counter = 0;
+function newId(prefix: string): string {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter.toString(36)}`;
+}
+
+export class Trace {
+  readonly maxExchanges: number;
+  readonly bodyCap: number;
+  private readonly ops = new Map<string, Operation>();
+  private exchangeCount = 0;
+  private readonly emitter = new EventEmitter();
+  /** exchangeId -> header index -> raw value, for an explicit reveal. Never serialized. */
+  private readonly revealable = new Map<string, Map<number, string>>();
+
+  constructor(options: TraceOptions = {}) {
+    this.maxExchanges = options.maxExchanges ?? 10_000;
+    this.bodyCap = options.bodyCap ?? 64 * 1024;
+    this.emitter.setMaxListeners(50);
+  }
+
+  onEvent(listener: (e: TraceEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  operations(): Operation[] {
+    return [...this.ops.values()];
+  }
+
+  operation(id: string): Operation | undefined {
+    return this.ops.get(id);
+  }
+
+  findExchange(id: string): Exchange | undefined {
+    for (const op of this.ops.values()) {
+      const ex = op.exchanges.find((e) => e.id === id);
+      if (ex) return ex;
+    }
+    return undefined;
+  }
+
+  startOperation(title: string, profile: string): Operation {
+    const op: Operation = { id: newId('op'), title, profile, state: 'running', startedAt: Date.now(), exchanges: [] };
+    this.ops.set(op.id, op);
+    this.emit({ type: 'operation', operation: op });
+    return op;
+  }
+
+  updateOperation(op: Operation, patch: Partial<Pick<Operation, 'summary' | 'diagnosis' | 'progress' | 'title'>>): void {
+    Object.assign(op, patch);
+    this.emit({ type: 'operation', operation: op });
+  }
+
+  endOperation(op: Operation, state: Exclude<OperationState, 'running'>, patch: Partial<Pick<Operation, 'summary' | 'diagnosis'>> = {}): void {
+    Object.assign(op, patch, { state, endedAt: Date.now(), progress: undefined });
+    this.emit({ type: 'operation', operation: op });
+    this.enforceCap();
+  }
+
+  /** Adds an exchange to an operation; the pipeline fills it as the request goes. */
+  addExchange(op: Operation, init: Omit<Exchange, 'id' | 'operationId' | 'seq'>): Exchange {
+    const ex: Exchange = { ...init, id: newId('ex'), operationId: op.id, seq: op.exchanges.length + 1 };
+    op.exchanges.push(ex);
+    this.exchangeCount += 1;
+    this.emit({ type: 'exchange', operation: op, exchange: ex });
+    this.enforceCap();
+    return ex;
+  }
+
+  /** Signals that an exchange changed (sent, answered, failed). */
+  touchExchange(ex: Exchange): void {
+    const op = this.ops.get(ex.operationId);
+    if (op) this.emit({ type: 'exchange', operation: op, exchange: ex });
+  }
+
+  setRevealable(exchangeId: string, headerIndex: number, raw: string): void {
+    let m = this.revealable.get(exchangeId);
+    if (!m) this.revealable.set(exchangeId, (m = new Map()));
+    m.set(headerIndex, raw);
+  }
+
+  /** The raw value behind a masked request header, for an explicit user click. */
+  reveal(exchangeId: string, headerIndex: number): string | undefined {
+    return this.revealable.get(exchangeId)?.get(headerIndex);
+  }
+
+  clear(): void {
+    this.ops.clear();
+    this.revealable.clear();
+    this.exchangeCount = 0;
+    this.emit({ type: 'cleared' });
+  }
+
+  get size(): number {
+    return this.exchangeCount;
+  }
+
+  private enforceCap(): void {
+    if (this.exchangeCount <= this.maxExchanges) return;
+    const dropped: string[] = [];
+    for (const op of this.ops.values()) {
+      if (this.exchangeCount <= this.maxExchanges) break;
+      if (op.state === 'running') continue; // never drop the running operation
+      this.ops.delete(op.id);
+      for (const ex of op.exchanges) this.revealable.delete(ex.id);
+      this.exchangeCount -= op.exchanges.length;
+      dropped.push(op.id);
+    }
+    if (dropped.length) this.emit({ type: 'dropped', operationIds: dropped });
+  }
+
+  private emit(e: TraceEvent): void {
+    this.emitter.emit('event', e);
+  }
+}
