@@ -15,3 +15,269 @@ export interface Diagnosis {
   /** The exchange this diagnosis is about. */
   exchangeId?: string;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Rules: from an exchange (and the operation around it) to a diagnosis.
+import type { Exchange, HeaderList, Operation } from './trace';
+
+export interface GatewayErrorBody {
+  statusCode: number;
+  message: string;
+}
+
+export interface ScimErrorBody {
+  status?: string | number;
+  scimType?: string;
+  detail?: string;
+}
+
+/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. */
+export function asGatewayError(json: unknown): GatewayErrorBody | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const o = json as Record<string, unknown>;
+  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) {
+    return { statusCode: o.statusCode, message: o.message };
+  }
+  return undefined;
+}
+
+export function asScimError(json: unknown): ScimErrorBody | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const o = json as Record<string, unknown>;
+  const schemas = Array.isArray(o.schemas) ? o.schemas : [];
+  if (schemas.includes('urn:ietf:params:scim:api:messages:2.0:Error') || ('scimType' in o && 'detail' in o)) {
+    return {
+      status: typeof o.status === 'string' || typeof o.status === 'number' ? o.status : undefined,
+      scimType: typeof o.scimType === 'string' ? o.scimType : undefined,
+      detail: typeof o.detail === 'string' ? o.detail : undefined,
+    };
+  }
+  return undefined;
+}
+
+export function looksLikeHtml(text: string | undefined, contentType?: string): boolean {
+  if (contentType && /text\/html/i.test(contentType)) return true;
+  return !!text && /^\s*(<!doctype html|<html|<head|<body)/i.test(text);
+}
+
+function htmlTitle(text: string | undefined): string | undefined {
+  const m = text?.match(/<title[^>]*>([^<]{1,120})<\/title>/i);
+  return m?.[1]?.trim();
+}
+
+function header(headers: HeaderList, name: string): string | undefined {
+  const n = name.toLowerCase();
+  return headers.find(([k]) => k.toLowerCase() === n)?.[1];
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.pathname;
+  } catch {
+    return url;
+  }
+}
+
+/** Methods that carried the key, and methods that did not, across the exchanges given. */
+function keyHistory(exchanges: Exchange[]): { sentOn: string[]; missingOn: string[] } {
+  const sentOn = new Set<string>();
+  const missingOn = new Set<string>();
+  for (const ex of exchanges) {
+    if (!ex.request.wire) continue;
+    (ex.keySentAs === 'none' ? missingOn : sentOn).add(ex.request.method);
+  }
+  return { sentOn: [...sentOn], missingOn: [...missingOn] };
+}
+
+export interface DiagnoseContext {
+  /** The operation the exchange belongs to. */
+  operation?: Operation;
+  /** Other exchanges of the same profile (recent operations), to compare where the key went. */
+  history?: Exchange[];
+  /** Header and query names of the gateway key, for messages. */
+  keyHeader?: string;
+  keyQuery?: string;
+}
+
+/** A diagnosis for one finished exchange, or undefined when it went fine. */
+export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagnosis | undefined {
+  const method = ex.request.method;
+  const where = `${method} ${pathOf(ex.request.url)}`;
+  const keyHeader = ctx.keyHeader ?? 'Ocp-Apim-Subscription-Key';
+  const keyQuery = ctx.keyQuery ?? 'subscription-key';
+  const base = { exchangeId: ex.id };
+
+  if (ex.error && !ex.response) {
+    return diagnoseNetwork(ex, where);
+  }
+  const res = ex.response;
+  if (!res) return undefined;
+  const status = res.status;
+  if (status < 400 && !ex.location) return undefined;
+
+  if (status < 400 && ex.location) {
+    return {
+      ...base,
+      severity: 'warning',
+      source: 'location',
+      code: ex.location.credentialsWithheld ? 'location.followed-without-credentials' : 'location.rewritten',
+      summary: ex.location.credentialsWithheld
+        ? `${method} followed a server URL to another origin (${new URL(ex.location.to).origin}) without credentials`
+        : `server gave a URL on another origin (${safeOrigin(ex.location.from)}); rewritten onto the profile's base URL`,
+      fix: 'Ask the gateway team to rewrite backend URLs (APIM policy redirect-content-urls), or keep `locations: rewrite`.',
+    };
+  }
+
+  const json = parseJson(res.body);
+  const contentType = header(res.headers, 'content-type');
+  const gw = asGatewayError(json);
+
+  if (gw) {
+    const msg = gw.message;
+    if (status === 401 && /missing subscription key/i.test(msg)) {
+      const exchanges = [...(ctx.history ?? []), ...(ctx.operation?.exchanges ?? [])];
+      const { sentOn } = keyHistory(exchanges.filter((e) => e.id !== ex.id));
+      const sentElsewhere = sentOn.filter((m) => m !== method);
+      if (ex.keySentAs === 'none') {
+        if (ex.location?.credentialsWithheld) {
+          return {
+            ...base, severity: 'error', source: 'gateway', code: 'gateway.key-missing-followed-location',
+            summary: `gateway rejected ${method}: subscription key missing (the request followed ${ex.location.from} to another origin, so no key was sent)`,
+            fix: 'Use `locations: rewrite` so server URLs are mapped onto the gateway, or fix the backend URLs.',
+          };
+        }
+        const history = sentElsewhere.length ? ` (sent on ${sentElsewhere.join(', ')}; not on ${method})` : ' (not sent)';
+        return {
+          ...base, severity: 'error', source: 'gateway', code: 'gateway.key-missing',
+          summary: `gateway rejected ${method}: subscription key missing${history}`,
+          fix: `Send the key on every method, as header \`${keyHeader}\` (or query \`${keyQuery}\`).`,
+        };
+      }
+      const sentWhere = ex.keySentAs === 'query' ? `query \`${keyQuery}\`` : `header \`${keyHeader}\``;
+      return {
+        ...base, severity: 'error', source: 'gateway', code: 'gateway.key-name-mismatch',
+        summary: `gateway rejected ${method}: subscription key missing, although it was sent as ${sentWhere}`,
+        fix: "The API expects another name: check its subscriptionKeyParameterNames and set gateway.header / gateway.query.",
+      };
+    }
+    if (status === 401 && /invalid subscription key/i.test(msg)) {
+      return {
+        ...base, severity: 'error', source: 'gateway', code: 'gateway.key-invalid',
+        summary: `gateway rejected ${method}: subscription key invalid`,
+        fix: "Check the key and that its subscription is active for this API's product.",
+      };
+    }
+    if (status === 401) {
+      return { ...base, severity: 'error', source: 'gateway', code: 'gateway.unauthorized', summary: `gateway rejected ${method}: ${msg}`, fix: 'Check the subscription key and the gateway\'s auth policy.' };
+    }
+    if (status === 429) {
+      const after = header(res.headers, 'retry-after');
+      return {
+        ...base, severity: 'error', source: 'gateway', code: 'gateway.rate-limited',
+        summary: `gateway rate limit on ${where}${after ? `: retry after ${after} s` : ''}`,
+        fix: 'Lower the concurrency or ask for a higher rate limit on the product.',
+      };
+    }
+    if (status === 403 && /quota/i.test(msg)) {
+      return { ...base, severity: 'error', source: 'gateway', code: 'gateway.quota', summary: `gateway quota exhausted: ${msg}`, fix: 'Wait for the quota period to renew or raise the quota on the product.' };
+    }
+    if (status === 404) {
+      return {
+        ...base, severity: 'error', source: 'gateway', code: 'gateway.no-operation',
+        summary: `gateway has no operation for ${where} (404 from the gateway, not from SCIM)`,
+        fix: `Add ${method} to the API's operations in the gateway (APIM answers 404 for methods it does not define).`,
+      };
+    }
+    return { ...base, severity: 'error', source: 'gateway', code: `gateway.${status}`, summary: `gateway answered ${status} to ${where}: ${msg}` };
+  }
+
+  if (looksLikeHtml(res.body, contentType)) {
+    const title = htmlTitle(res.body);
+    return {
+      ...base, severity: 'error', source: res.answeredBy === 'backend' ? 'scim' : 'gateway', code: 'response.html',
+      summary: `${where} answered ${status} with an HTML page${title ? ` ("${title}")` : ''} instead of SCIM JSON`,
+      fix: 'Something in front of the SCIM service (gateway, proxy, load balancer) answered; check the base URL and the gateway.',
+    };
+  }
+
+  const scim = asScimError(json);
+  if (status === 412) {
+    return { ...base, severity: 'error', source: 'scim', code: 'scim.precondition', summary: `${where}: the resource changed since it was read (412, ETag mismatch)`, fix: 'Re-read the resource and apply the change again.' };
+  }
+  if (status === 415) {
+    return { ...base, severity: 'error', source: 'scim', code: 'scim.media-type', summary: `${where}: the service rejected the content type (415)`, fix: 'The service wants Content-Type: application/scim+json; check that the gateway does not rewrite it.' };
+  }
+  if (status === 501 || (status === 405 && method === 'PATCH')) {
+    return { ...base, severity: 'error', source: 'scim', code: 'scim.not-implemented', summary: `${where}: the service does not support ${method} (${status})`, fix: method === 'PATCH' ? 'Use `writes: put` (or auto), which falls back to read-modify-write.' : undefined };
+  }
+  if (scim || res.answeredBy === 'backend') {
+    const type = scim?.scimType ? ` ${scim.scimType}` : '';
+    const detail = scim?.detail ? `: ${scim.detail}` : '';
+    const fix = status === 401
+      ? 'The gateway let the request through, but the SCIM service rejected the credentials: check auth in the profile.'
+      : scim?.scimType ? SCIM_TYPE_FIX[scim.scimType] : undefined;
+    return { ...base, severity: 'error', source: 'scim', code: `scim.${scim?.scimType ?? status}`, summary: `SCIM service rejected ${where}: ${status}${type}${detail}`, fix };
+  }
+  return { ...base, severity: 'error', source: 'gateway', code: `http.${status}`, summary: `${where} answered ${status}${res.statusText ? ` ${res.statusText}` : ''}` };
+}
+
+const SCIM_TYPE_FIX: Record<string, string> = {
+  invalidFilter: 'Check the filter syntax and that the service supports filtering on that attribute.',
+  tooMany: 'Narrow the filter or ask for fewer results.',
+  uniqueness: 'A resource with that unique value exists already.',
+  mutability: 'That attribute is read-only or immutable on this service.',
+  invalidSyntax: 'The request body is not what the service expects.',
+  invalidPath: 'The PATCH path is not valid for this service.',
+  noTarget: 'The PATCH path matched nothing (e.g. the member is not in the group).',
+  invalidValue: 'A value is missing or of the wrong type.',
+  invalidVers: 'The ETag given does not match: re-read the resource.',
+  sensitive: 'The request contains sensitive data in the URL; use POST /.search.',
+  invalidCursor: 'The paging cursor is not valid: start the listing again.',
+  expiredCursor: 'The paging cursor expired: start the listing again.',
+};
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+function diagnoseNetwork(ex: Exchange, where: string): Diagnosis {
+  const code = ex.error?.code ?? 'network';
+  const message = ex.error?.message ?? 'network error';
+  const base = { exchangeId: ex.id };
+  if (code === 'timeout') {
+    return { ...base, severity: 'error', source: 'network', code: 'network.timeout', summary: `${where}: no answer in time (${message})`, fix: 'Raise timeoutMs in the profile, or check the gateway and backend health.' };
+  }
+  if (code === 'cancelled') {
+    return { ...base, severity: 'info', source: 'client', code: 'client.cancelled', summary: `${where}: cancelled` };
+  }
+  if (code === 'location') {
+    return { ...base, severity: 'error', source: 'location', code: 'location.refused', summary: `${where}: ${message}`, fix: 'Use `locations: rewrite` to map server URLs onto the profile\'s base URL.' };
+  }
+  if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${message}`)) {
+    return { ...base, severity: 'error', source: 'tls', code: 'tls.certificate', summary: `${where}: TLS certificate problem: ${message}`, fix: 'Set tls.caFile to your CA, or tls.insecure: true for a test system only.' };
+  }
+  if (/ECONNREFUSED/.test(`${code} ${message}`)) {
+    return { ...base, severity: 'error', source: 'network', code: 'network.refused', summary: `${where}: connection refused`, fix: 'Check the base URL (host and port) and that the service is up.' };
+  }
+  if (/ECONNRESET|socket hang up|other side closed/i.test(`${code} ${message}`)) {
+    return { ...base, severity: 'error', source: 'network', code: 'network.reset', summary: `${where}: connection reset by the other side`, fix: 'For writes the outcome is unknown: re-read before trying again.' };
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(`${code} ${message}`)) {
+    return { ...base, severity: 'error', source: 'network', code: 'network.dns', summary: `${where}: host not found`, fix: 'Check the host name in baseUrl.' };
+  }
+  return { ...base, severity: 'error', source: 'network', code: `network.${code}`, summary: `${where}: ${message}` };
+}

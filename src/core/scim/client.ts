@@ -1,8 +1,15 @@
-// STUB: being written by the lead. The public surface below is the contract.
-import type { Profile } from '../profile';
-import type { Operation, Trace } from '../trace';
-import type { WaitNotice } from '../http/types';
+// The SCIM client: discovery, listing, CRUD and membership, on top of the one request pipeline.
+// Every public method runs inside an operation of the trace (its own, or the caller's).
+import { diagnoseExchange, looksLikeHtml, asScimError, asGatewayError } from '../diagnosis';
+import { HttpStatusError, ScimxError, toScimxError } from '../errors';
 import { Pipeline } from '../http/pipeline';
+import type { HttpResponse, RequestSpec, WaitNotice } from '../http/types';
+import type { Profile } from '../profile';
+import type { Exchange, Operation, Trace } from '../trace';
+import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
+import { changeMembers as runMembershipChange } from './membership';
+import { parseDiscovery, parseListResponse, parseResource } from './parse';
+import { probeGateway } from './probe';
 import type {
   Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
   MembershipReport, ProbeRow, ScimResource,
@@ -20,6 +27,8 @@ export interface ScimClientOptions {
   trace: Trace;
   onWait?: (notice: WaitNotice) => void;
   userAgent?: string;
+  /** Use this pipeline instead of making one (tests, or sharing one between faces). */
+  pipeline?: Pipeline;
 }
 
 export interface MembershipOptions {
@@ -29,22 +38,428 @@ export interface MembershipOptions {
   confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
 }
 
+/** Bytes and requests of one call, summed over the requests it made. */
+export interface Meter {
+  requests: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** What an operation body gets: the operation, the signal, and the client's request helpers. */
+export interface Call {
+  operation: Operation;
+  signal?: AbortSignal;
+  meter: Meter;
+}
+
+const MAX_PAGES = 100_000;
+
 export class ScimClient {
   readonly pipeline: Pipeline;
+  private discovery?: Promise<Discovery>;
+  /** How this provider lets us page a group's members, learnt on first use. */
+  memberPaging: 'users-filter' | 'group-read' | undefined;
+
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
-    this.pipeline = new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
+    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
   }
-  get trace(): Trace { return this.options.trace; }
-  discover(_ctx?: CallContext & { refresh?: boolean }): Promise<Discovery> { throw new Error('not implemented'); }
-  listPage(_endpoint: string, _opts: ListOptions, _ctx?: CallContext): Promise<ListPage> { throw new Error('not implemented'); }
-  listAll(_endpoint: string, _opts: ListOptions & { limit?: number; onPage?: (page: ListPage, fetched: number) => void }, _ctx?: CallContext): Promise<ScimResource[]> { throw new Error('not implemented'); }
-  get(_endpoint: string, _id: string, _opts?: { attributes?: string[]; excludedAttributes?: string[] }, _ctx?: CallContext): Promise<ScimResource> { throw new Error('not implemented'); }
-  create(_endpoint: string, _body: Record<string, unknown>, _ctx?: CallContext): Promise<ScimResource> { throw new Error('not implemented'); }
-  replace(_endpoint: string, _id: string, _body: Record<string, unknown>, _opts?: { ifMatch?: string }, _ctx?: CallContext): Promise<ScimResource> { throw new Error('not implemented'); }
-  delete(_endpoint: string, _id: string, _ctx?: CallContext): Promise<void> { throw new Error('not implemented'); }
-  membersPage(_groupId: string, _opts: { startIndex?: number; count?: number; cursor?: string }, _ctx?: CallContext): Promise<ListPage<Member>> { throw new Error('not implemented'); }
-  changeMembers(_groupId: string, _change: MembershipChange, _opts?: MembershipOptions, _ctx?: CallContext): Promise<MembershipReport> { throw new Error('not implemented'); }
-  searchUsers(_text: string, _opts?: { count?: number }, _ctx?: CallContext): Promise<ScimResource[]> { throw new Error('not implemented'); }
-  probe(_ctx?: CallContext): Promise<ProbeRow[]> { throw new Error('not implemented'); }
-  async close(): Promise<void> { await this.pipeline.close(); }
+
+  get trace(): Trace {
+    return this.options.trace;
+  }
+
+  // ------------------------------------------------------------------------------------ operations
+
+  /** Runs `body` in the caller's operation, or in a new one that ends with the outcome. */
+  async run<T>(title: string, ctx: CallContext | undefined, body: (call: Call) => Promise<T>, summarize?: (result: T) => string): Promise<T> {
+    const own = !ctx?.operation;
+    const operation = ctx?.operation ?? this.trace.startOperation(ctx?.title ?? title, this.profile.name);
+    const call: Call = { operation, signal: ctx?.signal, meter: { requests: 0, bytesSent: 0, bytesReceived: 0 } };
+    try {
+      const result = await body(call);
+      if (own) this.trace.endOperation(operation, 'ok', { summary: summarize?.(result) });
+      return result;
+    } catch (e) {
+      const err = toScimxError(e);
+      if (own) {
+        const state = err.code === 'cancelled' ? 'cancelled' : 'failed';
+        this.trace.endOperation(operation, state, { summary: err.message, diagnosis: err.diagnosis });
+      }
+      throw err;
+    }
+  }
+
+  /** Sends a request and returns the answer when it is 2xx; otherwise throws a diagnosed error. */
+  async request(call: Call, spec: RequestSpec, accept: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<HttpResponse> {
+    if (call.signal?.aborted) throw new ScimxError('cancelled', 'Cancelled.');
+    let res: HttpResponse;
+    try {
+      res = await this.pipeline.send(call.operation, { ...spec, signal: spec.signal ?? call.signal });
+    } catch (e) {
+      const err = toScimxError(e);
+      if (!err.diagnosis) {
+        const ex = err.exchangeId ? this.trace.findExchange(err.exchangeId) : call.operation.exchanges.at(-1);
+        if (ex) err.diagnosis = this.diagnose(ex, call.operation);
+      }
+      throw err;
+    }
+    call.meter.requests += 1;
+    call.meter.bytesSent += res.bytesSent;
+    call.meter.bytesReceived += res.bytesReceived;
+    if (accept(res.status)) return res;
+    throw this.errorFor(res, call.operation);
+  }
+
+  /** Like request(), and the body must be a JSON object. */
+  async requestJson(call: Call, spec: RequestSpec): Promise<{ res: HttpResponse; body: Record<string, unknown> }> {
+    const res = await this.request(call, spec);
+    return { res, body: this.jsonObject(res, spec) };
+  }
+
+  jsonObject(res: HttpResponse, spec: Pick<RequestSpec, 'method' | 'url'>): Record<string, unknown> {
+    if (res.json && typeof res.json === 'object' && !Array.isArray(res.json)) return res.json as Record<string, unknown>;
+    const where = `${spec.method} ${spec.url}`;
+    if (looksLikeHtml(res.text, res.headers['content-type'])) {
+      throw new ScimxError('response', `${where} answered ${res.status} with an HTML page instead of SCIM JSON`, { exchangeId: res.exchange.id, hint: 'Check the base URL and the gateway.' });
+    }
+    if (!res.text) throw new ScimxError('response', `${where} answered ${res.status} with an empty body where SCIM JSON was expected`, { exchangeId: res.exchange.id });
+    throw new ScimxError('response', `${where} answered ${res.status} with a body that is not a JSON object (${res.text.length} bytes, starts "${res.text.slice(0, 40).replace(/\s+/g, ' ')}")`, { exchangeId: res.exchange.id });
+  }
+
+  diagnose(ex: Exchange, operation: Operation) {
+    const history = this.trace
+      .operations()
+      .filter((op) => op.profile === this.profile.name && op.id !== operation.id)
+      .slice(-20)
+      .flatMap((op) => op.exchanges);
+    const d = diagnoseExchange(ex, { operation, history, keyHeader: this.profile.gateway.header, keyQuery: this.profile.gateway.query });
+    if (d) {
+      ex.diagnosis = d;
+      this.trace.touchExchange(ex);
+    }
+    return d;
+  }
+
+  errorFor(res: HttpResponse, operation: Operation): HttpStatusError {
+    const diagnosis = this.diagnose(res.exchange, operation);
+    const scim = asScimError(res.json);
+    const gw = asGatewayError(res.json);
+    const code = gw ? 'gateway' : scim ? 'scim' : 'http';
+    const message = diagnosis?.summary ?? `${res.exchange.request.method} ${res.url} answered ${res.status}`;
+    return new HttpStatusError(code, res.status, message, {
+      exchangeId: res.exchange.id,
+      diagnosis,
+      hint: diagnosis?.fix,
+      scimType: scim?.scimType,
+      detail: scim?.detail ?? gw?.message,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ discovery
+
+  discover(ctx?: CallContext & { refresh?: boolean }): Promise<Discovery> {
+    if (!this.discovery || ctx?.refresh) {
+      const p = this.run('Discover service', ctx, (call) => this.discoverIn(call), (d) => `${d.resourceTypes.length} resource types`);
+      this.discovery = p;
+      p.catch(() => {
+        if (this.discovery === p) this.discovery = undefined;
+      });
+    }
+    return this.discovery;
+  }
+
+  private async discoverIn(call: Call): Promise<Discovery> {
+    const spc = await this.requestJson(call, { method: 'GET', url: 'ServiceProviderConfig' });
+    const rt = await this.requestJson(call, { method: 'GET', url: 'ResourceTypes' });
+    let schemas: Record<string, unknown> | undefined;
+    const warnings: string[] = [];
+    try {
+      schemas = (await this.requestJson(call, { method: 'GET', url: 'Schemas' })).body;
+    } catch (e) {
+      if (toScimxError(e).code === 'cancelled') throw e;
+      warnings.push(`Schemas could not be read: ${toScimxError(e).message}`);
+    }
+    const d = parseDiscovery(spc.body, rt.body, schemas);
+    d.warnings.unshift(...warnings);
+    return d;
+  }
+
+  /** The endpoint of the Group resource type (`Groups` unless the server says otherwise). */
+  async groupsEndpoint(ctx?: CallContext): Promise<string> {
+    const d = await this.discover(ctx).catch(() => undefined);
+    return d?.resourceTypes.find((t) => t.schema === 'urn:ietf:params:scim:schemas:core:2.0:Group' || t.name === 'Group')?.endpoint ?? 'Groups';
+  }
+
+  async usersEndpoint(ctx?: CallContext): Promise<string> {
+    const d = await this.discover(ctx).catch(() => undefined);
+    return d?.resourceTypes.find((t) => t.schema === 'urn:ietf:params:scim:schemas:core:2.0:User' || t.name === 'User')?.endpoint ?? 'Users';
+  }
+
+  // ------------------------------------------------------------------------------------ reading
+
+  listPage(endpoint: string, opts: ListOptions, ctx?: CallContext): Promise<ListPage> {
+    return this.run(`List ${endpoint}`, ctx, (call) => this.listPageIn(call, endpoint, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
+  }
+
+  async listPageIn(call: Call, endpoint: string, opts: ListOptions): Promise<ListPage> {
+    if (opts.filter) validateFilter(opts.filter);
+    const count = opts.count ?? this.profile.pageSize;
+    const query: Record<string, string | number | undefined> = {
+      filter: opts.filter,
+      attributes: opts.attributes?.join(','),
+      excludedAttributes: opts.excludedAttributes?.join(','),
+      count,
+    };
+    if (opts.cursor !== undefined) query.cursor = opts.cursor;
+    else query.startIndex = opts.startIndex ?? 1;
+    if (!opts.attributes && !opts.excludedAttributes && (await this.isGroupsEndpoint(endpoint))) {
+      query.excludedAttributes = 'members';
+    }
+    const spec: RequestSpec = { method: 'GET', url: trimSlash(endpoint), query };
+    const { res, body } = await this.requestJson(call, spec);
+    return parseListResponse(body, { requested: query, exchangeId: res.exchange.id });
+  }
+
+  private async isGroupsEndpoint(endpoint: string): Promise<boolean> {
+    const e = trimSlash(endpoint).toLowerCase();
+    if (e === 'groups') return true;
+    const d = await this.discovery?.catch(() => undefined);
+    return !!d?.resourceTypes.some((t) => t.endpoint.toLowerCase() === e && t.schema === 'urn:ietf:params:scim:schemas:core:2.0:Group');
+  }
+
+  /** Every resource of a listing, page by page. Stops on the server's own totalResults / nextCursor;
+   * refuses endless paging (a repeated cursor or an index that does not move). */
+  listAll(endpoint: string, opts: ListOptions & { limit?: number; onPage?: (page: ListPage, fetched: number) => void }, ctx?: CallContext): Promise<ScimResource[]> {
+    return this.run(`List all ${endpoint}`, ctx, async (call) => {
+      const out: ScimResource[] = [];
+      for await (const page of this.pages(call, endpoint, opts)) {
+        out.push(...page.resources);
+        opts.onPage?.(page, out.length);
+        if (opts.limit !== undefined && out.length >= opts.limit) return out.slice(0, opts.limit);
+      }
+      return out;
+    }, (r) => `${r.length} resources`);
+  }
+
+  /** Pages of a listing. With index paging and a known total, fetches up to `profile.concurrency`
+   * pages at once, yielding them in order. */
+  async *pages(call: Call, endpoint: string, opts: ListOptions): AsyncGenerator<ListPage> {
+    const caps = (await this.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
+    const useCursor = opts.cursor !== undefined || (!!caps?.cursor && !caps.index);
+    const first = await this.listPageIn(call, endpoint, useCursor ? { ...opts, cursor: opts.cursor ?? '' } : opts);
+    yield first;
+    if (!first.next) return;
+
+    if (useCursor) {
+      const seen = new Set<string>();
+      let next: ListPage["next"] = first.next;
+      for (let n = 1; next?.cursor !== undefined; n++) {
+        if (seen.has(next.cursor)) throw new ScimxError('response', `The server repeated cursor "${next.cursor.slice(0, 40)}" after ${n} pages; stopped to avoid endless paging.`);
+        if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
+        seen.add(next.cursor);
+        const page = await this.listPageIn(call, endpoint, { ...opts, cursor: next.cursor, startIndex: undefined });
+        yield page;
+        next = page.next;
+      }
+      return;
+    }
+
+    // Index paging. The page size is what the server actually returned (servers may cap `count`).
+    const size = first.resources.length;
+    const total = first.totalResults;
+    let start = first.next.startIndex ?? (first.startIndex ?? 1) + size;
+    const concurrency = Math.max(1, this.profile.concurrency);
+    if (total !== undefined && concurrency > 1 && size > 0) {
+      const starts: number[] = [];
+      for (let s = start; s <= total && starts.length < MAX_PAGES; s += size) starts.push(s);
+      const pending = new Map<number, Promise<ListPage>>();
+      let i = 0;
+      const launch = () => {
+        while (pending.size < concurrency && i < starts.length) {
+          const s = starts[i++]!;
+          const p = this.listPageIn(call, endpoint, { ...opts, startIndex: s, count: opts.count ?? this.profile.pageSize });
+          p.catch(() => undefined); // awaited in order below
+          pending.set(s, p);
+        }
+      };
+      let lastEnd = start - 1;
+      for (const s of starts) {
+        launch();
+        const page = await pending.get(s)!;
+        pending.delete(s);
+        yield page;
+        lastEnd = s + page.resources.length - 1;
+        if (page.resources.length < size) {
+          // The server returned a short page: fall back to sequential paging from there.
+          start = lastEnd + 1;
+          for (const rest of pending.values()) rest.catch(() => undefined);
+          pending.clear();
+          if (page.resources.length === 0 || lastEnd >= total) return;
+          yield* this.sequentialPages(call, endpoint, opts, start, total);
+          return;
+        }
+      }
+      return;
+    }
+    yield* this.sequentialPages(call, endpoint, opts, start, total);
+  }
+
+  private async *sequentialPages(call: Call, endpoint: string, opts: ListOptions, start: number, total: number | undefined): AsyncGenerator<ListPage> {
+    let prev = -1;
+    for (let n = 0; ; n++) {
+      if (start <= prev) throw new ScimxError('response', `The server's startIndex did not advance (${start}); stopped to avoid endless paging.`);
+      if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
+      prev = start;
+      const page = await this.listPageIn(call, endpoint, { ...opts, startIndex: start, cursor: undefined });
+      yield page;
+      if (!page.next?.startIndex || page.resources.length === 0) return;
+      if (total !== undefined && page.next.startIndex > total) return;
+      start = page.next.startIndex;
+    }
+  }
+
+  get(endpoint: string, id: string, opts: { attributes?: string[]; excludedAttributes?: string[]; members?: boolean } = {}, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Get ${trimSlash(endpoint)}/${id}`, ctx, async (call) => (await this.getIn(call, endpoint, id, opts)).resource);
+  }
+
+  /** Reads one resource; `etag` is the ETag header or meta.version (RFC 7644 §3.14). */
+  async getIn(call: Call, endpoint: string, id: string, opts: { attributes?: string[]; excludedAttributes?: string[]; members?: boolean } = {}): Promise<{ resource: ScimResource; etag?: string }> {
+    const query: Record<string, string | undefined> = {
+      attributes: opts.attributes?.join(','),
+      excludedAttributes: opts.excludedAttributes?.join(','),
+    };
+    if (!opts.attributes && !opts.excludedAttributes && !opts.members && (await this.isGroupsEndpoint(endpoint))) {
+      query.excludedAttributes = 'members';
+    }
+    const { res, body } = await this.requestJson(call, { method: 'GET', url: resourcePath(endpoint, id), query });
+    const resource = parseResource(body, `${trimSlash(endpoint)}/${id}`);
+    return { resource, etag: res.headers.etag ?? resource.meta?.version };
+  }
+
+  // ------------------------------------------------------------------------------------ writing
+
+  create(endpoint: string, body: Record<string, unknown>, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Create in ${trimSlash(endpoint)}`, ctx, async (call) => {
+      const r = await this.requestJson(call, { method: 'POST', url: trimSlash(endpoint), body });
+      return parseResource(r.body, trimSlash(endpoint));
+    });
+  }
+
+  replace(endpoint: string, id: string, body: Record<string, unknown>, opts: { ifMatch?: string } = {}, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Replace ${trimSlash(endpoint)}/${id}`, ctx, async (call) => {
+      const r = await this.requestJson(call, { method: 'PUT', url: resourcePath(endpoint, id), body, headers: opts.ifMatch ? { 'If-Match': opts.ifMatch } : undefined });
+      return parseResource(r.body, `${trimSlash(endpoint)}/${id}`);
+    });
+  }
+
+  delete(endpoint: string, id: string, ctx?: CallContext): Promise<void> {
+    return this.run(`Delete ${trimSlash(endpoint)}/${id}`, ctx, async (call) => {
+      await this.request(call, { method: 'DELETE', url: resourcePath(endpoint, id) });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ members
+
+  /** One page of a group's members without downloading the group where the provider allows:
+   * users whose `groups` contain the group (RFC 7643 §4.1.2), else the group's own member list. */
+  membersPage(groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }, ctx?: CallContext): Promise<ListPage<Member>> {
+    return this.run(`Members of ${groupId}`, ctx, (call) => this.membersPageIn(call, groupId, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
+  }
+
+  async membersPageIn(call: Call, groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }): Promise<ListPage<Member>> {
+    const users = await this.usersEndpoint({ operation: call.operation, signal: call.signal });
+    if (this.memberPaging !== 'group-read') {
+      try {
+        const page = await this.listPageIn(call, users, {
+          filter: toFilterString(eq('groups.value', groupId)),
+          attributes: ['userName', 'displayName'],
+          startIndex: opts.cursor === undefined ? opts.startIndex : undefined,
+          cursor: opts.cursor,
+          count: opts.count,
+        });
+        this.memberPaging = 'users-filter';
+        return {
+          ...page,
+          resources: page.resources.map((u) => ({ value: u.id, display: str(u.displayName) ?? str(u.userName), type: 'User' })),
+        };
+      } catch (e) {
+        const err = toScimxError(e);
+        // A provider that cannot filter users by group says 400 (invalidFilter) or 501: read the group instead.
+        if (!(err instanceof HttpStatusError) || ![400, 403, 501].includes(err.status) || err.code === 'gateway') throw err;
+        this.memberPaging = 'group-read';
+      }
+    }
+    const groups = await this.groupsEndpoint({ operation: call.operation, signal: call.signal });
+    const { resource: group } = await this.getIn(call, groups, groupId, { attributes: ['members'] });
+    const all = readMembers(group);
+    const start = Math.max(1, opts.startIndex ?? 1);
+    const count = opts.count ?? this.profile.pageSize;
+    const slice = all.slice(start - 1, start - 1 + count);
+    const nextStart = start + slice.length;
+    return { resources: slice, totalResults: all.length, startIndex: start, itemsPerPage: slice.length, next: nextStart <= all.length ? { startIndex: nextStart } : undefined };
+  }
+
+  changeMembers(groupId: string, change: MembershipChange, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport> {
+    const parts = [change.add.length ? `add ${change.add.length}` : '', change.remove.length ? `remove ${change.remove.length}` : ''].filter(Boolean).join(', ');
+    return this.run(`Members of ${groupId}: ${parts || 'no change'}`, ctx, (call) => runMembershipChange(this, call, groupId, change, opts), summarizeReport);
+  }
+
+  /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */
+  searchUsers(text: string, opts: { count?: number } = {}, ctx?: CallContext): Promise<ScimResource[]> {
+    return this.run(`Search users "${text}"`, ctx, async (call) => {
+      const users = await this.usersEndpoint({ operation: call.operation, signal: call.signal });
+      const t = text.trim();
+      const filter = t ? toFilterString(or(sw('userName', t), co('displayName', t))) : undefined;
+      const page = await this.listPageIn(call, users, { filter, attributes: ['userName', 'displayName', 'emails'], count: opts.count ?? 25 });
+      return page.resources;
+    }, (r) => `${r.length} users`);
+  }
+
+  probe(ctx?: CallContext): Promise<ProbeRow[]> {
+    return this.run('Probe gateway', ctx, (call) => probeGateway(this, call), (rows) => {
+      const fails = rows.filter((r) => r.verdict === 'fail').length;
+      return fails ? `${fails} of ${rows.length} methods fail` : `all ${rows.length} methods pass`;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline.close();
+  }
 }
+
+export function summarizeReport(r: MembershipReport): string {
+  const parts: string[] = [];
+  if (r.added.length) parts.push(`added ${r.added.length}`);
+  if (r.removed.length) parts.push(`removed ${r.removed.length}`);
+  if (r.alreadyPresent.length) parts.push(`already present ${r.alreadyPresent.length}`);
+  if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
+  if (r.missing.length) parts.push(`NOT APPLIED ${r.missing.length}`);
+  if (r.concurrentChange) parts.push('concurrent change detected');
+  return `${r.mode.toUpperCase()}: ${parts.join(', ') || 'nothing to do'}${r.verified ? ' (verified)' : ''}`;
+}
+
+export function readMembers(group: Record<string, unknown>): Member[] {
+  const raw = group.members;
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ScimxError('response', `Group ${String(group.id)} has "members" that is not a list`);
+  const out: Member[] = [];
+  for (const m of raw) {
+    if (m && typeof m === 'object' && typeof (m as Member).value === 'string') out.push(m as Member);
+  }
+  return out;
+}
+
+export function trimSlash(endpoint: string): string {
+  return endpoint.replace(/^\/+|\/+$/g, '');
+}
+
+export function resourcePath(endpoint: string, id: string): string {
+  if (!id) throw new ScimxError('usage', 'An id is needed.');
+  return `${trimSlash(endpoint)}/${encodeURIComponent(id)}`;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+export { and, eq, or };

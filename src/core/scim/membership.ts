@@ -1,0 +1,407 @@
+// Group membership changes that never lose a member.
+//
+// PATCH path: `add` on `members` with a value array, `remove` with `members[value eq "id"]` — never a
+// bare `remove` of `members` nor a `replace` of `members`. Changes are split to the provider's limits.
+// PUT path (no PATCH, or PATCH refused in `auto`): read-modify-write of the whole group that keeps every
+// other member and attribute, with If-Match when the provider gives ETags; 412 → re-read, re-apply.
+// Both paths check the state before (to report "already present") and verify after, with filtered reads
+// that do not download the member list where the provider allows it.
+// A write whose outcome is unknown (reset, timeout, 5xx, 429) is never re-sent blindly: the state is
+// re-read first and only what is still missing is sent again.
+import { HttpStatusError, ScimxError, toScimxError } from '../errors';
+import type { ProviderKind } from '../profile';
+import type { Call, MembershipOptions, ScimClient } from './client';
+import { readMembers, resourcePath } from './client';
+import { and, eq, or, toFilterString } from './filter';
+import type { Member, MembershipChange, MembershipReport, ScimResource } from './types';
+import { SCHEMA } from './types';
+
+/** How a provider lets membership change in one PATCH request. */
+export interface PatchLimits {
+  /** Most member values added in one request. */
+  adds: number;
+  /** Most members removed in one request. */
+  removes: number;
+}
+
+export function patchLimits(provider: ProviderKind, configured: number): PatchLimits {
+  switch (provider) {
+    case 'entra':
+      return { adds: 20, removes: 1 }; // and adds and removes never mixed: we never mix them anywhere
+    case 'aws':
+      return { adds: 100, removes: 100 };
+    case 'google':
+      return { adds: 1, removes: 1 };
+    default:
+      return { adds: Math.max(1, configured), removes: Math.max(1, configured) };
+  }
+}
+
+/** PatchOp bodies for a change, split to the limits. Adds and removes are never mixed in one body. */
+export function patchBodies(change: MembershipChange, limits: PatchLimits): Array<{ ids: string[]; kind: 'add' | 'remove'; body: Record<string, unknown> }> {
+  const out: Array<{ ids: string[]; kind: 'add' | 'remove'; body: Record<string, unknown> }> = [];
+  for (const ids of chunks(change.add, limits.adds)) {
+    out.push({ ids, kind: 'add', body: { schemas: [SCHEMA.patchOp], Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }] } });
+  }
+  for (const ids of chunks(change.remove, limits.removes)) {
+    out.push({
+      ids,
+      kind: 'remove',
+      body: { schemas: [SCHEMA.patchOp], Operations: ids.map((id) => ({ op: 'remove', path: `members[${toFilterString(eq('value', id))}]` })) },
+    });
+  }
+  return out;
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Ids per membership-check request (keeps the URL well under 8 KB). */
+const CHECK_CHUNK = 40;
+/** Rounds of re-read and re-apply after an unknown outcome or a 412. */
+const MAX_ROUNDS = 4;
+
+export async function changeMembers(
+  client: ScimClient,
+  call: Call,
+  groupId: string,
+  change: MembershipChange,
+  opts: MembershipOptions,
+): Promise<MembershipReport> {
+  const add = unique(change.add);
+  const remove = unique(change.remove);
+  for (const id of [...add, ...remove]) {
+    if (typeof id !== 'string' || !id.trim()) throw new ScimxError('usage', 'Member ids must be non-empty strings.');
+  }
+  const both = add.filter((id) => remove.includes(id));
+  if (both.length) throw new ScimxError('usage', `Cannot add and remove the same member: ${both.join(', ')}`);
+  if (!groupId) throw new ScimxError('usage', 'A group id is needed.');
+
+  const report: MembershipReport = {
+    groupId, mode: 'patch', added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    verified: false, concurrentChange: false, requests: 0, bytesSent: 0, bytesReceived: 0, warnings: [],
+  };
+  const finish = (): MembershipReport => {
+    report.requests = call.meter.requests;
+    report.bytesSent = call.meter.bytesSent;
+    report.bytesReceived = call.meter.bytesReceived;
+    return report;
+  };
+  const total = add.length + remove.length;
+  const progress = (done: number, message: string) => opts.onProgress?.({ done, total, message });
+
+  const ctx = { operation: call.operation, signal: call.signal };
+  const discovery = await client.discover(ctx).catch((e) => {
+    if (toScimxError(e).code === 'cancelled') throw e;
+    report.warnings.push(`discovery failed (${toScimxError(e).message}); assuming PATCH`);
+    return undefined;
+  });
+  const caps = discovery?.capabilities;
+  const groups = await client.groupsEndpoint(ctx);
+  const mode = opts.mode ?? client.profile.writes;
+  let path: 'patch' | 'put' = mode === 'put' ? 'put' : mode === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
+  if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
+
+  progress(0, 'checking current membership');
+  const before = await presentAmong(client, call, groups, groupId, [...add, ...remove]);
+  report.alreadyPresent = add.filter((id) => before.has(id));
+  report.alreadyAbsent = remove.filter((id) => !before.has(id));
+  const todo: MembershipChange = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
+  if (!todo.add.length && !todo.remove.length) {
+    report.mode = path;
+    report.verified = true;
+    progress(total, 'nothing to change');
+    return finish();
+  }
+
+  if (path === 'patch') {
+    try {
+      await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
+    } catch (e) {
+      const err = toScimxError(e);
+      if (mode === 'auto' && isPatchRefused(err)) {
+        report.warnings.push(`PATCH refused (${err.message}); fell back to PUT read-modify-write`);
+        path = 'put';
+      } else {
+        throw err;
+      }
+    }
+  }
+  report.mode = path;
+  let afterSet: Set<string>;
+  if (path === 'put') {
+    afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
+  } else {
+    progress(total, 'verifying');
+    afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], true);
+  }
+  report.added = todo.add.filter((id) => afterSet.has(id));
+  report.removed = todo.remove.filter((id) => !afterSet.has(id));
+  report.missing = [...todo.add.filter((id) => !afterSet.has(id)), ...todo.remove.filter((id) => afterSet.has(id))];
+  report.verified = true;
+  if (report.missing.length) report.warnings.push(`${report.missing.length} change(s) not in effect after writing: ${report.missing.slice(0, 10).join(', ')}`);
+  return finish();
+}
+
+function isPatchRefused(err: ScimxError): boolean {
+  if (!(err instanceof HttpStatusError)) return false;
+  if (err.status === 501 || err.status === 405) return true;
+  // APIM answers 404 "Resource not found" for a method the API does not define.
+  return err.code === 'gateway' && err.status === 404;
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids.map((s) => s.trim()))];
+}
+
+// ------------------------------------------------------------------------------------------- PATCH
+
+async function patchPath(
+  client: ScimClient,
+  call: Call,
+  groups: string,
+  groupId: string,
+  todo: MembershipChange,
+  etags: boolean,
+  progress: (done: number, message: string) => void,
+): Promise<void> {
+  const limits = patchLimits(client.profile.provider, client.profile.maxOperationsPerPatch);
+  const bodies = patchBodies(todo, limits);
+  let done = 0;
+  let version: string | undefined;
+  for (const [i, part] of bodies.entries()) {
+    progress(done, `PATCH ${i + 1} of ${bodies.length}: ${part.kind} ${part.ids.length}`);
+    let ids = part.ids;
+    for (let round = 1; ; round++) {
+      if (etags && !version) version = (await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] })).etag;
+      const body = part.kind === 'add' ? patchBodies({ add: ids, remove: [] }, limits)[0]!.body : patchBodies({ add: [], remove: ids }, { adds: 1, removes: ids.length })[0]!.body;
+      try {
+        const res = await client.request(call, {
+          method: 'PATCH',
+          url: resourcePath(groups, groupId),
+          query: { excludedAttributes: 'members' },
+          headers: etags && version ? { 'If-Match': version } : undefined,
+          body,
+        });
+        version = res.headers.etag ?? (res.json as ScimResource | undefined)?.meta?.version;
+        break;
+      } catch (e) {
+        const err = toScimxError(e);
+        if (err.code === 'cancelled' || isPatchRefused(err)) throw err;
+        const status = err instanceof HttpStatusError ? err.status : undefined;
+        if (status === 412) {
+          version = undefined; // someone else changed the group: read the new version, re-apply
+        } else if (!isUnknownOutcome(err)) {
+          throw err;
+        }
+        if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts; see the report of what is in effect)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
+        // Re-read what is in effect, and send again only what is still missing.
+        const present = await presentAmong(client, call, groups, groupId, ids, true);
+        ids = part.kind === 'add' ? ids.filter((id) => !present.has(id)) : ids.filter((id) => present.has(id));
+        if (!ids.length) break;
+        await pause(client, call, err, round);
+      }
+    }
+    done += part.ids.length;
+  }
+  progress(done, 'written');
+}
+
+/** The request may or may not have been applied: connection lost, timeout, 5xx, or a 429 (never applied,
+ * but handled the same way, safely). */
+function isUnknownOutcome(err: ScimxError): boolean {
+  if (err.code === 'network' || err.code === 'timeout') return true;
+  if (err instanceof HttpStatusError) return err.status === 429 || err.status >= 500;
+  return false;
+}
+
+async function pause(client: ScimClient, call: Call, err: ScimxError, round: number): Promise<void> {
+  const ex = err.exchangeId ? client.trace.findExchange(err.exchangeId) : undefined;
+  const retryAfter = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  const ms = Math.min(seconds !== undefined ? seconds * 1000 : 200 * 2 ** (round - 1), 60_000);
+  client.options.onWait?.({ operation: call.operation, ms, reason: `re-applying after: ${err.message}` });
+  client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
+  await sleep(ms, call.signal);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new ScimxError('cancelled', 'Cancelled.'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new ScimxError('cancelled', 'Cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// ------------------------------------------------------------------------------------------- PUT
+
+async function putPath(
+  client: ScimClient,
+  call: Call,
+  groups: string,
+  groupId: string,
+  todo: MembershipChange,
+  opts: MembershipOptions,
+  report: MembershipReport,
+  progress: (done: number, message: string) => void,
+): Promise<Set<string>> {
+  const total = todo.add.length + todo.remove.length;
+  let confirmed = false;
+  for (let round = 1; ; round++) {
+    progress(0, round === 1 ? 'reading the group (PUT needs the whole member list)' : `re-reading the group (round ${round})`);
+    const { resource: group, etag } = await client.getIn(call, groups, groupId, { members: true });
+    const current = readMembers(group);
+    await guardAgainstTruncatedRead(client, call, groupId, current, report);
+    const currentIds = new Set(current.map((m) => m.value));
+    const remaining: MembershipChange = { add: todo.add.filter((id) => !currentIds.has(id)), remove: todo.remove.filter((id) => currentIds.has(id)) };
+    if (!remaining.add.length && !remaining.remove.length) return currentIds; // in effect already (a previous round landed)
+    if (!confirmed && opts.confirmPut) {
+      const ok = await opts.confirmPut({ groupId, add: remaining.add, remove: remaining.remove, memberCount: current.length });
+      if (!ok) throw new ScimxError('cancelled', 'Cancelled before the PUT; nothing was written.');
+      confirmed = true;
+    }
+    const removeSet = new Set(remaining.remove);
+    const members: Member[] = [
+      ...current.filter((m) => !removeSet.has(m.value)).map(writableMember),
+      ...remaining.add.map((value) => ({ value })),
+    ];
+    const { meta: _meta, ...rest } = group;
+    const body = { ...rest, members };
+    progress(0, `PUT of ${members.length} members`);
+    try {
+      await client.request(call, {
+        method: 'PUT',
+        url: resourcePath(groups, groupId),
+        query: { excludedAttributes: 'members' },
+        headers: etag ? { 'If-Match': etag } : undefined,
+        body,
+      });
+    } catch (e) {
+      const err = toScimxError(e);
+      if (err.code === 'cancelled') throw err;
+      const status = err instanceof HttpStatusError ? err.status : undefined;
+      if (status === 412) {
+        report.concurrentChange = true;
+        report.warnings.push('the group changed while we edited it (412): re-read and re-applied');
+      } else if (!isUnknownOutcome(err)) {
+        throw err;
+      }
+      if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} PUT attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
+      if (status !== 412) await pause(client, call, err, round);
+      continue;
+    }
+    progress(total, 'verifying');
+    // Verify with a full read: the PUT path moved the whole list anyway, and only a full read shows a
+    // change someone else made between our read and our write.
+    const { resource: after } = await client.getIn(call, groups, groupId, { members: true });
+    const afterIds = new Set(readMembers(after).map((m) => m.value));
+    const expected = new Set(members.map((m) => m.value));
+    const extra = [...afterIds].filter((id) => !expected.has(id));
+    const gone = [...expected].filter((id) => !afterIds.has(id));
+    if (extra.length || gone.length) {
+      report.concurrentChange = true;
+      report.warnings.push(
+        `the group changed around our PUT: ${extra.length} member(s) present that we did not write, ${gone.length} we wrote are gone` +
+          (etag ? '' : ' (the provider gives no ETags, so a change made between our read and our write may have been overwritten: check these members)'),
+      );
+    }
+    return afterIds;
+  }
+}
+
+/** Read-only sub-attributes (`display`, `$ref`) are left out of what we write back. */
+function writableMember(m: Member): Member {
+  const out: Member = { value: m.value };
+  if (m.type) out.type = m.type;
+  return out;
+}
+
+/** Some providers cap the members a group read returns (SAP: 20,000). A PUT built from a capped read
+ * would remove every member past the cap, so refuse it when the service reports more members. */
+async function guardAgainstTruncatedRead(client: ScimClient, call: Call, groupId: string, current: Member[], report: MembershipReport): Promise<void> {
+  if (client.memberPaging === 'group-read') {
+    if (client.profile.provider === 'sap' && current.length >= 20_000) {
+      throw new ScimxError('unsupported', `Group ${groupId} returned ${current.length} members, SAP's read cap: a PUT could drop members past it. Use PATCH.`);
+    }
+    return;
+  }
+  try {
+    const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
+    const page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 0 });
+    const userMembers = current.filter((m) => !m.type || m.type === 'User').length;
+    if (page.totalResults !== undefined && page.totalResults > userMembers) {
+      throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${userMembers} user members but the service reports ${page.totalResults}; a PUT would drop ${page.totalResults - userMembers}. Use PATCH.`);
+    }
+  } catch (e) {
+    const err = toScimxError(e);
+    if (err.code === 'unsupported' || err.code === 'cancelled') throw err;
+    report.warnings.push(`could not cross-check the member count before PUT (${err.message})`);
+  }
+}
+
+// ------------------------------------------------------------------------------------------- checks
+
+/**
+ * Which of `ids` are members of the group, without downloading the member list where possible:
+ * users: `GET /Users?filter=groups.value eq "G" and (id eq "a" or …)&attributes=id` (40 ids a request);
+ * providers that cannot filter users by group: `GET /Groups?filter=id eq "G" and members.value eq "a"`
+ * one id a request (Entra's documented pattern), or a full read for large sets.
+ * With `thorough`, ids not found among users are checked on the group (nested group members).
+ */
+export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], thorough = false): Promise<Set<string>> {
+  const present = new Set<string>();
+  if (!ids.length) return present;
+  const ctx = { operation: call.operation, signal: call.signal };
+  let byUsers = client.memberPaging !== 'group-read' && client.profile.provider !== 'entra';
+  if (byUsers) {
+    const users = await client.usersEndpoint(ctx);
+    try {
+      for (const part of chunks(ids, CHECK_CHUNK)) {
+        const filter = toFilterString(and(eq('groups.value', groupId), or(...part.map((id) => eq('id', id)))));
+        const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: part.length, startIndex: 1 });
+        for (const r of page.resources) if (part.includes(r.id)) present.add(r.id);
+      }
+      client.memberPaging = 'users-filter';
+    } catch (e) {
+      const err = toScimxError(e);
+      if (!(err instanceof HttpStatusError) || ![400, 403, 501].includes(err.status) || err.code === 'gateway') throw err;
+      client.memberPaging = 'group-read';
+      byUsers = false;
+      present.clear();
+    }
+    if (byUsers) {
+      const unknown = ids.filter((id) => !present.has(id));
+      if (thorough && unknown.length && unknown.length <= CHECK_CHUNK) {
+        for (const id of await presentByGroupFilter(client, call, groups, groupId, unknown)) present.add(id);
+      }
+      return present;
+    }
+  }
+  if (ids.length <= CHECK_CHUNK || client.profile.provider === 'entra') {
+    return presentByGroupFilter(client, call, groups, groupId, ids);
+  }
+  const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
+  const all = new Set(readMembers(resource).map((m) => m.value));
+  for (const id of ids) if (all.has(id)) present.add(id);
+  return present;
+}
+
+async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const id of ids) {
+    const filter = toFilterString(and(eq('id', groupId), eq('members.value', id)));
+    const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });
+    if (page.resources.some((g) => g.id === groupId)) present.add(id);
+  }
+  return present;
+}

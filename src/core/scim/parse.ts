@@ -1,0 +1,136 @@
+// Reading SCIM answers defensively: servers differ (Entra's lowercase `resources`, ResourceTypes as a
+// bare array, counts as strings) and some answers are simply wrong. Wrong answers become one-line
+// 'response' errors; tolerable quirks become warnings.
+import { ScimxError } from '../errors';
+import type { Capabilities, Discovery, ListPage, ResourceTypeInfo, ScimResource } from './types';
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function bool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  return undefined;
+}
+
+/** `Resources` per RFC 7644; `resources` as Entra writes it. */
+function resourcesOf(body: Json): unknown[] | undefined {
+  const r = body.Resources ?? body.resources;
+  return Array.isArray(r) ? r : undefined;
+}
+
+export function parseResource(body: Json, what: string): ScimResource {
+  const id = body.id;
+  if (typeof id !== 'string' || !id) {
+    throw new ScimxError('response', `${what}: the answer has no "id" (got ${id === undefined ? 'none' : JSON.stringify(id).slice(0, 40)})`);
+  }
+  const meta = obj(body.meta);
+  if (body.meta !== undefined && !meta) throw new ScimxError('response', `${what}: "meta" is not an object`);
+  return body as ScimResource;
+}
+
+export function parseListResponse(body: Json, ctx: { requested: Record<string, unknown>; exchangeId?: string }): ListPage {
+  const list = resourcesOf(body);
+  const total = num(body.totalResults);
+  if (!list) {
+    if (total === 0) return { resources: [], totalResults: 0 };
+    throw new ScimxError('response', 'The list answer has no "Resources" array', { exchangeId: ctx.exchangeId });
+  }
+  const resources: ScimResource[] = [];
+  const warnings: string[] = [];
+  list.forEach((r, i) => {
+    const o = obj(r);
+    if (!o || typeof o.id !== 'string' || !o.id) {
+      warnings.push(`item ${i + 1} has no "id" and was skipped`);
+      return;
+    }
+    resources.push(o as ScimResource);
+  });
+  const startIndex = num(body.startIndex) ?? num(ctx.requested.startIndex);
+  const itemsPerPage = num(body.itemsPerPage) ?? list.length;
+  const nextCursor = typeof body.nextCursor === 'string' && body.nextCursor ? body.nextCursor : undefined;
+  const page: ListPage & { warnings?: string[] } = { resources, totalResults: total, startIndex, itemsPerPage, nextCursor };
+  if (warnings.length) page.warnings = warnings;
+
+  if (ctx.requested.cursor !== undefined) {
+    if (nextCursor) page.next = { cursor: nextCursor };
+  } else if (list.length > 0) {
+    const start = startIndex ?? 1;
+    const nextStart = start + list.length;
+    if (total !== undefined ? nextStart <= total : list.length >= (num(ctx.requested.count) ?? Infinity)) {
+      page.next = { startIndex: nextStart };
+    }
+  }
+  return page;
+}
+
+export function parseDiscovery(spc: Json, resourceTypesBody: Json | unknown[], schemasBody?: Json | unknown[]): Discovery {
+  const warnings: string[] = [];
+  const rtList = Array.isArray(resourceTypesBody) ? resourceTypesBody : resourcesOf(resourceTypesBody) ?? [];
+  const resourceTypes: ResourceTypeInfo[] = [];
+  for (const item of rtList) {
+    const o = obj(item);
+    if (!o) continue;
+    const name = typeof o.name === 'string' ? o.name : typeof o.id === 'string' ? o.id : undefined;
+    const endpoint = typeof o.endpoint === 'string' ? o.endpoint.replace(/^\/+|\/+$/g, '') : undefined;
+    if (!name || !endpoint) {
+      warnings.push(`a resource type without name or endpoint was skipped`);
+      continue;
+    }
+    resourceTypes.push({
+      id: typeof o.id === 'string' ? o.id : name,
+      name,
+      endpoint,
+      schema: typeof o.schema === 'string' ? o.schema : '',
+      description: typeof o.description === 'string' ? o.description : undefined,
+    });
+  }
+  if (!resourceTypes.length) warnings.push('the service lists no resource types; assuming Users and Groups');
+  const schemas = (Array.isArray(schemasBody) ? schemasBody : schemasBody ? resourcesOf(schemasBody) ?? [] : []).filter(
+    (s): s is Json => !!obj(s),
+  );
+  return {
+    serviceProviderConfig: spc,
+    resourceTypes: resourceTypes.length
+      ? resourceTypes
+      : [
+          { id: 'User', name: 'User', endpoint: 'Users', schema: 'urn:ietf:params:scim:schemas:core:2.0:User' },
+          { id: 'Group', name: 'Group', endpoint: 'Groups', schema: 'urn:ietf:params:scim:schemas:core:2.0:Group' },
+        ],
+    schemas,
+    capabilities: capabilitiesOf(spc, warnings),
+    warnings,
+  };
+}
+
+export function capabilitiesOf(spc: Json, warnings: string[] = []): Capabilities {
+  const supported = (key: string): boolean => {
+    const v = bool(obj(spc[key])?.supported);
+    if (v === undefined) warnings.push(`ServiceProviderConfig.${key}.supported is missing`);
+    return v ?? false;
+  };
+  const filter = obj(spc.filter);
+  const pagination = obj(spc.pagination);
+  return {
+    patch: supported('patch'),
+    etag: supported('etag'),
+    filter: supported('filter'),
+    maxResults: num(filter?.maxResults),
+    sort: bool(obj(spc.sort)?.supported) ?? false,
+    bulk: bool(obj(spc.bulk)?.supported) ?? false,
+    cursor: bool(pagination?.cursor) ?? false,
+    index: bool(pagination?.index) ?? true,
+    defaultPageSize: num(pagination?.defaultPageSize),
+    maxPageSize: num(pagination?.maxPageSize),
+  };
+}
