@@ -279,9 +279,13 @@ async function putPath(
     const body = { ...rest, members };
     progress(0, `PUT of ${members.length} members`);
     try {
+      // Like a typical connector, write back to the group's meta.location: the pipeline's location
+      // policy keeps the gateway key and credentials on it (or refuses), whatever host it names.
+      const location = group.meta?.location;
       await client.request(call, {
         method: 'PUT',
-        url: resourcePath(groups, groupId),
+        url: location ?? resourcePath(groups, groupId),
+        fromServer: !!location,
         query: { excludedAttributes: 'members' },
         headers: etag ? { 'If-Match': etag } : undefined,
         body,
