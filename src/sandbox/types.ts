@@ -1,0 +1,69 @@
+import type { Store } from './store';
+
+export type FaultMode = 'ratelimit' | 'flaky' | 'slow' | 'no-patch' | 'etag' | 'cursor' | 'entra'
+  | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors';
+
+export const FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'no-patch', 'etag', 'cursor', 'entra',
+  'backend-locations', 'patch-not-routed', 'quota', 'html-errors'];
+
+export type SandboxAuth = { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string } | { type: 'none' };
+
+export interface ReceivedRequest {
+  seq: number;
+  method: string;
+  /** path + query exactly as received */
+  url: string;
+  /** in the order received (from req.rawHeaders) */
+  rawHeaders: Array<[string, string]>;
+  body: string;
+  at: number;
+  /** what was answered; 0 when the connection was reset (flaky) or no answer was written */
+  status: number;
+  answeredBy: 'gateway' | 'backend';
+}
+
+export interface FaultSettings {
+  retryAfterSeconds: number;
+  faultRate: number;
+  slowMs: number;
+}
+
+/** State shared by the gateway and the backend of one sandbox. */
+export interface SandboxState {
+  store: Store;
+  faults: Set<FaultMode>;
+  settings: FaultSettings;
+  auth: SandboxAuth;
+  key: string;
+  keyHeader: string;
+  keyQuery: string;
+  maxPageSize: number;
+  gatewayUrl: string;
+  backendUrl: string;
+  received: ReceivedRequest[];
+  backendReceived: ReceivedRequest[];
+  /** deterministic PRNG in [0, 1) */
+  random: () => number;
+  /** makes cursors of this sandbox unrecognisable to another one */
+  cursorNonce: string;
+  gatewaySeq: number;
+  backendSeq: number;
+}
+
+export function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/** mulberry32: small, fast, deterministic */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
