@@ -10,7 +10,7 @@ export interface SandboxLike {
   auth?: { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string } | { type: 'none' };
 }
 
-export function sandboxProfile(sb: SandboxLike, overrides: Partial<Profile> & { gateway?: Partial<Profile['gateway']> } = {}): Profile {
+export function sandboxProfile(sb: SandboxLike, overrides: Partial<Omit<Profile, 'gateway'>> & { gateway?: Partial<Profile['gateway']> } = {}): Profile {
   const { gateway, ...rest } = overrides;
   const auth = sb.auth ?? { type: 'none' as const };
   return {

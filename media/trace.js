@@ -1,0 +1,346 @@
+// SCIM Trace panel: the webview app. Plain DOM, no framework. Rendering helpers live in trace-view.js
+// (textContent only). The list is virtual: only the rows in view exist in the DOM, so 10,000 exchanges
+// stay fast. The host sends a snapshot once, then batched updates; full exchanges only on selection.
+(function () {
+  'use strict';
+  var V = window.ScimTraceView;
+  var vscode = acquireVsCodeApi();
+  var ROW_H = 22;
+  var OVERSCAN = 8;
+
+  var ops = new Map();        // opId -> OpRow
+  var exByOp = new Map();     // opId -> ExRow[] (by seq)
+  var exById = new Map();     // exId -> ExRow
+  var opOrder = [];           // newest first
+  var collapsed = new Set();
+  var rows = [];
+  var saved = vscode.getState() || {};
+  var state = { focusIndex: 0, selectedId: saved.selectedId || null, compareIds: [], collapsed: collapsed };
+  var query = saved.query || '';
+  var compareData = { a: null, b: null };
+  var revealedValues = new Map(); // "exId:index" -> raw value (this session only, never persisted)
+
+  var $list = document.getElementById('list');
+  var $spacer = document.getElementById('spacer');
+  var $filter = document.getElementById('filter');
+  var $detail = document.getElementById('detail');
+  var $compare = document.getElementById('compare');
+  var $probe = document.getElementById('probe');
+  var $count = document.getElementById('count');
+  var $hint = document.getElementById('hint');
+  var $copy = document.getElementById('copy-curl');
+  $filter.value = query;
+
+  function persist() {
+    vscode.setState({ query: query, selectedId: state.selectedId });
+  }
+
+  // ---- model -------------------------------------------------------------------------------
+
+  function upsertOp(op) {
+    if (!ops.has(op.id)) {
+      opOrder.push(op.id);
+      needsSort = true;
+    }
+    ops.set(op.id, op);
+  }
+
+  function upsertEx(ex) {
+    var list = exByOp.get(ex.op);
+    if (!list) exByOp.set(ex.op, (list = []));
+    if (exById.has(ex.id)) {
+      for (var i = 0; i < list.length; i++) if (list[i].id === ex.id) { list[i] = ex; break; }
+    } else {
+      list.push(ex);
+      if (list.length > 1 && list[list.length - 2].seq > ex.seq) list.sort(function (a, b) { return a.seq - b.seq; });
+    }
+    exById.set(ex.id, ex);
+  }
+
+  function dropOp(id) {
+    var list = exByOp.get(id) || [];
+    for (var i = 0; i < list.length; i++) exById.delete(list[i].id);
+    exByOp.delete(id);
+    ops.delete(id);
+    collapsed.delete(id);
+    opOrder = opOrder.filter(function (x) { return x !== id; });
+  }
+
+  function reset() {
+    ops.clear(); exByOp.clear(); exById.clear(); collapsed.clear(); opOrder = [];
+  }
+
+  var needsSort = false;
+  function rebuild() {
+    if (needsSort) {
+      opOrder.sort(function (a, b) { return ops.get(b).startedAt - ops.get(a).startedAt; });
+      needsSort = false;
+    }
+    rows = V.buildRows(opOrder, ops, exByOp, query, collapsed);
+    if (state.focusIndex >= rows.length) state.focusIndex = Math.max(0, rows.length - 1);
+    $spacer.style.height = rows.length * ROW_H + 'px';
+    var shown = 0;
+    for (var i = 0; i < rows.length; i++) if (rows[i].kind === 'ex') shown++;
+    $count.textContent = ops.size + ' operations \u00B7 ' + exById.size + ' exchanges' + (query ? ' \u00B7 ' + shown + ' shown' : '');
+    renderVisible();
+  }
+
+  var rebuildPending = false;
+  function scheduleRebuild() {
+    if (rebuildPending) return;
+    rebuildPending = true;
+    requestAnimationFrame(function () { rebuildPending = false; rebuild(); });
+  }
+
+  // ---- virtual list ------------------------------------------------------------------------
+
+  function renderVisible() {
+    var range = V.visibleRange($list.scrollTop, $list.clientHeight || 400, ROW_H, rows.length, OVERSCAN);
+    var hadFocus = $list.contains(document.activeElement) && document.activeElement !== $list;
+    while ($spacer.firstChild) $spacer.removeChild($spacer.firstChild);
+    for (var i = range.start; i < range.end; i++) {
+      var el = V.renderRow(document, rows[i], i, state);
+      el.style.transform = 'translateY(' + i * ROW_H + 'px)';
+      $spacer.appendChild(el);
+    }
+    if (hadFocus) focusRow(state.focusIndex, false);
+  }
+
+  function rowEl(index) {
+    return $spacer.querySelector('.row[data-index="' + index + '"]');
+  }
+
+  function ensureVisible(index) {
+    var top = index * ROW_H;
+    if (top < $list.scrollTop) $list.scrollTop = top;
+    else if (top + ROW_H > $list.scrollTop + $list.clientHeight) $list.scrollTop = top + ROW_H - $list.clientHeight;
+  }
+
+  function focusRow(index, scroll) {
+    if (!rows.length) return;
+    state.focusIndex = Math.max(0, Math.min(rows.length - 1, index));
+    if (scroll) { ensureVisible(state.focusIndex); renderVisible(); }
+    var el = rowEl(state.focusIndex);
+    if (el) { el.setAttribute('tabindex', '0'); el.focus({ preventScroll: true }); }
+  }
+
+  $list.addEventListener('scroll', function () { requestAnimationFrame(renderVisible); });
+  window.addEventListener('resize', function () { requestAnimationFrame(renderVisible); });
+  $list.addEventListener('focus', function (e) { if (e.target === $list) focusRow(state.focusIndex, true); });
+
+  function activate(index, multi) {
+    var row = rows[index];
+    if (!row) return;
+    state.focusIndex = index;
+    if (row.kind === 'op') {
+      if (collapsed.has(row.id)) collapsed.delete(row.id); else collapsed.add(row.id);
+      rebuild();
+      focusRow(index, true);
+      return;
+    }
+    if (multi) toggleCompare(row.id);
+    else select(row.id);
+    renderVisible();
+    focusRow(index, false);
+  }
+
+  $list.addEventListener('click', function (e) {
+    var el = e.target.closest ? e.target.closest('.row') : null;
+    if (!el) return;
+    activate(Number(el.getAttribute('data-index')), e.ctrlKey || e.metaKey);
+  });
+
+  $list.addEventListener('keydown', function (e) {
+    var i = state.focusIndex;
+    switch (e.key) {
+      case 'ArrowDown': focusRow(i + 1, true); break;
+      case 'ArrowUp': focusRow(i - 1, true); break;
+      case 'PageDown': focusRow(i + Math.floor($list.clientHeight / ROW_H), true); break;
+      case 'PageUp': focusRow(i - Math.floor($list.clientHeight / ROW_H), true); break;
+      case 'Home': focusRow(0, true); break;
+      case 'End': focusRow(rows.length - 1, true); break;
+      case 'Enter': case ' ': activate(i, e.ctrlKey || e.metaKey); break;
+      case 'ArrowLeft': case 'ArrowRight': {
+        var row = rows[i];
+        if (row && row.kind === 'op' && (e.key === 'ArrowLeft') !== collapsed.has(row.id)) activate(i, false);
+        break;
+      }
+      default: return;
+    }
+    e.preventDefault();
+  });
+
+  // ---- selection, detail, compare ----------------------------------------------------------
+
+  function select(id) {
+    state.selectedId = id;
+    persist();
+    $copy.removeAttribute('disabled');
+    $detail.hidden = false;
+    $hint.hidden = true;
+    if (!$detail.firstChild) $detail.appendChild(V.text(document, 'div', 'loading', 'Loading\u2026'));
+    vscode.postMessage({ type: 'detail', exchangeId: id, slot: 'detail' });
+  }
+
+  function toggleCompare(id) {
+    var ids = state.compareIds;
+    var at = ids.indexOf(id);
+    if (at >= 0) { ids.splice(at, 1); return; }
+    if (!ids.length && state.selectedId && state.selectedId !== id) ids.push(state.selectedId);
+    ids.push(id);
+    while (ids.length > 2) ids.shift();
+    if (ids.length === 2) {
+      compareData = { a: null, b: null };
+      vscode.postMessage({ type: 'detail', exchangeId: ids[0], slot: 'a' });
+      vscode.postMessage({ type: 'detail', exchangeId: ids[1], slot: 'b' });
+    }
+  }
+
+  function withRevealed(container) {
+    revealedValues.forEach(function (value, key) {
+      var parts = key.split(':');
+      showRevealed(container, parts[0], Number(parts[1]), value);
+    });
+  }
+
+  function showDetail(msg) {
+    while ($detail.firstChild) $detail.removeChild($detail.firstChild);
+    $detail.appendChild(V.renderExchange(document, msg, true));
+    withRevealed($detail);
+  }
+
+  function showCompare() {
+    while ($compare.firstChild) $compare.removeChild($compare.firstChild);
+    $compare.appendChild(V.renderCompare(document, compareData.a, compareData.b));
+    $compare.hidden = false;
+    withRevealed($compare);
+  }
+
+  function showRevealed(container, exchangeId, index, value) {
+    var cells = container.querySelectorAll('.exchange[data-id="' + CSS.escape(exchangeId) + '"] .req-headers td.h-value[data-index="' + index + '"]');
+    cells.forEach(function (cell) {
+      var v = cell.querySelector('.v');
+      if (!v) return;
+      if (!cell.hasAttribute('data-masked')) cell.setAttribute('data-masked', v.textContent);
+      v.textContent = value;
+      var b = cell.parentNode.querySelector('button.reveal');
+      if (b) { b.textContent = 'hide'; b.classList.add('revealed'); }
+    });
+  }
+
+  function hideRevealed(exchangeId, index) {
+    revealedValues.delete(exchangeId + ':' + index);
+    document.querySelectorAll('.exchange[data-id="' + CSS.escape(exchangeId) + '"] .req-headers td.h-value[data-index="' + index + '"]').forEach(function (cell) {
+      var v = cell.querySelector('.v');
+      if (v && cell.hasAttribute('data-masked')) v.textContent = cell.getAttribute('data-masked');
+      var b = cell.parentNode.querySelector('button.reveal');
+      if (b) { b.textContent = 'reveal'; b.classList.remove('revealed'); }
+    });
+  }
+
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!t || !t.closest) return;
+    var reveal = t.closest('button.reveal');
+    if (reveal) {
+      var exId = reveal.getAttribute('data-exchange');
+      var idx = Number(reveal.getAttribute('data-index'));
+      if (reveal.classList.contains('revealed')) hideRevealed(exId, idx);
+      else vscode.postMessage({ type: 'reveal', exchangeId: exId, index: idx });
+      return;
+    }
+    if (t.closest('#close-compare')) { state.compareIds = []; $compare.hidden = true; renderVisible(); return; }
+    if (t.closest('#close-probe')) { $probe.hidden = true; return; }
+    var probeRow = t.closest('.probe-table tr[data-exchange]');
+    if (probeRow) selectById(probeRow.getAttribute('data-exchange'));
+  });
+
+  function selectById(id) {
+    var ex = exById.get(id);
+    if (!ex) return;
+    if (collapsed.has(ex.op)) collapsed.delete(ex.op);
+    var index = rows.findIndex(function (r) { return r.id === id; });
+    if (index < 0 && query) { query = ''; $filter.value = ''; }
+    rebuild();
+    index = rows.findIndex(function (r) { return r.id === id; });
+    if (index < 0) return;
+    state.focusIndex = index;
+    ensureVisible(index);
+    select(id);
+    renderVisible();
+  }
+
+  // ---- toolbar -----------------------------------------------------------------------------
+
+  var filterTimer = 0;
+  $filter.addEventListener('input', function () {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(function () { query = $filter.value; persist(); $list.scrollTop = 0; rebuild(); }, 80);
+  });
+  $filter.addEventListener('keydown', function (e) {
+    if (e.key === 'ArrowDown') { e.preventDefault(); focusRow(0, true); }
+  });
+  document.getElementById('export-har').addEventListener('click', function () { vscode.postMessage({ type: 'exportHar' }); });
+  document.getElementById('clear').addEventListener('click', function () { vscode.postMessage({ type: 'clear' }); });
+  $copy.addEventListener('click', function () {
+    if (state.selectedId) vscode.postMessage({ type: 'copyCurl', exchangeId: state.selectedId });
+  });
+
+  // ---- messages from the host --------------------------------------------------------------
+
+  window.addEventListener('message', function (event) {
+    var m = event.data;
+    if (!m || typeof m.type !== 'string') return;
+    switch (m.type) {
+      case 'snapshot':
+        reset();
+        m.ops.forEach(upsertOp);
+        m.exchanges.forEach(upsertEx);
+        rebuild();
+        if (state.selectedId && exById.has(state.selectedId)) select(state.selectedId);
+        break;
+      case 'update': {
+        if (m.cleared) {
+          reset();
+          state.selectedId = null; state.compareIds = [];
+          $detail.hidden = true; $compare.hidden = true; $hint.hidden = false;
+          $copy.setAttribute('disabled', '');
+        }
+        m.dropped.forEach(dropOp);
+        m.ops.forEach(upsertOp);
+        var refreshSelected = false;
+        m.exchanges.forEach(function (ex) {
+          upsertEx(ex);
+          if (ex.id === state.selectedId) refreshSelected = true;
+        });
+        if (refreshSelected) vscode.postMessage({ type: 'detail', exchangeId: state.selectedId, slot: 'detail' });
+        scheduleRebuild();
+        break;
+      }
+      case 'detail':
+        if (m.slot === 'detail') {
+          if (m.exchange.id === state.selectedId) showDetail(m);
+        } else {
+          compareData[m.slot] = m;
+          if (compareData.a && compareData.b) showCompare();
+        }
+        break;
+      case 'revealed':
+        if (typeof m.value === 'string') {
+          revealedValues.set(m.exchangeId + ':' + m.index, m.value);
+          showRevealed(document, m.exchangeId, m.index, m.value);
+        }
+        break;
+      case 'probe':
+        while ($probe.firstChild) $probe.removeChild($probe.firstChild);
+        $probe.appendChild(V.renderProbe(document, m));
+        $probe.hidden = false;
+        break;
+      case 'select':
+        selectById(m.exchangeId);
+        break;
+    }
+  });
+
+  vscode.postMessage({ type: 'ready' });
+})();

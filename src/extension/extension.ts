@@ -1,0 +1,53 @@
+// SCIM Explorer: activation. Kept lean (no network, no file reads, HTTP stack not loaded): it wires the
+// tree, the commands, the status bar and the log; profiles are read when the tree first asks, clients
+// and the trace panel are created on first use.
+import * as vscode from 'vscode';
+import { Trace } from '../core/trace';
+import { registerCommands } from './commands';
+import { logExchanges } from './output';
+import { ProfileStore } from './profiles';
+import { SCHEME, ScimDocuments } from './resource-doc';
+import { Sandbox } from './sandbox';
+import { Secrets } from './secrets';
+import { Clients } from './session';
+import { ActiveProfile } from './status';
+import { ScimTree } from './tree';
+
+let cleanup: (() => Promise<void>) | undefined;
+
+/** What `activate` returns: read by the extension-host tests (test/vscode), not a public API. */
+export interface ScimExplorerApi {
+  trace: Trace;
+  tree: ScimTree;
+}
+
+export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('SCIM', { log: true });
+  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
+  const maxExchanges = vscode.workspace.getConfiguration('scim').get<number>('trace.maxExchanges', 10_000);
+  const trace = new Trace({ maxExchanges });
+  const secrets = new Secrets(context.secrets);
+  const profiles = new ProfileStore(secrets, log);
+  const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (m) => log.info(m));
+  const tree = new ScimTree(profiles, clients, log);
+  const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
+  const status = new ActiveProfile(context.workspaceState, profiles);
+  const docs = new ScimDocuments(clients);
+  const sandbox = new Sandbox(context.extensionPath, log);
+  const unlog = logExchanges(trace, log);
+
+  context.subscriptions.push(
+    log, profiles, tree, view, status, docs, sandbox, { dispose: unlog },
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
+  );
+  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox });
+  cleanup = () => clients.dispose();
+  log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
+  return { trace, tree };
+}
+
+export async function deactivate(): Promise<void> {
+  await cleanup?.();
+  cleanup = undefined;
+}

@@ -1,0 +1,10 @@
+// Everything heavy the extension needs, behind one dynamic import: the HTTP stack (undici), the YAML
+// profiles parser, HAR and curl export. Loaded on first use (first tree expand, first command), never
+// during activation. The build may emit it as its own file (dist/lazy-core.js) so that activation only
+// loads the small UI bundle.
+export { ScimClient } from '../core/scim/client';
+export { parseProfiles } from '../core/profiles-file';
+export { toHar } from '../core/http/har';
+export { toCurl } from '../core/http/curl';
+
+export type LazyCore = typeof import('./lazy-core');

@@ -1,0 +1,61 @@
+// One-line texts the extension shows (no `vscode` import, unit-tested): membership diffs and results,
+// failures, and the masked output-channel line per exchange.
+import { isScimxError } from '../core/errors';
+import type { MembershipReport } from '../core/scim/types';
+import type { Exchange, Operation } from '../core/trace';
+
+export interface PutDiff { groupId: string; add: string[]; remove: string[]; memberCount: number }
+
+function names(ids: string[], labels: ReadonlyMap<string, string>, max = 10): string {
+  const shown = ids.slice(0, max).map((id) => labels.get(id) ?? id);
+  return ids.length > max ? `${shown.join(', ')} and ${ids.length - max} more` : shown.join(', ');
+}
+
+/** The modal shown before a PUT (read-modify-write) membership change. */
+export function putConfirmation(groupLabel: string, diff: PutDiff, labels: ReadonlyMap<string, string>): { message: string; detail: string } {
+  const after = diff.memberCount + diff.add.length - diff.remove.length;
+  const lines = [
+    `The server does not accept PATCH for this change, so the whole member list is written back with PUT ` +
+      `(${diff.memberCount} members now, ${after} after). Members added by someone else in the meantime are kept: ` +
+      `the group is re-read and the change re-applied if it moved.`,
+  ];
+  if (diff.add.length) lines.push(`Add (${diff.add.length}): ${names(diff.add, labels)}`);
+  if (diff.remove.length) lines.push(`Remove (${diff.remove.length}): ${names(diff.remove, labels)}`);
+  return { message: `Replace the members of "${groupLabel}" with PUT?`, detail: lines.join('\n') };
+}
+
+export function membershipSummary(groupLabel: string, r: MembershipReport): string {
+  const parts: string[] = [];
+  if (r.added.length) parts.push(`added ${r.added.length}`);
+  if (r.removed.length) parts.push(`removed ${r.removed.length}`);
+  if (r.alreadyPresent.length) parts.push(`already present ${r.alreadyPresent.length}`);
+  if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
+  if (r.missing.length) parts.push(`NOT applied ${r.missing.length}`);
+  const how = `${r.mode.toUpperCase()}${r.verified ? ', verified' : ', not verified'}`;
+  return `${groupLabel}: ${parts.join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
+}
+
+/** The one line a failure is shown with: the diagnosis when there is one, then its fix. */
+export function failureLine(e: unknown): string {
+  if (isScimxError(e)) {
+    const d = e.diagnosis;
+    if (d) return d.fix ? `${d.summary}. ${d.fix}` : d.summary;
+    return e.hint ? `${e.message} ${e.hint}` : e.message;
+  }
+  return e instanceof Error ? e.message.split(/\r?\n/)[0] ?? String(e) : String(e);
+}
+
+export function isCancellation(e: unknown): boolean {
+  return (isScimxError(e) && e.code === 'cancelled') || (e instanceof Error && e.name === 'AbortError');
+}
+
+/** One masked line per finished exchange (the trace is masked already; no headers, no bodies). */
+export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Exchange): string {
+  const ms = ex.timings.end !== undefined ? ` ${Math.round(ex.timings.end)} ms` : '';
+  const status = ex.response ? `${ex.response.status}${ex.response.statusText ? ` ${ex.response.statusText}` : ''}` : ex.error ? `failed (${ex.error.code}: ${ex.error.message})` : 'pending';
+  const extra: string[] = [`key=${ex.keySentAs}`];
+  if (ex.attempt > 1) extra.push(`attempt ${ex.attempt}`);
+  if (ex.location) extra.push(`location ${ex.location.policy}`);
+  if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
+  return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
+}

@@ -1,0 +1,183 @@
+// Where profiles come from: `scim-profiles*.yaml` files in the workspace (setting `scim.profilesFiles`,
+// watched; ignored in an untrusted workspace), the `scim.profiles` user setting, and session-only
+// sources (the local sandbox). A file that does not parse becomes an error entry, never a silent gap.
+import * as vscode from 'vscode';
+import type { ConfigProblem } from '../core/errors';
+import type { Profile } from '../core/profile';
+import { withVsCodeProxy } from './proxy';
+import type { Secrets } from './secrets';
+import { secretRefs } from './secret-refs';
+import { loadCore } from './core-loader';
+
+export interface ProfileProblemEntry {
+  /** Profile name when the problem is about one profile, else the file's base name. */
+  name: string;
+  file: string;
+  problems: ConfigProblem[];
+}
+
+export interface ProfileSet {
+  profiles: Profile[];
+  errors: ProfileProblemEntry[];
+  /** Lines shown at the top of the tree (e.g. workspace not trusted). */
+  notices: string[];
+  /** Every `${secret:NAME}` the sources refer to. */
+  secretNames: string[];
+}
+
+export const SETTINGS_SOURCE = 'User Settings (scim.profiles)';
+
+interface Source { file: string; text: string }
+
+export class ProfileStore implements vscode.Disposable {
+  private current: Promise<ProfileSet> | undefined;
+  private watchers: vscode.Disposable[] = [];
+  private readonly sessionSources = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<void>();
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private readonly secrets: Secrets, private readonly log: vscode.LogOutputChannel) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('scim.profilesFiles')) this.rewatch();
+        if (['scim.profiles', 'scim.profilesFiles', 'http.proxy', 'http.noProxy', 'http.proxyStrictSSL'].some((k) => e.affectsConfiguration(k))) {
+          this.reload();
+        }
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { this.rewatch(); this.reload(); }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => { this.rewatch(); this.reload(); }),
+      this.secrets.onDidChange(() => this.reload()),
+    );
+  }
+
+  /** Profiles as last loaded; the first call reads the files and starts watching them. */
+  load(): Promise<ProfileSet> {
+    if (!this.current) {
+      if (!this.watchers.length) this.rewatch();
+      this.current = this.read();
+    }
+    return this.current;
+  }
+
+  async get(name: string): Promise<Profile | undefined> {
+    return (await this.load()).profiles.find((p) => p.name === name);
+  }
+
+  /** Re-read everything soon (debounced: a save fires several watcher events). */
+  reload(delayMs = 150): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.current = undefined;
+      this.emitter.fire();
+    }, delayMs);
+  }
+
+  /** A profiles document that lives only in this session (the local sandbox). */
+  addSessionSource(label: string, yamlText: string): void {
+    this.sessionSources.set(label, yamlText);
+    this.reload(0);
+  }
+
+  dispose(): void {
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const d of [...this.watchers, ...this.subscriptions]) d.dispose();
+    this.emitter.dispose();
+  }
+
+  private globs(): string[] {
+    const v = vscode.workspace.getConfiguration('scim').get<unknown>('profilesFiles');
+    const list = Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string' && g.trim().length > 0) : [];
+    return list.length ? list : ['**/scim-profiles*.yaml'];
+  }
+
+  private rewatch(): void {
+    for (const w of this.watchers) w.dispose();
+    this.watchers = [];
+    if (!vscode.workspace.isTrusted || !vscode.workspace.workspaceFolders?.length) return;
+    for (const glob of this.globs()) {
+      const w = vscode.workspace.createFileSystemWatcher(glob);
+      const changed = (): void => this.reload();
+      this.watchers.push(w, w.onDidChange(changed), w.onDidCreate(changed), w.onDidDelete(changed));
+    }
+  }
+
+  private async sources(notices: string[]): Promise<Source[]> {
+    const out: Source[] = [];
+    const fromSettings = vscode.workspace.getConfiguration('scim').inspect<unknown>('profiles')?.globalValue;
+    if (fromSettings && typeof fromSettings === 'object' && Object.keys(fromSettings).length) {
+      out.push({ file: SETTINGS_SOURCE, text: JSON.stringify({ profiles: fromSettings }, null, 2) });
+    }
+    if (vscode.workspace.workspaceFolders?.length) {
+      if (!vscode.workspace.isTrusted) {
+        notices.push('Workspace profiles files are ignored until you trust this workspace.');
+      } else {
+        const seen = new Set<string>();
+        for (const glob of this.globs()) {
+          const files = await vscode.workspace.findFiles(glob, '**/node_modules/**', 100);
+          for (const uri of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+            if (seen.has(uri.toString())) continue;
+            seen.add(uri.toString());
+            try {
+              const bytes = await vscode.workspace.fs.readFile(uri);
+              out.push({ file: uri.fsPath, text: new TextDecoder().decode(bytes) });
+            } catch (e) {
+              out.push({ file: uri.fsPath, text: '' });
+              this.log.warn(`cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
+        }
+      }
+    }
+    for (const [label, text] of this.sessionSources) out.push({ file: label, text });
+    return out;
+  }
+
+  private async read(): Promise<ProfileSet> {
+    const set: ProfileSet = { profiles: [], errors: [], notices: [], secretNames: [] };
+    const { parseProfiles } = loadCore();
+    const http = vscode.workspace.getConfiguration('http');
+    const proxy = {
+      proxy: http.get<string>('proxy') || undefined,
+      noProxy: http.get<string[]>('noProxy') ?? [],
+      strictSSL: http.get<boolean>('proxyStrictSSL', true),
+    };
+    for (const src of await this.sources(set.notices)) {
+      for (const n of secretRefs(src.text)) if (!set.secretNames.includes(n)) set.secretNames.push(n);
+      let result: { profiles: Profile[]; problems: ConfigProblem[]; broken: Array<{ name: string; problems: ConfigProblem[] }> };
+      try {
+        result = await parseProfiles(src.text, src.file, { env: process.env, secrets: this.secrets });
+      } catch (e) {
+        const problems = (e as { problems?: ConfigProblem[] }).problems;
+        const message = e instanceof Error ? e.message : String(e);
+        result = { profiles: [], broken: [], problems: problems?.length ? problems : [{ file: src.file, line: 0, column: 0, key: '', message }] };
+      }
+      // A broken profile shows on its own node; what belongs to no profile shows on the file's node.
+      const id = (p: ConfigProblem): string => `${p.line}:${p.column}:${p.key}:${p.message}`;
+      const owned = new Set(result.broken.flatMap((b) => b.problems.map(id)));
+      for (const b of result.broken) set.errors.push({ name: b.name, file: src.file, problems: b.problems });
+      const rest = result.problems.filter((p) => !owned.has(id(p)));
+      if (rest.length) set.errors.push({ name: baseName(src.file), file: src.file, problems: rest });
+      for (const profile of result.profiles) {
+        if (set.profiles.some((p) => p.name === profile.name)) {
+          set.errors.push({
+            name: profile.name, file: src.file,
+            problems: [{ file: src.file, line: profile.source?.line ?? 0, column: 1, key: `profiles.${profile.name}`, message: 'a profile with this name is already defined; this one is ignored' }],
+          });
+          continue;
+        }
+        set.profiles.push(withVsCodeProxy(profile, proxy));
+      }
+    }
+    this.log.info(`profiles: ${set.profiles.length} loaded${set.errors.length ? `, ${set.errors.length} with problems` : ''}`);
+    for (const e of set.errors) for (const p of e.problems) this.log.warn(`${p.file}:${p.line}:${p.column} ${p.key} ${p.message}`);
+    await vscode.commands.executeCommand('setContext', 'scim.hasProfiles', set.profiles.length > 0);
+    return set;
+  }
+}
+
+function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() || file;
+}

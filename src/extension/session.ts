@@ -1,0 +1,61 @@
+// One ScimClient per profile, created on first use (the HTTP stack is loaded only then, keeping
+// activation lean), all writing into the extension's single Trace. Closed when profiles change.
+import type { ScimClient } from '../core/scim/client';
+import type { Trace } from '../core/trace';
+import type { ProfileStore } from './profiles';
+import { ScimxError } from '../core/errors';
+import { loadCore } from './core-loader';
+
+export class Clients {
+  private readonly clients = new Map<string, Promise<ScimClient>>();
+  /** profile -> resource id -> userName/displayName, for member labels. */
+  private readonly labels = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly profiles: ProfileStore,
+    readonly trace: Trace,
+    private readonly userAgent: string,
+    private readonly onWait?: (message: string) => void,
+  ) {}
+
+  get(profileName: string): Promise<ScimClient> {
+    let c = this.clients.get(profileName);
+    if (!c) {
+      c = this.create(profileName);
+      this.clients.set(profileName, c);
+      c.catch(() => this.clients.delete(profileName));
+    }
+    return c;
+  }
+
+  names(profileName: string): Map<string, string> {
+    let m = this.labels.get(profileName);
+    if (!m) this.labels.set(profileName, (m = new Map()));
+    return m;
+  }
+
+  /** Drops every client (profiles changed); their connections are closed in the background. */
+  reset(): void {
+    const old = [...this.clients.values()];
+    this.clients.clear();
+    this.labels.clear();
+    for (const c of old) void c.then((x) => x.close()).catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    const old = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.allSettled(old.map(async (c) => (await c).close()));
+  }
+
+  private async create(profileName: string): Promise<ScimClient> {
+    const profile = await this.profiles.get(profileName);
+    if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
+    const { ScimClient } = loadCore();
+    return new ScimClient(profile, {
+      trace: this.trace,
+      userAgent: this.userAgent,
+      onWait: (n) => this.onWait?.(`${n.operation.title}: waiting ${Math.ceil(n.ms / 1000)} s (${n.reason})`),
+    });
+  }
+}

@@ -1,0 +1,226 @@
+// The SCIM tree (TreeDataProvider): profile → Service / resource types → resources → a group's Members.
+// Children are loaded on expand, paged with a "Load more…" item; node shapes and labels are in
+// ./tree-model.ts. Paging state lives on the nodes, so collapsing and expanding keeps what was loaded.
+import * as vscode from 'vscode';
+import { stringify, type Filter } from 'scim2-parse-filter';
+import { SCHEMA, type MembershipReport } from '../core/scim/types';
+import { failureLine } from './messages';
+import type { ProfileStore } from './profiles';
+import type { Clients } from './session';
+import {
+  SERVICE_DOCS, childrenWithMore, emptyPaging, endpointLabel, memberNodes, membersNodeOf, resourceLabel, resourceNodes,
+  unnamedMembers, applyMembershipReport, viewOf,
+  type LoadMoreNode, type MemberNode, type MembersNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
+} from './tree-model';
+
+export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined | void>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  /** Children of profile nodes (Service + resource types), by profile name; dropped on refresh. */
+  private readonly profileChildren = new Map<string, Promise<TreeNode[]>>();
+  private readonly parents = new WeakMap<TreeNode, TreeNode>();
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly profiles: ProfileStore, private readonly clients: Clients, private readonly log: vscode.LogOutputChannel) {
+    this.sub = profiles.onDidChange(() => {
+      this.clients.reset();
+      this.profileChildren.clear();
+      this.emitter.fire();
+    });
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const v = viewOf(node);
+    const item = new vscode.TreeItem(v.label, v.collapsible === 'collapsed' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = v.id;
+    item.description = v.description;
+    item.tooltip = v.tooltip;
+    // Screen readers (and the e2e test) read the label first; the tooltip would be read otherwise.
+    item.accessibilityInformation = { label: v.ariaLabel };
+    item.contextValue = v.contextValue;
+    item.iconPath = new vscode.ThemeIcon(v.icon.id, v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined);
+    if (v.command) item.command = v.command;
+    return item;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return this.parents.get(node);
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    const children = await this.children(node);
+    if (node) for (const c of children) this.parents.set(c, node);
+    return children;
+  }
+
+  /** Re-read a node's children (or everything, profiles files included, without a node). */
+  refresh(node?: TreeNode): void {
+    if (!node) {
+      this.profileChildren.clear();
+      this.profiles.reload(0);
+      return;
+    }
+    switch (node.kind) {
+      case 'profile':
+        this.profileChildren.delete(node.profile.name);
+        void this.clients.get(node.profile.name).then((c) => c.discover({ refresh: true, title: 'Discover (refresh)' })).catch(() => undefined)
+          .finally(() => this.emitter.fire(node));
+        return;
+      case 'resourceType':
+        node.paging = emptyPaging();
+        break;
+      case 'members':
+        node.paging = emptyPaging();
+        break;
+      case 'group':
+        if (node.members) node.members.paging = emptyPaging();
+        break;
+      case 'member':
+        node.members.paging = emptyPaging();
+        this.emitter.fire(node.members);
+        return;
+      default:
+        break;
+    }
+    this.emitter.fire(node);
+  }
+
+  changed(node?: TreeNode): void {
+    this.emitter.fire(node);
+  }
+
+  async loadMore(node: LoadMoreNode): Promise<void> {
+    await this.loadPage(node.owner);
+    this.emitter.fire(node.owner);
+  }
+
+  setFilter(node: ResourceTypeNode, filter: string | undefined): void {
+    node.filter = filter?.trim() || undefined;
+    node.paging = emptyPaging();
+    this.emitter.fire(node);
+  }
+
+  /** Updates a group's loaded members from a verified change, without reloading them. */
+  applyReport(owner: MembersNode, report: MembershipReport): void {
+    applyMembershipReport(owner, report, this.clients.names(owner.profile));
+    this.emitter.fire(owner);
+  }
+
+  private async children(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.roots();
+    switch (node.kind) {
+      case 'profile': {
+        let c = this.profileChildren.get(node.profile.name);
+        if (!c) this.profileChildren.set(node.profile.name, (c = this.discover(node.profile.name)));
+        const list = await c;
+        if (list.length === 1 && list[0]?.kind === 'message') this.profileChildren.delete(node.profile.name);
+        return list;
+      }
+      case 'service':
+        return SERVICE_DOCS.map((doc) => ({ kind: 'serviceDoc' as const, key: `${node.profile}/service/${doc}`, profile: node.profile, doc }));
+      case 'resourceType':
+        if (!node.paging.loaded) await this.loadPage(node);
+        return childrenWithMore(node, node.paging.items);
+      case 'members':
+        if (!node.paging.loaded) await this.loadPage(node);
+        return childrenWithMore(node, node.paging.items);
+      case 'group':
+        return [membersNodeOf(node)];
+      default:
+        return [];
+    }
+  }
+
+  private async roots(): Promise<TreeNode[]> {
+    const set = await this.profiles.load();
+    const out: TreeNode[] = set.notices.map((text, i) => ({ kind: 'message' as const, key: `notice/${i}`, text, severity: 'info' as const }));
+    for (const p of set.profiles) out.push({ kind: 'profile', key: `profile/${p.name}`, profile: p });
+    for (const e of set.errors) out.push({ kind: 'profileError', key: `error/${e.file}/${e.name}`, name: e.name, file: e.file, problems: e.problems });
+    // No profiles and nothing to say: an empty tree shows the welcome view.
+    return set.profiles.length || set.errors.length ? out : [];
+  }
+
+  private async discover(profile: string): Promise<TreeNode[]> {
+    try {
+      const client = await this.clients.get(profile);
+      const d = await client.discover({ title: 'Discover' });
+      const out: TreeNode[] = [{ kind: 'service', key: `${profile}/service`, profile }];
+      for (const rt of d.resourceTypes) {
+        out.push({ kind: 'resourceType', key: `${profile}/${endpointLabel(rt)}`, profile, rt, paging: emptyPaging() });
+      }
+      for (const w of d.warnings) this.log.warn(`[${profile}] ${w}`);
+      return out;
+    } catch (e) {
+      this.log.error(`[${profile}] discovery failed: ${failureLine(e)}`);
+      return [{ kind: 'message', key: `${profile}/error`, text: failureLine(e), severity: 'error', detail: 'Refresh the profile to try again; "SCIM: Show Trace" shows what went on the wire.' }];
+    }
+  }
+
+  private async loadPage(owner: ResourceTypeNode | MembersNode): Promise<void> {
+    const next = owner.paging.next;
+    try {
+      const client = await this.clients.get(owner.profile);
+      if (owner.kind === 'resourceType') {
+        const group = owner.rt.schema === SCHEMA.group || /^groups$/i.test(endpointLabel(owner.rt));
+        const page = await client.listPage(owner.rt.endpoint, {
+          filter: owner.filter, excludedAttributes: group ? ['members'] : undefined, ...(next ?? {}),
+        }, { title: `List ${endpointLabel(owner.rt)}${owner.filter ? ` where ${owner.filter}` : ''}` });
+        owner.paging.items.push(...resourceNodes(owner.profile, owner.rt, page.resources, owner.paging.items));
+        owner.paging.next = page.next;
+        owner.paging.total = page.totalResults;
+      } else {
+        const groupLabel = resourceLabel(owner.group.resource, owner.group.rt);
+        const page = await client.membersPage(owner.group.resource.id, { ...(next ?? {}) }, { title: `Members of ${groupLabel}` });
+        const added = memberNodes(owner, page.resources, this.clients.names(owner.profile));
+        owner.paging.items.push(...added);
+        owner.paging.next = page.next;
+        owner.paging.total = page.totalResults;
+        void this.resolveNames(owner, unnamedMembers(added));
+      }
+      owner.paging.error = undefined;
+    } catch (e) {
+      owner.paging.error = failureLine(e);
+      this.log.error(`[${owner.profile}] ${owner.kind === 'members' ? 'members' : endpointLabel(owner.rt)}: ${owner.paging.error}`);
+    }
+    owner.paging.loaded = true;
+  }
+
+  /** Member labels: one filtered read per 50 members (`id eq … or id eq …`), users and groups apart. */
+  private async resolveNames(owner: MembersNode, nodes: MemberNode[]): Promise<void> {
+    if (!nodes.length) return;
+    const names = this.clients.names(owner.profile);
+    const byEndpoint = new Map<string, MemberNode[]>();
+    for (const n of nodes) {
+      const ep = n.member.type?.toLowerCase() === 'group' ? 'Groups' : 'Users';
+      byEndpoint.set(ep, [...(byEndpoint.get(ep) ?? []), n]);
+    }
+    try {
+      const client = await this.clients.get(owner.profile);
+      for (const [endpoint, list] of byEndpoint) {
+        for (let i = 0; i < list.length; i += 50) {
+          const chunk = list.slice(i, i + 50);
+          const f: Filter = chunk.length === 1
+            ? { op: 'eq', attrPath: 'id', compValue: chunk[0]!.member.value }
+            : { op: 'or', filters: chunk.map((n) => ({ op: 'eq' as const, attrPath: 'id', compValue: n.member.value })) };
+          const page = await client.listPage(endpoint, {
+            filter: stringify(f), attributes: endpoint === 'Users' ? ['userName', 'displayName'] : ['displayName'], count: chunk.length,
+          }, { title: `Resolve ${chunk.length} member name${chunk.length === 1 ? '' : 's'}` });
+          for (const r of page.resources) names.set(r.id, resourceLabel(r, endpoint === 'Groups' ? { id: 'Group', name: 'Group', endpoint: 'Groups', schema: SCHEMA.group } : undefined));
+        }
+      }
+    } catch (e) {
+      this.log.warn(`[${owner.profile}] member names not resolved: ${failureLine(e)}`);
+    }
+    let changed = false;
+    for (const n of nodes) {
+      const name = names.get(n.member.value);
+      if (name && !n.name) { n.name = name; changed = true; }
+    }
+    if (changed) this.emitter.fire(owner);
+  }
+}
