@@ -1,0 +1,148 @@
+// Command-line grammar of `scimx`: options (node:util parseArgs) and help texts.
+import type { ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const GLOBAL_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  profile: { type: 'string', short: 'p' },
+  json: { type: 'boolean' },
+  har: { type: 'string' },
+  curl: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies Options;
+
+/** Flags that build a profile without a file. `insecure` and `timeout-ms` also override a file's profile. */
+export const PROFILE_OPTIONS = {
+  'base-url': { type: 'string' },
+  user: { type: 'string' },
+  'password-env': { type: 'string' },
+  'bearer-env': { type: 'string' },
+  'subscription-key-env': { type: 'string' },
+  'key-header': { type: 'string' },
+  'key-query': { type: 'string' },
+  'send-key-as': { type: 'string' },
+  header: { type: 'string', multiple: true },
+  insecure: { type: 'boolean' },
+  'timeout-ms': { type: 'string' },
+} as const satisfies Options;
+
+export const COMMAND_OPTIONS = {
+  discover: {},
+  list: {
+    filter: { type: 'string' },
+    attributes: { type: 'string' },
+    'excluded-attributes': { type: 'string' },
+    all: { type: 'boolean' },
+    count: { type: 'string' },
+  },
+  get: {
+    attributes: { type: 'string' },
+    'excluded-attributes': { type: 'string' },
+  },
+  members: {
+    mode: { type: 'string' },
+  },
+  probe: {},
+  sandbox: {},
+} as const satisfies Record<string, Options>;
+
+export type CommandName = keyof typeof COMMAND_OPTIONS;
+export const COMMANDS = Object.keys(COMMAND_OPTIONS) as CommandName[];
+
+export function isCommand(s: string): s is CommandName {
+  return (COMMANDS as string[]).includes(s);
+}
+
+/** Every option any command knows, for finding the command word before the strict parse. */
+export const ALL_OPTIONS: Options = Object.assign({}, GLOBAL_OPTIONS, PROFILE_OPTIONS, ...Object.values(COMMAND_OPTIONS));
+
+/** The commands that know an option (for "--filter is an option of list"). */
+export function commandsWithOption(name: string): CommandName[] {
+  return COMMANDS.filter((c) => name in COMMAND_OPTIONS[c]);
+}
+
+const GLOBAL_HELP = `Usage: scimx [--config FILE] [--profile NAME] [--json] [--har FILE] COMMAND [ARGS]
+
+Browse a SCIM 2.0 service through its API gateway, change group membership safely, probe the gateway.
+
+Commands:
+  discover                              ServiceProviderConfig, resource types and schemas
+  list TYPE [--filter F] [--attributes A] [--all] [--count N]
+                                        list resources (TYPE: Users, users, Groups, or a resource type name)
+  get TYPE ID                           one resource, as JSON
+  members add|remove GROUP_ID USER_ID...  [--mode auto|patch|put]
+                                        add or remove members, verified afterwards
+  probe                                 non-destructive check of every method through the gateway
+  sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
+
+Options:
+  -c, --config FILE     profiles file (default ./scim-profiles.yaml when present, or $SCIMX_CONFIG)
+  -p, --profile NAME    profile in the file (not needed when it has one; or $SCIMX_PROFILE)
+      --json            print machine-readable results (one JSON document on stdout)
+      --har FILE        write every exchange of the run to FILE as HAR 1.2 (secrets masked)
+      --curl            print every exchange of the run as a curl command on stderr (secrets as $VARIABLES)
+  -h, --help            help (also: scimx COMMAND --help)
+  -V, --version         print the version
+
+Without a profiles file, flags build a profile:
+  --base-url URL                 SCIM base URL through the gateway
+  --user NAME --password-env VAR basic auth, the password read from environment variable VAR
+  --bearer-env VAR               bearer token from environment variable VAR
+  --subscription-key-env VAR     gateway subscription key from environment variable VAR
+  --key-header NAME              key header name (default Ocp-Apim-Subscription-Key)
+  --key-query NAME               key query parameter name (default subscription-key)
+  --send-key-as header|query|both
+  --header "Name: value"         extra header on every request (repeatable)
+  --insecure                     accept any TLS certificate
+  --timeout-ms N                 request timeout (also overrides a file's profile)
+
+Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error, 130 cancelled.
+`;
+
+const COMMAND_HELP: Record<CommandName, string> = {
+  discover: `Usage: scimx [GLOBAL OPTIONS] discover
+
+Reads ServiceProviderConfig, ResourceTypes and Schemas and prints the capabilities the client will use
+(PATCH, ETags, filter, paging) and the resource types with their endpoints.
+`,
+  list: `Usage: scimx [GLOBAL OPTIONS] list TYPE [--filter F] [--attributes A] [--excluded-attributes A] [--all] [--count N]
+
+TYPE        Users, users, Groups, groups, or a resource type name/endpoint from discovery
+--filter F  SCIM filter, e.g. 'userName sw "a"'
+--attributes A, --excluded-attributes A
+            comma-separated attribute names (Groups are listed without members unless asked)
+--all       follow every page (server's totalResults / nextCursor)
+--count N   page size asked for (the server may cap it); without --all, one page of N
+`,
+  get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID [--attributes A] [--excluded-attributes A]
+
+Prints one resource as JSON.
+`,
+  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP_ID USER_ID... [--mode auto|patch|put]
+
+Adds or removes members of a group. PATCH when the provider supports it; PUT read-modify-write that keeps
+every other member otherwise (--mode auto, the profile's default). The result is read back and reported:
+added, removed, already present, already absent, missing. Exit code 1 when any change is missing.
+`,
+  probe: `Usage: scimx [GLOBAL OPTIONS] probe
+
+Non-destructive: sends GET, POST, PUT, PATCH and DELETE requests the gateway must judge (on an id that does
+not exist) and prints, per method, where the key was sent, which custom headers were sent, who answered
+(gateway or SCIM backend), the status and a verdict. Exit code 1 when any method fails.
+`,
+  sandbox: `Usage: scimx sandbox [SANDBOX OPTIONS]
+
+Starts the local SCIM service provider behind an APIM-like gateway on 127.0.0.1 (run "scimx sandbox --help"
+for its own options). Stop it with Ctrl-C.
+`,
+};
+
+export function globalHelp(): string {
+  return GLOBAL_HELP;
+}
+
+export function commandHelp(command: CommandName): string {
+  return COMMAND_HELP[command];
+}
