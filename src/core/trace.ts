@@ -17,6 +17,9 @@ export interface ExchangeRequest {
    * handed to undici because the socket was never reached (connection refused, cancelled). */
   headers: HeaderList;
   wire: boolean;
+  /** Indexes in `headers` of headers undici writes right after the head it publishes (content-length):
+   * computed from the body, not read from the diagnostics channel. */
+  computedHeaders?: number[];
   body?: string;
   bodySize: number;
 }

@@ -1,0 +1,53 @@
+// The pipeline's own undici dispatcher: an Agent (or a ProxyAgent) per profile, with the profile's TLS settings.
+// Never the global dispatcher: in an extension host that one is shared with every other extension.
+import { readFileSync } from 'node:fs';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { ConfigError } from '../errors';
+import type { Profile } from '../profile';
+
+export interface TlsOptions {
+  rejectUnauthorized: boolean;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  passphrase?: string;
+}
+
+function readPem(file: string, what: string, profile: Profile): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const why = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'unreadable';
+    throw new ConfigError(`Profile "${profile.name}": cannot read tls.${what} ${file} (${why}).`);
+  }
+}
+
+export function tlsOptions(profile: Profile): TlsOptions {
+  const t = profile.tls;
+  const out: TlsOptions = { rejectUnauthorized: !t.insecure };
+  if (t.caFile) out.ca = readPem(t.caFile, 'caFile', profile);
+  if (t.certFile) out.cert = readPem(t.certFile, 'certFile', profile);
+  if (t.keyFile) out.key = readPem(t.keyFile, 'keyFile', profile);
+  if (t.passphrase) out.passphrase = t.passphrase;
+  return out;
+}
+
+export interface DispatcherOptions {
+  /** Most connections per origin; default unlimited (undici's default). */
+  connections?: number;
+}
+
+export function createDispatcher(profile: Profile, options: DispatcherOptions = {}): Dispatcher {
+  const pool = options.connections ? { connections: options.connections } : {};
+  const tls = tlsOptions(profile);
+  if (profile.proxy) {
+    let uri: URL;
+    try {
+      uri = new URL(profile.proxy);
+    } catch {
+      throw new ConfigError(`Profile "${profile.name}": proxy "${profile.proxy.replace(/\/\/[^@/]*@/, '//••••@')}" is not a valid URL.`);
+    }
+    return new ProxyAgent({ uri: uri.toString(), requestTls: tls, ...pool });
+  }
+  return new Agent({ connect: tls, ...pool });
+}

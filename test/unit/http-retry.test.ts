@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backoffMs, parseRetryAfter, sleep, BACKOFF_MAX_MS } from '../../src/core/http/retry';
+import { ScimxError } from '../../src/core/errors';
+
+test('Retry-After: seconds and HTTP dates', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  assert.equal(parseRetryAfter('26', now), 26_000);
+  assert.equal(parseRetryAfter(' 0 ', now), 0);
+  assert.equal(parseRetryAfter('Wed, 01 Jan 2025 00:00:10 GMT', now), 10_000);
+  assert.equal(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now), 0);
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter(undefined, now), undefined);
+});
+
+test('backoff grows exponentially with jitter and is capped', () => {
+  assert.equal(backoffMs(1, () => 1), 250);
+  assert.equal(backoffMs(1, () => 0), 125);
+  assert.equal(backoffMs(3, () => 1), 1000);
+  assert.equal(backoffMs(30, () => 1), BACKOFF_MAX_MS);
+});
+
+test('sleep is cancellable', async () => {
+  const ac = new AbortController();
+  const p = sleep(60_000, ac.signal);
+  ac.abort();
+  await assert.rejects(p, (e: unknown) => e instanceof ScimxError && e.code === 'cancelled');
+});
