@@ -1,7 +1,7 @@
 // The pipeline's own undici dispatcher: an Agent (or a ProxyAgent) per profile, with the profile's TLS settings.
 // Never the global dispatcher: in an extension host that one is shared with every other extension.
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from './undici';
 import { ConfigError } from '../errors';
 import type { Profile } from '../profile';
 
