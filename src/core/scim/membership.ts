@@ -106,7 +106,8 @@ export async function changeMembers(
   if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
 
   progress(0, 'checking current membership');
-  const before = await presentAmong(client, call, groups, groupId, [...add, ...remove]);
+  // Ids we mean to remove that are not users are checked on the group itself (nested groups).
+  const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove);
   report.alreadyPresent = add.filter((id) => before.has(id));
   report.alreadyAbsent = remove.filter((id) => !before.has(id));
   const todo: MembershipChange = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
@@ -136,7 +137,7 @@ export async function changeMembers(
     afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
   } else {
     progress(total, 'verifying');
-    afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], true);
+    afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], todo.add);
   }
   report.added = todo.add.filter((id) => afterSet.has(id));
   report.removed = todo.remove.filter((id) => !afterSet.has(id));
@@ -199,7 +200,7 @@ async function patchPath(
         }
         if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts; see the report of what is in effect)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
         // Re-read what is in effect, and send again only what is still missing.
-        const present = await presentAmong(client, call, groups, groupId, ids, true);
+        const present = await presentAmong(client, call, groups, groupId, ids, part.kind === 'add' ? ids : []);
         ids = part.kind === 'add' ? ids.filter((id) => !present.has(id)) : ids.filter((id) => present.has(id));
         if (!ids.length) break;
         await pause(client, call, err, round);
@@ -360,9 +361,10 @@ async function guardAgainstTruncatedRead(client: ScimClient, call: Call, groupId
  * users: `GET /Users?filter=groups.value eq "G" and (id eq "a" or …)&attributes=id` (40 ids a request);
  * providers that cannot filter users by group: `GET /Groups?filter=id eq "G" and members.value eq "a"`
  * one id a request (Entra's documented pattern), or a full read for large sets.
- * With `thorough`, ids not found among users are checked on the group (nested group members).
+ * Ids in `thorough` that are not found among users are checked on the group (nested group members):
+ * the ones we expect to be present (adds after writing, removes before), so the usual case costs nothing.
  */
-export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], thorough = false): Promise<Set<string>> {
+export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], thorough: string[] = []): Promise<Set<string>> {
   const present = new Set<string>();
   if (!ids.length) return present;
   const ctx = { operation: call.operation, signal: call.signal };
@@ -384,8 +386,8 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
       present.clear();
     }
     if (byUsers) {
-      const unknown = ids.filter((id) => !present.has(id));
-      if (thorough && unknown.length && unknown.length <= CHECK_CHUNK) {
+      const unknown = thorough.filter((id) => !present.has(id));
+      if (unknown.length && unknown.length <= CHECK_CHUNK) {
         for (const id of await presentByGroupFilter(client, call, groups, groupId, unknown)) present.add(id);
       }
       return present;
