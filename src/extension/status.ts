@@ -55,8 +55,14 @@ export class ActiveProfile implements vscode.Disposable {
 
   async refresh(): Promise<void> {
     const name = this.name;
-    const profile = name ? await this.profiles.get(name).catch(() => undefined) : undefined;
-    this.render(profile ?? (name ? null : undefined));
+    if (!name) {
+      // No choice made yet: a workspace with one profile has an obvious active one.
+      const { profiles } = await this.profiles.load().catch(() => ({ profiles: [] as Profile[] }));
+      this.render(profiles.length === 1 ? profiles[0] : undefined);
+      return;
+    }
+    const profile = await this.profiles.get(name).catch(() => undefined);
+    this.render(profile ?? null);
   }
 
   dispose(): void {
