@@ -1,6 +1,7 @@
 // One-line texts the extension shows (no `vscode` import, unit-tested): membership diffs and results,
 // failures, and the masked output-channel line per exchange.
 import { isScimxError } from '../core/errors';
+import { reportParts } from '../core/scim/report';
 import type { MembershipReport } from '../core/scim/types';
 import type { Exchange, Operation } from '../core/trace';
 
@@ -25,14 +26,8 @@ export function putConfirmation(groupLabel: string, diff: PutDiff, labels: Reado
 }
 
 export function membershipSummary(groupLabel: string, r: MembershipReport): string {
-  const parts: string[] = [];
-  if (r.added.length) parts.push(`added ${r.added.length}`);
-  if (r.removed.length) parts.push(`removed ${r.removed.length}`);
-  if (r.alreadyPresent.length) parts.push(`already present ${r.alreadyPresent.length}`);
-  if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
-  if (r.missing.length) parts.push(`NOT applied ${r.missing.length}`);
   const how = `${r.mode.toUpperCase()}${r.verified ? ', verified' : ', not verified'}`;
-  return `${groupLabel}: ${parts.join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
+  return `${groupLabel}: ${reportParts(r).join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
 }
 
 /** The one line a failure is shown with: the diagnosis when there is one, then its fix. */

@@ -10,6 +10,8 @@ import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
 import { parseDiscovery, parseListResponse, parseResource } from './parse';
 import { probeGateway } from './probe';
+import { summarizeReport } from './report';
+export { summarizeReport } from './report';
 import type {
   Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
   MembershipReport, ProbeRow, ScimResource,
@@ -425,17 +427,6 @@ export class ScimClient {
   async close(): Promise<void> {
     await this.pipeline.close();
   }
-}
-
-export function summarizeReport(r: MembershipReport): string {
-  const parts: string[] = [];
-  if (r.added.length) parts.push(`added ${r.added.length}`);
-  if (r.removed.length) parts.push(`removed ${r.removed.length}`);
-  if (r.alreadyPresent.length) parts.push(`already present ${r.alreadyPresent.length}`);
-  if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
-  if (r.missing.length) parts.push(`NOT APPLIED ${r.missing.length}`);
-  if (r.concurrentChange) parts.push('concurrent change detected');
-  return `${r.mode.toUpperCase()}: ${parts.join(', ') || 'nothing to do'}${r.verified ? ' (verified)' : ''}`;
 }
 
 export function readMembers(group: Record<string, unknown>): Member[] {
