@@ -33,6 +33,8 @@ export interface PipelineOptions {
 
 export const DEFAULT_USER_AGENT = 'scim-explorer/0.1.0 (+core)';
 export const MAX_REDIRECTS = 5;
+/** On every https exchange of a profile with `tls.insecure: true`: the trace says the server was not verified. */
+export const INSECURE_WARNING = 'TLS verification off (tls.insecure): the server certificate was not checked.';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Methods for which undici writes `content-length: 0` when there is no body. */
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH']);
@@ -59,6 +61,10 @@ interface AttemptResult {
   sent: boolean;
   bytesSent: number;
   bytesReceived: number;
+  /** The body decoded, and parsed when it looks like a JSON object: done once per answer (a 500 KB page was
+   * decoded twice and parsed twice, bench/list.ts). */
+  text?: string;
+  parsed?: unknown;
 }
 
 interface AttemptInput {
@@ -131,13 +137,14 @@ export class Pipeline {
         hop = next;
         continue;
       }
-      const text = (r.body ?? Buffer.alloc(0)).toString('utf8');
+      const text = r.text ?? (r.body ?? Buffer.alloc(0)).toString('utf8');
       const headers = r.headers ?? {};
+      const json = r.parsed !== undefined && isJsonContentType(headers['content-type']) ? r.parsed : parseJsonBody(headers['content-type'], text);
       return {
         status,
         headers,
         text,
-        json: parseJsonBody(headers['content-type'], text),
+        json,
         url: r.exchange.request.url,
         exchange: r.exchange,
         bytesSent,
@@ -411,7 +418,7 @@ export class Pipeline {
       ...(input.init.redirectOf ? { redirectOf: input.init.redirectOf } : {}),
       ...(input.init.location ? { location: input.init.location } : {}),
       keySentAs: this.keySentAs(handedHeaders, path),
-      warnings: input.init.warnings.map((w) => this.mask(w)),
+      warnings: [...input.init.warnings, ...(u.protocol === 'https:' && this.profile.tls.insecure ? [INSECURE_WARNING] : [])].map((w) => this.mask(w)),
     });
 
     const controller = new AbortController();
@@ -474,9 +481,12 @@ export class Pipeline {
     }
 
     let bytesReceived = 0;
+    let text: string | undefined;
+    let parsed: unknown;
     if (status !== undefined) {
       const raw: HeaderList = rec.responseHeaders ?? Object.entries(resHeaders ?? {});
-      const text = (resBody ?? Buffer.alloc(0)).toString('utf8');
+      text = (resBody ?? Buffer.alloc(0)).toString('utf8');
+      parsed = parseJsonObject(text);
       const contentType = resHeaders?.['content-type'];
       const response: ExchangeResponse = {
         status,
@@ -484,7 +494,7 @@ export class Pipeline {
         headers: this.masker.headers(raw),
         bodySize: resBody?.length ?? 0,
         truncated: text.length > trace.bodyCap,
-        answeredBy: answeredBy(contentType, text),
+        answeredBy: answeredBy(contentType, text, { json: parsed }),
       };
       if (text.length) response.body = capText(this.mask(text), trace.bodyCap);
       exchange.response = response;
@@ -506,7 +516,7 @@ export class Pipeline {
     if (error) error = Object.assign(error, { exchangeId: exchange.id }) as ScimxError;
     return {
       exchange, status, headers: resHeaders, body: resBody, error,
-      sent: rec.head !== undefined, bytesSent, bytesReceived,
+      sent: rec.head !== undefined, bytesSent, bytesReceived, text, parsed,
     };
   }
 
@@ -536,6 +546,15 @@ export class Pipeline {
       ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not match the host name',
     };
     const desc = code && friendly[code] ? `${friendly[code]} (${code})` : code ? `${text} (${code})` : text;
+    // A server that requires a client certificate (mTLS) closes the connection after the TLS handshake,
+    // without an answer: the client only sees "other side closed". Say what it may mean.
+    const mtls = new URL(url).protocol === 'https:' && !this.profile.tls.certFile && nothingRead(e)
+      && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE');
+    if (mtls) {
+      return new ScimxError('network', this.mask(`${where} failed: ${desc}, before any answer: the server may require a client certificate (mTLS), and this profile sends none.`), {
+        cause: e, hint: 'If the API requires a client certificate, set tls.certFile and tls.keyFile (and tls.passphrase) in the profile.',
+      });
+    }
     return new ScimxError('network', this.mask(`${where} failed: ${desc}.`), { cause: e });
   }
 
@@ -551,6 +570,17 @@ export class Pipeline {
 
 function normalizeSearch(s: string): string {
   return dropQueryParams(s, []);
+}
+
+/** undici's socket errors carry the socket's counters: nothing read means no answer started. */
+function nothingRead(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    const s = (cur as { socket?: { bytesRead?: unknown } }).socket;
+    if (s && typeof s.bytesRead === 'number') return s.bytesRead === 0;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function isTransient(e: ScimxError): boolean {
@@ -583,7 +613,10 @@ function encodeBody(body: unknown): Buffer | undefined {
 }
 
 function capText(text: string, cap: number): string {
-  return text.length > cap ? text.slice(0, cap) : text;
+  if (text.length <= cap) return text;
+  // A copy, not a slice: V8's slice of a long string keeps the whole parent alive, so the trace would hold
+  // every full body (bench/list.ts measured 51 MB kept for 6 MB of capped bodies). utf16le is lossless.
+  return Buffer.from(text.slice(0, cap), 'utf16le').toString('utf16le');
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -611,19 +644,22 @@ export function parseJsonBody(contentType: string | undefined, text: string): un
   }
 }
 
+/** The body parsed when it looks like a JSON object (`{…}`), else undefined. */
+function parseJsonObject(text: string): unknown {
+  if (!text.trim().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Who answered, from the answer itself: APIM's own errors are JSON `{statusCode, message}` (gateway); SCIM
  * answers have the SCIM content type or `schemas` (backend); anything else is unknown.
  */
-export function answeredBy(contentType: string | undefined, text: string): ExchangeResponse['answeredBy'] {
-  let j: unknown;
-  if (text.trim().startsWith('{')) {
-    try {
-      j = JSON.parse(text) as unknown;
-    } catch {
-      j = undefined;
-    }
-  }
+export function answeredBy(contentType: string | undefined, text: string, parsed?: { json: unknown }): ExchangeResponse['answeredBy'] {
+  const j = parsed ? parsed.json : parseJsonObject(text);
   if (j && typeof j === 'object' && !Array.isArray(j)) {
     const o = j as Record<string, unknown>;
     if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) return 'gateway';

@@ -372,11 +372,11 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
   if (byUsers) {
     const users = await client.usersEndpoint(ctx);
     try {
-      for (const part of chunks(ids, CHECK_CHUNK)) {
+      await eachBounded(chunks(ids, CHECK_CHUNK), client.profile.concurrency, async (part) => {
         const filter = toFilterString(and(eq('groups.value', groupId), or(...part.map((id) => eq('id', id)))));
         const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: part.length, startIndex: 1 });
         for (const r of page.resources) if (part.includes(r.id)) present.add(r.id);
-      }
+      });
       client.memberPaging = 'users-filter';
     } catch (e) {
       const err = toScimxError(e);
@@ -404,10 +404,29 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
 
 async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[]): Promise<Set<string>> {
   const present = new Set<string>();
-  for (const id of ids) {
+  await eachBounded(ids, client.profile.concurrency, async (id) => {
     const filter = toFilterString(and(eq('id', groupId), eq('members.value', id)));
     const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });
     if (page.resources.some((g) => g.id === groupId)) present.add(id);
-  }
+  });
   return present;
+}
+
+/** Runs `fn` on every item, at most `limit` at once (the profile's concurrency; reads only). The first
+ * failure stops new starts and is thrown once the running ones have settled. */
+async function eachBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed) throw failed.error;
 }
