@@ -352,6 +352,20 @@ test('bodies are capped in the trace, full in the response; invalid JSON keeps t
   assert.equal(bad.text, '{not json');
 });
 
+test('a secret straddling the body cap is masked in what the trace keeps; far past the cap it is not scanned', async () => {
+  const s = await server();
+  const { p, op } = setup(makeProfile(s.origin), {}, new Trace({ bodyCap: 100 }));
+  // The key starts 2 characters before the cap, then 200 KB of padding (only the kept window is masked).
+  const body = JSON.stringify({ a: 'x'.repeat(100 - 8 - 2), echoed: KEY, pad: 'p'.repeat(200_000) });
+  s.queue(json(200, body));
+  const res = await p.send(op, { method: 'GET', url: 'Users' });
+  assert.equal(res.text, body);
+  const kept = res.exchange.response?.body ?? '';
+  assert.equal(kept.length, 100);
+  assert.ok(!kept.includes(KEY.slice(0, 2)), 'no raw start of the key at the cut');
+  assertNoRawSecret(JSON.stringify(op));
+});
+
 test('OAuth2: the token request carries only client credentials; the token is cached and masked', async () => {
   const gw = await server();
   const idp = await server();

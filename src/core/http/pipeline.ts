@@ -409,7 +409,7 @@ export class Pipeline {
         line: this.masker.requestLine(`${method} ${path} HTTP/1.1`),
         headers: this.masker.headers(handedHeaders),
         wire: false,
-        ...(body ? { body: capText(this.mask(body.toString('utf8')), trace.bodyCap) } : {}),
+        ...(body ? { body: capText(this.mask(maskWindow(body.toString('utf8'), trace.bodyCap)), trace.bodyCap) } : {}),
         bodySize: body?.length ?? 0,
       },
       timings: { start, ...(input.init.waited !== undefined ? { waited: input.init.waited } : {}) },
@@ -496,7 +496,7 @@ export class Pipeline {
         truncated: text.length > trace.bodyCap,
         answeredBy: answeredBy(contentType, text, { json: parsed }),
       };
-      if (text.length) response.body = capText(this.mask(text), trace.bodyCap);
+      if (text.length) response.body = capText(this.mask(maskWindow(text, trace.bodyCap)), trace.bodyCap);
       exchange.response = response;
       exchange.timings.headers = (rec.headersAt ?? end) - start;
       const head = `HTTP/1.1 ${status} ${rec.statusText ?? ''}\r\n${raw.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
@@ -610,6 +610,14 @@ function encodeBody(body: unknown): Buffer | undefined {
   if (Buffer.isBuffer(body)) return body.length ? body : undefined;
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return text.length ? Buffer.from(text, 'utf8') : undefined;
+}
+
+/** Only the part of a body the trace keeps is masked: the cap plus a margin wide enough that a secret or a
+ * `"access_token": "…"` field straddling the cut is still seen whole (a 500 KB page was masked in full
+ * before it was cut to 64 K, bench/list.ts). */
+const MASK_MARGIN = 16 * 1024;
+function maskWindow(text: string, cap: number): string {
+  return text.length > cap + MASK_MARGIN ? text.slice(0, cap + MASK_MARGIN) : text;
 }
 
 function capText(text: string, cap: number): string {
