@@ -151,18 +151,31 @@ function groupBranchPlan(store: Store, branch: FilterBranch): Plan | undefined {
       }
       tests.push((id) => p(store.groups.get(id)?.displayName));
     } else if (a === 'members') {
-      // members.value eq "U" or members eq "U"
-      let v: string | undefined;
-      if (Array.isArray(expr)) v = eqValue(expr);
+      // members.value eq "U" or members eq "U"; several (`members.value eq "U" and members.value eq "V"`)
+      // arrive as a list of comparisons. RFC 7644 §3.4.2.2: a comparison on a multi-valued attribute matches
+      // when any value matches, so each must be some member (SCIMMY's own matching wants one member to
+      // match them all, hence this plan for the case).
+      let values: string[] | undefined;
+      const eqList = (e: unknown): string[] | undefined => {
+        const one = eqValue(e);
+        if (one !== undefined) return [one];
+        if (!Array.isArray(e) || !e.length) return undefined;
+        const all = e.map(eqValue);
+        return all.every((v): v is string => v !== undefined) ? all : undefined;
+      };
+      if (Array.isArray(expr)) values = eqList(expr);
       else if (expr && typeof expr === 'object') {
         const sub = expr as FilterBranch;
         const vk = keyOf(sub, 'value');
-        v = vk !== undefined && Object.keys(sub).length === 1 ? eqValue(sub[vk]) : undefined;
+        values = vk !== undefined && Object.keys(sub).length === 1 ? eqList(sub[vk]) : undefined;
       }
-      if (v === undefined) return undefined;
-      const member = v;
-      if (!candidates) candidates = () => store.groupIdsOf(member);
-      tests.push((id) => store.groups.get(id)?.members.has(member) ?? false);
+      if (!values) return undefined;
+      const wanted = values;
+      if (!candidates) candidates = () => store.groupIdsOf(wanted[0]!);
+      tests.push((id) => {
+        const members = store.groups.get(id)?.members;
+        return !!members && wanted.every((m) => members.has(m));
+      });
     } else return undefined;
   }
   return { candidates, test: (id) => tests.every((t) => t(id)) };

@@ -103,6 +103,36 @@ describe('membership through the gateway', () => {
     }
   });
 
+  test('entra limits: 20 adds and 1 remove per PATCH; membership checks 40 ids a request on the group filter', async () => {
+    const big = await startSandbox({ users: 120, groups: 2, faults: ['entra'] });
+    const profile = sandboxProfile(big, { provider: 'entra' });
+    const client = new ScimClient(profile, { trace: new Trace() });
+    try {
+      const gid = big.groupIdByName('group-01')!;
+      const before = big.members(gid);
+      const users = await client.listAll('Users', { attributes: ['userName'], count: 100 });
+      const outsiders = users.map((u) => u.id).filter((id) => !before.includes(id)).slice(0, 45);
+      const add = [...outsiders, ...before.slice(0, 2)]; // two already present
+      const remove = [before[2]!, 'no-such-member'];
+      big.clearReceived();
+      const report = await client.changeMembers(gid, { add, remove }, { mode: 'patch' });
+      assert.deepEqual(new Set(report.added), new Set(outsiders));
+      assert.deepEqual(new Set(report.alreadyPresent), new Set(before.slice(0, 2)));
+      assert.deepEqual(report.removed, [before[2]]);
+      assert.deepEqual(report.alreadyAbsent, ['no-such-member']);
+      assert.deepEqual(report.missing, []);
+      const patches = big.received.filter((r) => r.method === 'PATCH');
+      assert.equal(patches.length, 3 + 1, '45 adds in 3 PATCHes of at most 20, one remove');
+      const checks = big.received.filter((r) => r.method === 'GET' && r.url.startsWith(new URL(big.gatewayUrl).pathname + '/Groups?'));
+      assert.ok(checks.length < 20, `membership checks by group testing, not one per id (${checks.length})`);
+      const now = big.members(gid);
+      for (const id of before.slice(3)) assert.ok(now.includes(id), 'other members kept');
+    } finally {
+      await client.close();
+      await big.stop();
+    }
+  });
+
   test('a renamed key header and query name are used on every method', async () => {
     const renamed = await startSandbox({ users: 10, groups: 2, keyHeader: 'X-Gateway-Key', keyQuery: 'gwkey' });
     try {

@@ -361,10 +361,11 @@ async function guardAgainstTruncatedRead(client: ScimClient, call: Call, groupId
  * users: `GET /Users?filter=groups.value eq "G" and (id eq "a" or …)&attributes=id` (40 ids a request);
  * providers that cannot filter users by group: `GET /Groups?filter=id eq "G" and members.value eq "a"`
  * one id a request (Entra's documented pattern), or a full read for large sets.
- * Ids in `thorough` that are not found among users are checked on the group (nested group members):
- * the ones we expect to be present (adds after writing, removes before), so the usual case costs nothing.
+ * `expected` are the ids we expect to be present (adds after writing, removes before): those not found
+ * among users are checked on the group (nested group members), so the usual case costs nothing extra;
+ * the group-filter path uses the expectation to test 40 ids a request (see presentByGroupFilter).
  */
-export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], thorough: string[] = []): Promise<Set<string>> {
+export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[] = []): Promise<Set<string>> {
   const present = new Set<string>();
   if (!ids.length) return present;
   const ctx = { operation: call.operation, signal: call.signal };
@@ -386,15 +387,15 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
       present.clear();
     }
     if (byUsers) {
-      const unknown = thorough.filter((id) => !present.has(id));
+      const unknown = expected.filter((id) => !present.has(id));
       if (unknown.length && unknown.length <= CHECK_CHUNK) {
-        for (const id of await presentByGroupFilter(client, call, groups, groupId, unknown)) present.add(id);
+        for (const id of await presentByGroupFilter(client, call, groups, groupId, unknown, new Set(unknown))) present.add(id);
       }
       return present;
     }
   }
   if (ids.length <= CHECK_CHUNK || client.profile.provider === 'entra') {
-    return presentByGroupFilter(client, call, groups, groupId, ids);
+    return presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
   }
   const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
   const all = new Set(readMembers(resource).map((m) => m.value));
@@ -402,13 +403,41 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
   return present;
 }
 
-async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[]): Promise<Set<string>> {
+/**
+ * Group testing on the group's own filter, so a change of N members costs about N / 40 reads, not N:
+ * `id eq "G" and members.value eq "a" and members.value eq "b" …` matches only when ALL are members
+ * (each comparison is tested against the multi-valued attribute on its own), and
+ * `id eq "G" and (members.value eq "a" or …)` matches when ANY is. Ids we expect present are tested with
+ * the first, the others with the second; a set that does not answer as expected is split in halves.
+ */
+async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: ReadonlySet<string>): Promise<Set<string>> {
   const present = new Set<string>();
-  await eachBounded(ids, client.profile.concurrency, async (id) => {
-    const filter = toFilterString(and(eq('id', groupId), eq('members.value', id)));
+  const matches = async (filter: string): Promise<boolean> => {
     const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });
-    if (page.resources.some((g) => g.id === groupId)) present.add(id);
-  });
+    return page.resources.some((g) => g.id === groupId);
+  };
+  const test = async (set: string[], expectPresent: boolean): Promise<void> => {
+    if (set.length === 1) {
+      if (await matches(toFilterString(and(eq('id', groupId), eq('members.value', set[0]!))))) present.add(set[0]!);
+      return;
+    }
+    const each = set.map((id) => eq('members.value', id));
+    const filter = toFilterString(expectPresent ? and(eq('id', groupId), ...each) : and(eq('id', groupId), or(...each)));
+    const hit = await matches(filter);
+    if (expectPresent && hit) {
+      for (const id of set) present.add(id);
+      return;
+    }
+    if (!expectPresent && !hit) return;
+    const half = Math.ceil(set.length / 2);
+    await test(set.slice(0, half), expectPresent);
+    await test(set.slice(half), expectPresent);
+  };
+  const parts = [
+    ...chunks(ids.filter((id) => expected.has(id)), CHECK_CHUNK).map((set) => ({ set, expectPresent: true })),
+    ...chunks(ids.filter((id) => !expected.has(id)), CHECK_CHUNK).map((set) => ({ set, expectPresent: false })),
+  ];
+  await eachBounded(parts, client.profile.concurrency, ({ set, expectPresent }) => test(set, expectPresent));
   return present;
 }
 
