@@ -267,6 +267,9 @@ function diagnoseNetwork(ex: Exchange, where: string): Diagnosis {
   if (code === 'location') {
     return { ...base, severity: 'error', source: 'location', code: 'location.refused', summary: `${where}: ${message}`, fix: 'Use `locations: rewrite` to map server URLs onto the profile\'s base URL.' };
   }
+  if (/client certificate/i.test(message)) {
+    return { ...base, severity: 'error', source: 'tls', code: 'tls.client-certificate', summary: `${where}: the server closed the connection after the TLS handshake; it may require a client certificate (mTLS)`, fix: 'Set tls.certFile and tls.keyFile (and tls.passphrase when the key is encrypted) in the profile.' };
+  }
   if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${message}`)) {
     return { ...base, severity: 'error', source: 'tls', code: 'tls.certificate', summary: `${where}: TLS certificate problem: ${message}`, fix: 'Set tls.caFile to your CA, or tls.insecure: true for a test system only.' };
   }

@@ -68,6 +68,9 @@ export interface Profile {
   proxy?: string;
   /** Where this profile was defined, for messages. */
   source?: { file: string; line: number };
+  /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret
+   * goes to an origin it was not approved for). */
+  secretRefs?: string[];
 }
 
 export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';

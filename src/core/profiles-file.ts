@@ -166,7 +166,9 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
       continue;
     }
     const before = ctx.problems.length;
+    ctx.secretsUsed = new Set();
     const profile = await buildProfile(ctx, entry, path);
+    if (profile && ctx.secretsUsed.size) profile.secretRefs = [...ctx.secretsUsed];
     if (profile && ctx.problems.length === before) out.profiles.push(profile);
   }
   return finish(out, ctx, profileEntries);
@@ -319,6 +321,8 @@ class Ctx {
   readonly lc = new LineCounter();
   readonly doc: Document.Parsed;
   readonly problems: ConfigProblem[] = [];
+  /** `${secret:NAME}` names resolved while building the current profile. */
+  secretsUsed = new Set<string>();
   constructor(readonly text: string, readonly file: string, readonly opts: ProfilesFileOptions) {
     this.doc = parseDocument(text, { lineCounter: this.lc, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
   }
@@ -464,6 +468,7 @@ class Ctx {
           ok = false;
           continue;
         }
+        this.secretsUsed.add(name);
         out += v;
       }
     }

@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const maxExchanges = vscode.workspace.getConfiguration('scim').get<number>('trace.maxExchanges', 10_000);
   const trace = new Trace({ maxExchanges });
   const secrets = new Secrets(context.secrets);
-  const profiles = new ProfileStore(secrets, log);
+  const profiles = new ProfileStore(secrets, log, context.globalState);
   const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (m) => log.info(m));
   const tree = new ScimTree(profiles, clients, log);
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });

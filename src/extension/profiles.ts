@@ -8,6 +8,10 @@ import { withVsCodeProxy } from './proxy';
 import type { Secrets } from './secrets';
 import { secretRefs } from './secret-refs';
 import { loadCore } from './core-loader';
+import {
+  APPROVALS_KEY, approve, askText, decideSecretUse, deniedKey, deniedMessage, readApprovals, secretUses, workspaceSources,
+  type SourceKind,
+} from './workspace-safety';
 
 export interface ProfileProblemEntry {
   /** Profile name when the problem is about one profile, else the file's base name. */
@@ -27,7 +31,7 @@ export interface ProfileSet {
 
 export const SETTINGS_SOURCE = 'User Settings (scim.profiles)';
 
-interface Source { file: string; text: string }
+interface Source { file: string; text: string; kind: SourceKind }
 
 export class ProfileStore implements vscode.Disposable {
   private current: Promise<ProfileSet> | undefined;
@@ -37,8 +41,11 @@ export class ProfileStore implements vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidChange = this.emitter.event;
+  /** `secret\norigin` pairs the user refused in this session (asked again once a profiles file changes). */
+  private readonly denied = new Set<string>();
 
-  constructor(private readonly secrets: Secrets, private readonly log: vscode.LogOutputChannel) {
+  /** `approvals` (globalState) remembers, per secret name, the origins it may be sent to. */
+  constructor(private readonly secrets: Secrets, private readonly log: vscode.LogOutputChannel, private readonly approvals?: vscode.Memento) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('scim.profilesFiles')) this.rewatch();
@@ -96,10 +103,10 @@ export class ProfileStore implements vscode.Disposable {
   private rewatch(): void {
     for (const w of this.watchers) w.dispose();
     this.watchers = [];
-    if (!vscode.workspace.isTrusted || !vscode.workspace.workspaceFolders?.length) return;
+    if (!workspaceSources({ trusted: vscode.workspace.isTrusted, folders: vscode.workspace.workspaceFolders?.length ?? 0 }).watch) return;
     for (const glob of this.globs()) {
       const w = vscode.workspace.createFileSystemWatcher(glob);
-      const changed = (): void => this.reload();
+      const changed = (): void => { this.denied.clear(); this.reload(); };
       this.watchers.push(w, w.onDidChange(changed), w.onDidCreate(changed), w.onDidDelete(changed));
     }
   }
@@ -108,12 +115,12 @@ export class ProfileStore implements vscode.Disposable {
     const out: Source[] = [];
     const fromSettings = vscode.workspace.getConfiguration('scim').inspect<unknown>('profiles')?.globalValue;
     if (fromSettings && typeof fromSettings === 'object' && Object.keys(fromSettings).length) {
-      out.push({ file: SETTINGS_SOURCE, text: JSON.stringify({ profiles: fromSettings }, null, 2) });
+      out.push({ file: SETTINGS_SOURCE, text: JSON.stringify({ profiles: fromSettings }, null, 2), kind: 'user' });
     }
-    if (vscode.workspace.workspaceFolders?.length) {
-      if (!vscode.workspace.isTrusted) {
-        notices.push('Workspace profiles files are ignored until you trust this workspace.');
-      } else {
+    const ws = workspaceSources({ trusted: vscode.workspace.isTrusted, folders: vscode.workspace.workspaceFolders?.length ?? 0 });
+    if (ws.notice) notices.push(ws.notice);
+    {
+      if (ws.readWorkspaceFiles) {
         const seen = new Set<string>();
         for (const glob of this.globs()) {
           const files = await vscode.workspace.findFiles(glob, '**/node_modules/**', 100);
@@ -122,17 +129,45 @@ export class ProfileStore implements vscode.Disposable {
             seen.add(uri.toString());
             try {
               const bytes = await vscode.workspace.fs.readFile(uri);
-              out.push({ file: uri.fsPath, text: new TextDecoder().decode(bytes) });
+              out.push({ file: uri.fsPath, text: new TextDecoder().decode(bytes), kind: 'workspace' });
             } catch (e) {
-              out.push({ file: uri.fsPath, text: '' });
+              out.push({ file: uri.fsPath, text: '', kind: 'workspace' });
               this.log.warn(`cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
             }
           }
         }
       }
     }
-    for (const [label, text] of this.sessionSources) out.push({ file: label, text });
+    for (const [label, text] of this.sessionSources) out.push({ file: label, text, kind: 'session' });
     return out;
+  }
+
+  /**
+   * Before a profile may send its stored `${secret:…}` values to an origin they were not approved for, ask
+   * (workspace files only; see ./workspace-safety.ts). Returns the problem to show when the user refused.
+   */
+  async checkSecretDestinations(profile: Profile, kind: SourceKind): Promise<string | undefined> {
+    for (const use of secretUses(profile)) {
+      const approvals = readApprovals(this.approvals?.get<unknown>(APPROVALS_KEY));
+      const d = decideSecretUse(approvals, use, { source: kind, enteredNow: this.secrets.entered, denied: this.denied });
+      if (d.kind === 'allowed') continue;
+      if (d.kind === 'record') {
+        await this.approvals?.update(APPROVALS_KEY, approve(approvals, use.secret, use.origin));
+        continue;
+      }
+      if (d.kind === 'denied') return deniedMessage(use);
+      const { message, detail } = askText(use, profile, d.approvedFor);
+      const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, 'Allow');
+      if (answer === 'Allow') {
+        await this.approvals?.update(APPROVALS_KEY, approve(readApprovals(this.approvals?.get<unknown>(APPROVALS_KEY)), use.secret, use.origin));
+        this.log.info(`secret ${use.secret}: approved for ${use.origin} (profile ${profile.name})`);
+        continue;
+      }
+      this.denied.add(deniedKey(use));
+      this.log.warn(`secret ${use.secret}: not approved for ${use.origin}; profile ${profile.name} is not used`);
+      return deniedMessage(use);
+    }
+    return undefined;
   }
 
   private async read(): Promise<ProfileSet> {
@@ -166,6 +201,12 @@ export class ProfileStore implements vscode.Disposable {
             name: profile.name, file: src.file,
             problems: [{ file: src.file, line: profile.source?.line ?? 0, column: 1, key: `profiles.${profile.name}`, message: 'a profile with this name is already defined; this one is ignored' }],
           });
+          continue;
+        }
+        // The file's own destinations (a proxy from the user's http.proxy setting is not the file's doing).
+        const refused = await this.checkSecretDestinations(profile, src.kind);
+        if (refused) {
+          set.errors.push({ name: profile.name, file: src.file, problems: [{ file: src.file, line: profile.source?.line ?? 0, column: 1, key: `profiles.${profile.name}.baseUrl`, message: refused }] });
           continue;
         }
         set.profiles.push(withVsCodeProxy(profile, proxy));

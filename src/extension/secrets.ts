@@ -8,6 +8,9 @@ const PREFIX = 'scim.secret.';
 
 export class Secrets implements SecretResolver {
   private readonly asked = new Set<string>();
+  /** Names the user entered in this session (prompt or Set Secret): a never-approved secret typed in for a
+   * profile may go to that profile's host without a second question (./workspace-safety.ts). */
+  readonly entered = new Set<string>();
   private prompting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly storage: vscode.SecretStorage) {}
@@ -31,6 +34,7 @@ export class Secrets implements SecretResolver {
   async set(name: string, value: string): Promise<void> {
     await this.storage.store(PREFIX + name, value);
     this.asked.delete(name);
+    this.entered.add(name);
   }
 
   async has(name: string): Promise<boolean> {

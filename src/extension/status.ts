@@ -73,7 +73,7 @@ export class ActiveProfile implements vscode.Disposable {
   private render(profile: Profile | null | undefined): void {
     if (profile) {
       this.item.text = `$(server-environment) SCIM: ${profile.name}`;
-      this.item.tooltip = `Active SCIM profile: ${profile.name} (${profile.baseUrl})${profile.tls.insecure ? '\nTLS certificates are NOT verified' : ''}\nClick to change`;
+      this.item.tooltip = `Active SCIM profile: ${profile.name} (${profile.baseUrl})${profile.tls.insecure ? '\nTLS verification off: certificates are NOT checked' : ''}\nClick to change`;
       this.item.backgroundColor = profile.tls.insecure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     } else {
       this.item.text = `$(server-environment) SCIM: ${profile === null ? `${this.name} (missing)` : 'no profile'}`;

@@ -10,6 +10,12 @@ export interface TraceHtmlInput {
   styles: string[];
 }
 
+/** The panel's webview options: scripts on, and local resources from `media/` only (nothing else of the
+ * extension or the workspace can be loaded). `media` is the extension's media folder URI. */
+export function panelOptions<U>(media: U): { enableScripts: true; localResourceRoots: U[]; retainContextWhenHidden: false; enableFindWidget: true } {
+  return { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: false, enableFindWidget: true };
+}
+
 export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
 }

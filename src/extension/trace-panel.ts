@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ProbeRow } from '../core/scim/types';
 import type { Trace } from '../core/trace';
 import { TraceBatcher, isWebviewMessage, opRow, snapshot, type HostMessage, type WebviewMessage } from './trace-protocol';
-import { makeNonce, traceHtml } from './trace-html';
+import { makeNonce, panelOptions, traceHtml } from './trace-html';
 
 export interface TracePanelDeps {
   extensionUri: vscode.Uri;
@@ -44,12 +44,7 @@ export class TracePanel implements vscode.Disposable {
 
   private constructor(private readonly deps: TracePanelDeps) {
     const media = vscode.Uri.joinPath(deps.extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel(TracePanel.viewType, 'SCIM Trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      retainContextWhenHidden: false,
-      enableFindWidget: true,
-    });
+    this.panel = vscode.window.createWebviewPanel(TracePanel.viewType, 'SCIM Trace', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, panelOptions(media));
     this.panel.iconPath = vscode.Uri.joinPath(media, 'scim.svg');
     const w = this.panel.webview;
     w.html = traceHtml({

@@ -120,7 +120,7 @@ export function profileTooltip(p: Profile): string {
   lines.push(p.gateway.subscriptionKey ? `gateway key: ${p.gateway.sendAs} (${p.gateway.sendAs === 'query' ? p.gateway.query : p.gateway.header})` : 'gateway key: none');
   lines.push(`writes: ${p.writes}, locations: ${p.locations}, provider: ${p.provider}`);
   if (p.proxy) lines.push(`proxy: ${p.proxy}`);
-  if (p.tls.insecure) lines.push('TLS: certificates NOT verified (insecure)');
+  if (p.tls.insecure) lines.push('TLS verification off: server certificates are NOT checked (tls.insecure)');
   if (p.source) lines.push(`defined in ${p.source.file}:${p.source.line}`);
   return lines.join('\n');
 }
@@ -144,7 +144,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
       const p = node.profile;
       return {
         id: node.key, label: p.name,
-        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' (insecure TLS)' : ''),
+        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' · TLS verification off' : ''),
         tooltip: profileTooltip(p), contextValue: 'profile', icon: { id: 'server-environment' }, collapsible: 'collapsed',
       };
     }

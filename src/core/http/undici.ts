@@ -8,6 +8,10 @@ import type { Agent as AgentType, Dispatcher as DispatcherType, ProxyAgent as Pr
 const DispatcherBase = require('undici/lib/dispatcher/dispatcher') as { prototype: Record<string, unknown> };
 const apiRequest = require('undici/lib/api/api-request') as unknown;
 if (!DispatcherBase.prototype.request) DispatcherBase.prototype.request = apiRequest;
+// ProxyAgent opens its tunnel with `client.connect()` (HTTP CONNECT): without it every proxied request failed
+// with "this[kClient].connect is not a function" (test/integration/tls-proxy.test.ts).
+const apiConnect = require('undici/lib/api/api-connect') as unknown;
+if (!DispatcherBase.prototype.connect) DispatcherBase.prototype.connect = apiConnect;
 
 export const Agent = require('undici/lib/dispatcher/agent') as typeof AgentType;
 export const ProxyAgent = require('undici/lib/dispatcher/proxy-agent') as typeof ProxyAgentType;
