@@ -117,6 +117,9 @@ export function createGateway(state: SandboxState): http.Server {
     // 3. policies and faults
     const f = state.faults;
     const s = state.settings;
+    const si = state.scripted.findIndex((x) => x.method === method);
+    const scripted = si >= 0 ? state.scripted.splice(si, 1)[0]!.fault : undefined;
+    if (scripted === '429') return sendApim(res, rec, 429, `Rate limit is exceeded. Try again in ${s.retryAfterSeconds} seconds.`, { 'Retry-After': String(s.retryAfterSeconds) });
     if (f.has('quota')) return sendApim(res, rec, 403, `Out of call volume quota. Quota will be replenished in ${quotaWait()}.`);
     if (f.has('ratelimit') && state.random() < s.faultRate) {
       return sendApim(res, rec, 429, `Rate limit is exceeded. Try again in ${s.retryAfterSeconds} seconds.`, { 'Retry-After': String(s.retryAfterSeconds) });
@@ -127,8 +130,8 @@ export function createGateway(state: SandboxState): http.Server {
       res.end(HTML_502);
       return;
     }
-    let flaky: 'none' | '503-before' | 'reset-before' | '503-after' | 'reset-after' = 'none';
-    if (f.has('flaky') && state.random() < s.faultRate) {
+    let flaky: 'none' | '503-before' | 'reset-before' | '503-after' | 'reset-after' | 'slow-after' = scripted ?? 'none';
+    if (!scripted && f.has('flaky') && state.random() < s.faultRate) {
       const write = method !== 'GET' && method !== 'HEAD';
       const r = state.random();
       if (write && r < 0.5) flaky = r < 0.25 ? 'reset-after' : '503-after';
@@ -156,6 +159,7 @@ export function createGateway(state: SandboxState): http.Server {
       return;
     }
     if (flaky === '503-after') return sendApim(res, rec, 503, 'Service Unavailable');
+    if (flaky === 'slow-after') await delay(s.slowMs);
     relay(res, rec, up);
   });
 }

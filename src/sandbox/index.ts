@@ -7,9 +7,9 @@ import YAML from 'yaml';
 import { createBackendApp } from './backend';
 import { createGateway } from './gateway';
 import { Store } from './store';
-import { FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState } from './types';
+import { FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
 
-export type { FaultMode, ReceivedRequest } from './types';
+export type { FaultMode, ReceivedRequest, ScriptedFault } from './types';
 export { FAULT_MODES } from './types';
 
 export interface SandboxOptions {
@@ -56,6 +56,8 @@ export interface Sandbox {
   backendReceived: ReceivedRequest[];
   setFaults(faults: FaultMode[], opts?: Partial<Pick<SandboxOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs'>>): void;
   clearReceived(): void;
+  /** Injects `fault` on the next request with this method that passes the key check (one each, in order). */
+  scriptFault(method: string, fault: ScriptedFault): void;
   /** a ready scim-profiles.yaml document (top-level `profiles:` map) with this sandbox's literal credentials */
   profileYaml(name?: string): string;
   groupIdByName(displayName: string): string | undefined;
@@ -111,6 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     backendUrl: '',
     received: [],
     backendReceived: [],
+    scripted: [],
     random: prng(options.seed ?? 1),
     cursorNonce: randomBytes(6).toString('hex'),
     gatewaySeq: 0,
@@ -152,6 +155,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (opts.retryAfterSeconds !== undefined) state.settings.retryAfterSeconds = opts.retryAfterSeconds;
       if (opts.faultRate !== undefined) state.settings.faultRate = opts.faultRate;
       if (opts.slowMs !== undefined) state.settings.slowMs = opts.slowMs;
+    },
+    scriptFault(method, fault) {
+      state.scripted.push({ method: method.toUpperCase(), fault });
     },
     clearReceived() {
       state.received.length = 0;

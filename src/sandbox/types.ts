@@ -22,6 +22,10 @@ export interface ReceivedRequest {
   answeredBy: 'gateway' | 'backend';
 }
 
+/** One fault injected on the next request of a method (tests that need a precise outcome, not a rate):
+ * `*-after` ones reach the backend (the write is applied) and lose or delay the answer. */
+export type ScriptedFault = '429' | '503-before' | '503-after' | 'reset-before' | 'reset-after' | 'slow-after';
+
 export interface FaultSettings {
   retryAfterSeconds: number;
   faultRate: number;
@@ -42,6 +46,8 @@ export interface SandboxState {
   backendUrl: string;
   received: ReceivedRequest[];
   backendReceived: ReceivedRequest[];
+  /** faults for the next requests of a method, consumed in order (sandbox.scriptFault) */
+  scripted: Array<{ method: string; fault: ScriptedFault }>;
   /** deterministic PRNG in [0, 1) */
   random: () => number;
   /** makes cursors of this sandbox unrecognisable to another one */

@@ -285,10 +285,16 @@ export class ScimClient {
         }
       };
       let lastEnd = start - 1;
+      let prevPage = first;
       for (const s of starts) {
         launch();
         const page = await pending.get(s)!;
         pending.delete(s);
+        if ((page.startIndex !== undefined && page.startIndex < s) || repeatsPage(prevPage, page)) {
+          for (const rest of pending.values()) rest.catch(() => undefined);
+          throw notAdvancing(s, page);
+        }
+        prevPage = page;
         yield page;
         lastEnd = s + page.resources.length - 1;
         if (page.resources.length < size) {
@@ -297,22 +303,25 @@ export class ScimClient {
           for (const rest of pending.values()) rest.catch(() => undefined);
           pending.clear();
           if (page.resources.length === 0 || lastEnd >= total) return;
-          yield* this.sequentialPages(call, endpoint, opts, start, total);
+          yield* this.sequentialPages(call, endpoint, opts, start, total, page);
           return;
         }
       }
       return;
     }
-    yield* this.sequentialPages(call, endpoint, opts, start, total);
+    yield* this.sequentialPages(call, endpoint, opts, start, total, first);
   }
 
-  private async *sequentialPages(call: Call, endpoint: string, opts: ListOptions, start: number, total: number | undefined): AsyncGenerator<ListPage> {
+  private async *sequentialPages(call: Call, endpoint: string, opts: ListOptions, start: number, total: number | undefined, before?: ListPage): AsyncGenerator<ListPage> {
     let prev = -1;
+    let last = before;
     for (let n = 0; ; n++) {
       if (start <= prev) throw new ScimxError('response', `The server's startIndex did not advance (${start}); stopped to avoid endless paging.`);
       if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
       prev = start;
       const page = await this.listPageIn(call, endpoint, { ...opts, startIndex: start, cursor: undefined });
+      if (repeatsPage(last, page)) throw notAdvancing(start, page);
+      last = page;
       yield page;
       if (!page.next?.startIndex || page.resources.length === 0) return;
       if (total !== undefined && page.next.startIndex > total) return;
@@ -429,6 +438,18 @@ export class ScimClient {
   }
 }
 
+/** The same resources as the page before: a server that ignores startIndex would be paged forever. */
+function repeatsPage(prev: ListPage | undefined, page: ListPage): boolean {
+  const a = prev?.resources;
+  const b = page.resources;
+  return !!a && a.length > 0 && a.length === b.length && a[0]!.id === b[0]!.id && a[a.length - 1]!.id === b[b.length - 1]!.id;
+}
+
+function notAdvancing(asked: number, page: ListPage): ScimxError {
+  const got = page.startIndex !== undefined && page.startIndex !== asked ? `answered startIndex ${page.startIndex}` : 'answered the same page again';
+  return new ScimxError('response', `Asked for startIndex ${asked}, the server ${got}: its startIndex did not advance; stopped to avoid endless paging.`);
+}
+
 export function readMembers(group: Record<string, unknown>): Member[] {
   const raw = group.members;
   if (raw === undefined || raw === null) return [];
@@ -446,6 +467,9 @@ export function trimSlash(endpoint: string): string {
 
 export function resourcePath(endpoint: string, id: string): string {
   if (!id) throw new ScimxError('usage', 'An id is needed.');
+  // `.` and `..` are dot segments even percent-encoded (%2e): URL parsing would resolve them away from the
+  // resource (`Users/..` is the base URL). Every other id is one opaque path segment.
+  if (id === '.' || id === '..') throw new ScimxError('usage', `"${id}" cannot be a resource id: it would address another path than ${trimSlash(endpoint)}/…`);
   return `${trimSlash(endpoint)}/${encodeURIComponent(id)}`;
 }
 

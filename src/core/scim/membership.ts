@@ -93,58 +93,111 @@ export async function changeMembers(
   const total = add.length + remove.length;
   const progress = (done: number, message: string) => opts.onProgress?.({ done, total, message });
 
-  const ctx = { operation: call.operation, signal: call.signal };
-  const discovery = await client.discover(ctx).catch((e) => {
-    if (toScimxError(e).code === 'cancelled') throw e;
-    report.warnings.push(`discovery failed (${toScimxError(e).message}); assuming PATCH`);
-    return undefined;
-  });
-  const caps = discovery?.capabilities;
-  const groups = await client.groupsEndpoint(ctx);
-  const mode = opts.mode ?? client.profile.writes;
-  let path: 'patch' | 'put' = mode === 'put' ? 'put' : mode === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
-  if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
+  const writesBefore = writesSent(call);
+  let todo: MembershipChange = { add, remove };
+  let groupsAt = 'Groups';
+  try {
+    const ctx = { operation: call.operation, signal: call.signal };
+    const discovery = await client.discover(ctx).catch((e) => {
+      if (toScimxError(e).code === 'cancelled') throw e;
+      report.warnings.push(`discovery failed (${toScimxError(e).message}); assuming PATCH`);
+      return undefined;
+    });
+    const caps = discovery?.capabilities;
+    const groups = await client.groupsEndpoint(ctx);
+    groupsAt = groups;
+    const mode = opts.mode ?? client.profile.writes;
+    let path: 'patch' | 'put' = mode === 'put' ? 'put' : mode === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
+    if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
 
-  progress(0, 'checking current membership');
-  // Ids we mean to remove that are not users are checked on the group itself (nested groups).
-  const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove);
-  report.alreadyPresent = add.filter((id) => before.has(id));
-  report.alreadyAbsent = remove.filter((id) => !before.has(id));
-  const todo: MembershipChange = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
-  if (!todo.add.length && !todo.remove.length) {
-    report.mode = path;
-    report.verified = true;
-    progress(total, 'nothing to change');
-    return finish();
-  }
+    progress(0, 'checking current membership');
+    // Ids we mean to remove that are not users are checked on the group itself (nested groups).
+    const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove);
+    report.alreadyPresent = add.filter((id) => before.has(id));
+    report.alreadyAbsent = remove.filter((id) => !before.has(id));
+    todo = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
+    if (!todo.add.length && !todo.remove.length) {
+      report.mode = path;
+      report.verified = true;
+      progress(total, 'nothing to change');
+      return finish();
+    }
 
-  if (path === 'patch') {
-    try {
-      await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
-    } catch (e) {
-      const err = toScimxError(e);
-      if (mode === 'auto' && isPatchRefused(err)) {
-        report.warnings.push(`PATCH refused (${err.message}); fell back to PUT read-modify-write`);
-        path = 'put';
-      } else {
-        throw err;
+    if (path === 'patch') {
+      try {
+        await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
+      } catch (e) {
+        const err = toScimxError(e);
+        if (mode === 'auto' && isPatchRefused(err)) {
+          report.warnings.push(`PATCH refused (${err.message}); fell back to PUT read-modify-write`);
+          path = 'put';
+        } else {
+          throw err;
+        }
       }
     }
+    report.mode = path;
+    let afterSet: Set<string>;
+    if (path === 'put') {
+      afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
+    } else {
+      progress(total, 'verifying');
+      afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], todo.add);
+    }
+    report.added = todo.add.filter((id) => afterSet.has(id));
+    report.removed = todo.remove.filter((id) => !afterSet.has(id));
+    report.missing = [...todo.add.filter((id) => !afterSet.has(id)), ...todo.remove.filter((id) => afterSet.has(id))];
+    report.verified = true;
+    if (report.missing.length) report.warnings.push(`${report.missing.length} change(s) not in effect after writing: ${report.missing.slice(0, 10).join(', ')}`);
+    return finish();
+  } catch (e) {
+    // A failure after writing may leave the change partly in effect: say exactly what is (or that it is unknown).
+    throw await withGroupState(client, call, groupsAt, groupId, todo, toScimxError(e), writesSent(call) > writesBefore, report, finish);
   }
-  report.mode = path;
-  let afterSet: Set<string>;
-  if (path === 'put') {
-    afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
+}
+
+/** The error of a failed change, carrying the state of the group: its message says which of the asked
+ * changes are in effect (re-read after the failure), or that nothing was written, or which are unknown. */
+export type MembershipFailure = ScimxError & { report: MembershipReport };
+
+export function membershipFailureReport(e: unknown): MembershipReport | undefined {
+  return e instanceof ScimxError && 'report' in e ? (e as MembershipFailure).report : undefined;
+}
+
+function writesSent(call: Call): number {
+  return call.operation.exchanges.filter((x) => x.request.method !== 'GET' && x.request.method !== 'HEAD').length;
+}
+
+async function withGroupState(
+  client: ScimClient, call: Call, groups: string, groupId: string, todo: MembershipChange, err: ScimxError,
+  wrote: boolean, report: MembershipReport, finish: () => MembershipReport,
+): Promise<MembershipFailure> {
+  const ids = [...todo.add, ...todo.remove];
+  let state: string;
+  if (!wrote) {
+    report.missing = ids;
+    state = `Nothing was written to group ${groupId}.`;
+  } else if (err.code === 'cancelled' || call.signal?.aborted) {
+    state = `Group ${groupId}: the state of ${ids.join(', ')} is unknown (cancelled after writing); re-read the group.`;
   } else {
-    progress(total, 'verifying');
-    afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], todo.add);
+    try {
+      const now = await presentAmong(client, call, groups, groupId, ids, todo.add);
+      report.added = todo.add.filter((id) => now.has(id));
+      report.removed = todo.remove.filter((id) => !now.has(id));
+      report.missing = [...todo.add.filter((id) => !now.has(id)), ...todo.remove.filter((id) => now.has(id))];
+      report.verified = true;
+      const list = (label: string, xs: string[]) => (xs.length ? [`${label} ${xs.join(', ')}`] : []);
+      state = `Group ${groupId} re-read after the failure: ${[
+        ...list('added', report.added), ...list('removed', report.removed),
+        ...list('NOT added', todo.add.filter((id) => !now.has(id))), ...list('NOT removed', todo.remove.filter((id) => now.has(id))),
+      ].join('; ')}.`;
+    } catch (e2) {
+      state = `Group ${groupId}: the state of ${ids.join(', ')} is unknown (the re-read failed too: ${toScimxError(e2).message}); re-read the group.`;
+    }
   }
-  report.added = todo.add.filter((id) => afterSet.has(id));
-  report.removed = todo.remove.filter((id) => !afterSet.has(id));
-  report.missing = [...todo.add.filter((id) => !afterSet.has(id)), ...todo.remove.filter((id) => afterSet.has(id))];
-  report.verified = true;
-  if (report.missing.length) report.warnings.push(`${report.missing.length} change(s) not in effect after writing: ${report.missing.slice(0, 10).join(', ')}`);
-  return finish();
+  report.warnings.push(state);
+  finish();
+  return Object.assign(err, { message: `${err.message} ${state}`, report });
 }
 
 function isPatchRefused(err: ScimxError): boolean {
@@ -198,7 +251,7 @@ async function patchPath(
         } else if (!isUnknownOutcome(err)) {
           throw err;
         }
-        if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts; see the report of what is in effect)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
+        if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
         // Re-read what is in effect, and send again only what is still missing.
         const present = await presentAmong(client, call, groups, groupId, ids, part.kind === 'add' ? ids : []);
         ids = part.kind === 'add' ? ids.filter((id) => !present.has(id)) : ids.filter((id) => present.has(id));
@@ -258,18 +311,30 @@ async function putPath(
 ): Promise<Set<string>> {
   const total = todo.add.length + todo.remove.length;
   let confirmed = false;
+  /** Members seen by the read the confirmation was asked on (no ETags: compared with a fresh read). */
+  let confirmedOn: Set<string> | undefined;
   for (let round = 1; ; round++) {
     progress(0, round === 1 ? 'reading the group (PUT needs the whole member list)' : `re-reading the group (round ${round})`);
     const { resource: group, etag } = await client.getIn(call, groups, groupId, { members: true });
     const current = readMembers(group);
     await guardAgainstTruncatedRead(client, call, groupId, current, report);
     const currentIds = new Set(current.map((m) => m.value));
+    if (confirmedOn && (confirmedOn.size !== currentIds.size || [...confirmedOn].some((id) => !currentIds.has(id)))) {
+      report.concurrentChange = true;
+      report.warnings.push('the group changed while the PUT waited for confirmation (the provider gives no ETags): re-applied the change to the current members');
+    }
+    confirmedOn = undefined;
     const remaining: MembershipChange = { add: todo.add.filter((id) => !currentIds.has(id)), remove: todo.remove.filter((id) => currentIds.has(id)) };
     if (!remaining.add.length && !remaining.remove.length) return currentIds; // in effect already (a previous round landed)
     if (!confirmed && opts.confirmPut) {
       const ok = await opts.confirmPut({ groupId, add: remaining.add, remove: remaining.remove, memberCount: current.length });
       if (!ok) throw new ScimxError('cancelled', 'Cancelled before the PUT; nothing was written.');
       confirmed = true;
+      // Without ETags nothing would catch a change made while the user was deciding: read again and compare.
+      if (!etag) {
+        confirmedOn = currentIds;
+        continue;
+      }
     }
     const removeSet = new Set(remaining.remove);
     const members: Member[] = [
