@@ -160,7 +160,19 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     await item.click({ button: 'right' });
     const entry = p().locator('.context-view .action-menu-item, .context-view .action-label', { hasText: title }).first();
     await entry.waitFor({ state: 'visible' });
-    await entry.click();
+    // VS Code 1.139's menus ignore a click that lands right after they open (a guard against the release of
+    // the right button choosing an entry): point at the entry first, and click again while the menu stays.
+    const menu = p().locator('.context-view .monaco-menu');
+    for (let i = 0; i < 5; i++) {
+      await entry.hover();
+      await p().waitForTimeout(250);
+      await entry.click().catch(() => undefined);
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 1_000 });
+        return;
+      } catch { /* still open: the click was swallowed */ }
+    }
+    throw new Error(`the context menu entry "${title}" did not run`);
   }
 
   /** Confirms a modal dialog when one appears (e.g. a PUT-based change's membership diff). */
