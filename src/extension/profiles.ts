@@ -41,6 +41,10 @@ export class ProfileStore implements vscode.Disposable {
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidChange = this.emitter.event;
+  private readonly loadedEmitter = new vscode.EventEmitter<void>();
+  /** Fires when a read of the sources finished (the first one included): the status bar waits for it
+   * rather than reading files during activation. */
+  readonly onDidLoad = this.loadedEmitter.event;
   /** `secret\norigin` pairs the user refused in this session (asked again once a profiles file changes). */
   private readonly denied = new Set<string>();
 
@@ -63,7 +67,8 @@ export class ProfileStore implements vscode.Disposable {
   load(): Promise<ProfileSet> {
     if (!this.current) {
       if (!this.watchers.length) this.rewatch();
-      this.current = this.read();
+      const reading = (this.current = this.read());
+      void reading.then(() => { if (this.current === reading) this.loadedEmitter.fire(); }, () => undefined);
     }
     return this.current;
   }
@@ -92,6 +97,7 @@ export class ProfileStore implements vscode.Disposable {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     for (const d of [...this.watchers, ...this.subscriptions]) d.dispose();
     this.emitter.dispose();
+    this.loadedEmitter.dispose();
   }
 
   private globs(): string[] {

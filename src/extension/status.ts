@@ -9,14 +9,15 @@ const KEY = 'scim.activeProfile';
 
 export class ActiveProfile implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('scim.activeProfile', vscode.StatusBarAlignment.Left, 10);
-  private readonly sub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
 
   constructor(private readonly state: vscode.Memento, private readonly profiles: ProfileStore) {
     this.item.name = 'SCIM Active Profile';
     this.item.command = 'scim.selectProfile';
     this.render(undefined);
     this.item.show();
-    this.sub = profiles.onDidChange(() => void this.refresh());
+    // Profiles are read when the tree (or a command) first asks, never here: render once they are.
+    this.subs = [profiles.onDidChange(() => void this.refresh()), profiles.onDidLoad(() => void this.refresh())];
   }
 
   get name(): string | undefined {
@@ -66,7 +67,7 @@ export class ActiveProfile implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
     this.item.dispose();
   }
 
