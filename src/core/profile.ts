@@ -63,6 +63,9 @@ export interface Profile {
   concurrency: number;
   /** `generic` provider: most membership changes in one PATCH. */
   maxOperationsPerPatch: number;
+  /** Largest answer body read, in MiB (default 64): a bigger one fails with a clear message instead of
+   * filling memory. A 50,000-member group is about 8 MiB. */
+  maxResponseMB?: number;
   tls: TlsConfig;
   /** HTTP proxy URL for this profile, e.g. `http://127.0.0.1:3128`. */
   proxy?: string;
@@ -84,6 +87,7 @@ export const DEFAULTS = {
   pageSize: 100,
   concurrency: 4,
   maxOperationsPerPatch: 100,
+  maxResponseMB: 64,
 };
 
 /** Every raw secret value of a profile; the trace masks each of them wherever it appears. */

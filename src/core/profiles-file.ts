@@ -51,7 +51,7 @@ export interface ProfilesFile {
 
 const PROFILE_KEYS = [
   'baseUrl', 'auth', 'gateway', 'headers', 'secretHeaders', 'writes', 'locations', 'provider', 'timeoutMs',
-  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'tls', 'proxy',
+  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy',
 ] as const;
 const AUTH_TYPES = ['none', 'basic', 'bearer', 'oauth2'] as const;
 const AUTH_KEYS: Record<(typeof AUTH_TYPES)[number], string[]> = {
@@ -708,6 +708,7 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
   const pageSize = await p.int('pageSize', DEFAULTS.pageSize, 1, 100_000);
   const concurrency = await p.int('concurrency', DEFAULTS.concurrency, 1, 64);
   const maxOperationsPerPatch = await p.int('maxOperationsPerPatch', DEFAULTS.maxOperationsPerPatch, 1, 10_000);
+  const maxResponseMB = await p.int('maxResponseMB', DEFAULTS.maxResponseMB, 1, 4096);
 
   // tls
   const tls: TlsConfig = { insecure: false };
@@ -739,13 +740,14 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
   }
 
   if (baseUrl === undefined || auth === undefined || writes === undefined || locations === undefined || provider === undefined
-    || timeoutMs === undefined || pageSize === undefined || concurrency === undefined || maxOperationsPerPatch === undefined) {
+    || timeoutMs === undefined || pageSize === undefined || concurrency === undefined || maxOperationsPerPatch === undefined
+    || maxResponseMB === undefined) {
     return undefined;
   }
   const keyPos = ctx.lc.linePos(ctx.offsetOf(entry.keyNode));
   const profile: Profile = {
     name: entry.key, baseUrl, auth, gateway, headers, secretHeaders, writes, locations, provider, timeoutMs, pageSize,
-    concurrency, maxOperationsPerPatch, tls, source: { file: ctx.file, line: keyPos.line },
+    concurrency, maxOperationsPerPatch, maxResponseMB, tls, source: { file: ctx.file, line: keyPos.line },
   };
   if (proxy) profile.proxy = proxy;
   return profile;

@@ -352,6 +352,49 @@ test('bodies are capped in the trace, full in the response; invalid JSON keeps t
   assert.equal(bad.text, '{not json');
 });
 
+test('an answer larger than maxResponseMB stops being read, fast, with a clear message (announced or streamed without end)', async () => {
+  const s = await server();
+  const { p, op } = setup(makeProfile(s.origin, { maxResponseMB: 1, timeoutMs: 20_000 }));
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let streamed = 0;
+  s.queue(
+    // announced: content-length says 2 GiB (nothing that big is ever sent)
+    (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/scim+json', 'Content-Length': String(2 * 1024 ** 3) });
+      res.write(chunk);
+    },
+    // streamed: chunked, never ends
+    (_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/scim+json' });
+      const pump = (): void => {
+        while (!res.destroyed && streamed < 512 * 1024 * 1024) {
+          streamed += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+      };
+      pump();
+    },
+  );
+  const t0 = Date.now();
+  await assert.rejects(p.send(op, { method: 'GET', url: 'Users' }), (e: unknown) => {
+    assert.ok(e instanceof ScimxError && e.code === 'response', String(e));
+    assert.match(e.message, /^The answer to GET http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users is larger than 1\.0 MiB \(2048 MiB announced by content-length\); stopped reading it\.$/);
+    assert.match(e.hint ?? '', /maxResponseMB/);
+    return true;
+  });
+  await assert.rejects(p.send(op, { method: 'GET', url: 'Groups' }), (e: unknown) => {
+    assert.ok(e instanceof ScimxError && e.code === 'response', String(e));
+    assert.match(e.message, /is larger than 1\.0 MiB \(1\.\d MiB read\); stopped reading it\./);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 10_000, `both stopped well before the 20 s timeout (${Date.now() - t0} ms)`);
+  assert.ok(streamed < 64 * 1024 * 1024, `the endless answer was cut off early (${streamed} bytes written by the server)`);
+  const [a, b] = op.exchanges;
+  assert.equal(a?.state, 'failed');
+  assert.equal(b?.error?.code, 'response');
+  assert.equal(a?.response?.status, 200, 'the status and headers that did arrive are kept in the trace');
+});
+
 test('a secret straddling the body cap is masked in what the trace keeps; far past the cap it is not scanned', async () => {
   const s = await server();
   const { p, op } = setup(makeProfile(s.origin), {}, new Trace({ bodyCap: 100 }));

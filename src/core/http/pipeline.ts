@@ -5,7 +5,7 @@
 // (./wire.ts), masked (./mask.ts).
 import type { Dispatcher } from 'undici';
 import { ScimxError, HttpStatusError, isScimxError } from '../errors';
-import { profileOrigin, profileSecrets, type Profile } from '../profile';
+import { DEFAULTS, profileOrigin, profileSecrets, type Profile } from '../profile';
 import type { Exchange, ExchangeResponse, HeaderList, LocationRewrite, Operation, Trace } from '../trace';
 import { basicAuthorization, parseTokenAnswer, TokenCache, tokenRequest } from './auth';
 import { createDispatcher } from './dispatcher';
@@ -100,6 +100,10 @@ export class Pipeline {
   /** Masks a URL: the key query parameter and every known secret. */
   maskUrl(url: string): string {
     return this.masker.url(url);
+  }
+
+  private get maxResponseBytes(): number {
+    return (this.profile.maxResponseMB ?? DEFAULTS.maxResponseMB) * 1024 * 1024;
   }
 
   private get dispatcher(): Dispatcher {
@@ -448,7 +452,7 @@ export class Pipeline {
       }));
       status = res.statusCode;
       resHeaders = flattenHeaders(res.headers);
-      resBody = Buffer.from(await res.body.arrayBuffer());
+      resBody = await readCapped(res.body, Number(resHeaders['content-length'] ?? NaN), this.maxResponseBytes, () => `${method} ${this.maskUrl(url)}`);
     } catch (e) {
       error = this.classify(e, why, method, url, timeoutMs);
     } finally {
@@ -603,6 +607,33 @@ function errorCodes(e: unknown): string[] {
 function errorCode(e: unknown): string | undefined {
   const cs = errorCodes(e);
   return cs.find((c) => !c.startsWith('UND_ERR')) ?? cs[0];
+}
+
+/** Reads an answer body up to `limit` bytes; past it, stops reading (the connection is dropped) and fails
+ * with a message saying how much was read, so a runaway answer cannot fill the memory. */
+async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, limit: number, what: () => string): Promise<Buffer> {
+  const tooBig = (n: string): ScimxError => new ScimxError('response',
+    `The answer to ${what()} is larger than ${formatMiB(limit)} (${n}); stopped reading it.`,
+    { hint: 'Ask for fewer resources per page (count, attributes), or raise maxResponseMB in the profile.' });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    if (declared > limit) throw tooBig(`${formatMiB(declared)} announced by content-length`);
+    for await (const chunk of body) {
+      const b = chunk as Buffer;
+      total += b.length;
+      if (total > limit) throw tooBig(`${formatMiB(total)} read${Number.isFinite(declared) ? ` of ${formatMiB(declared)} announced` : ''}`);
+      chunks.push(b);
+    }
+  } catch (e) {
+    body.destroy();
+    throw e;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+function formatMiB(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
 }
 
 function encodeBody(body: unknown): Buffer | undefined {
