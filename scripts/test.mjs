@@ -1,15 +1,20 @@
 // `npm test`: unit, then integration (real sockets against the sandbox on 127.0.0.1), then e2e (a real
 // VS Code in headless Chromium). `npm test -- unit` (or integration, e2e) runs one suite.
 // Each suite is run by node's own test runner, so its closing lines (# pass / # fail) are the verdict.
-import { spawnSync } from 'node:child_process';
+// Every test has a time limit (a hang fails instead of stalling CI), and at the end everything the tests
+// printed, their TAP reports and the text artifacts they left are scanned for raw secrets (./secret-scan.mjs).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scanForSecrets } from './secret-scan.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ['unit', 'integration', 'e2e'];
+/** Default limit of one test (ms); a test that sets its own `timeout` (the e2e ones do) keeps it. */
+const TEST_TIMEOUT_MS = { unit: 60_000, integration: 180_000, e2e: 900_000 };
 
 function testFiles(dir) {
   const out = [];
@@ -24,38 +29,56 @@ function testFiles(dir) {
   return out;
 }
 
-function run(cmd, args, extraEnv = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
-  return r.status ?? 1;
+/** Runs a command with its output shown as it comes and kept in `log` (for the secret scan). */
+function run(cmd, args, extraEnv = {}, log = []) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
+    child.stdout.on('data', (c) => { process.stdout.write(c); log.push(c); });
+    child.stderr.on('data', (c) => { process.stderr.write(c); log.push(c); });
+    child.on('error', (e) => { log.push(Buffer.from(String(e))); resolve(1); });
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 }
 
+const started = Date.now();
 let failed = 0;
 const totals = { pass: 0, fail: 0, skipped: 0 };
 const tapDir = mkdtempSync(join(tmpdir(), 'scimx-test-'));
+// Sandboxes started by the tests append the secrets they made up to this file (src/sandbox/index.ts).
+const ledger = join(tapDir, 'secrets.ledger');
+const printed = [];
 for (const suite of suites) {
   if (!['unit', 'integration', 'e2e'].includes(suite)) {
     console.error(`unknown suite "${suite}" (unit, integration, e2e)`);
     process.exit(2);
   }
-  if (suite !== 'unit' && run(process.execPath, ['scripts/build.mjs']) !== 0) { failed++; break; }
+  if (suite !== 'unit' && (await run(process.execPath, ['scripts/build.mjs'])) !== 0) { failed++; break; }
   const files = testFiles(suite);
   if (!files.length) { console.log(`(${suite}: no tests)`); continue; }
   console.log(`\n=== ${suite}: ${files.length} file(s) ===`);
   const tap = join(tapDir, `${suite}.tap`);
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`];
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, `--test-timeout=${TEST_TIMEOUT_MS[suite]}`];
   // e2e drives one browser and one VS Code at a time; integration files each start their own sandbox.
   args.push(`--test-concurrency=${suite === 'e2e' ? 1 : 2}`);
-  const status = run(process.execPath, [...args, ...files], { SCIMX_TEST_SUITE: suite });
+  const log = [];
+  const status = await run(process.execPath, [...args, ...files], { SCIMX_TEST_SUITE: suite, SCIMX_SECRET_LEDGER: ledger }, log);
   if (status !== 0) failed++;
   let text = '';
   try { text = readFileSync(tap, 'utf8'); } catch { /* the runner died before writing */ }
+  printed.push({ what: `${suite} output`, text: Buffer.concat(log).toString('utf8') }, { what: `${suite} TAP report`, text });
   for (const key of Object.keys(totals)) {
     const m = text.match(new RegExp(`^# ${key} (\\d+)$`, 'm'));
     if (m) totals[key] += Number(m[1]);
   }
   if (status !== 0 && !/^# fail [1-9]/m.test(text)) totals.fail += 1; // a runner that crashed counts as a failure
 }
+
+const scan = scanForSecrets({ root, ledger, printed, since: started });
+console.log(`\nsecret scan: ${scan.secrets} secret(s) in ${scan.forms} form(s), searched in ${scan.sources} source(s) (${Math.round(scan.bytes / 1024)} KB): ${scan.leaks.length ? `${scan.leaks.length} LEAK(S)` : 'none found'}`);
+for (const l of scan.leaks) console.log(`  leak: ${l}`);
+if (scan.leaks.length) { failed++; totals.fail += 1; }
+
 rmSync(tapDir, { recursive: true, force: true });
 // The plain closing line CI reads, over every suite that ran.
 console.log(`\ntotal: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);

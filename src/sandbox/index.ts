@@ -1,6 +1,7 @@
 // Local SCIM 2.0 service provider (scimmy + scimmy-routers) behind an APIM-like gateway, both on 127.0.0.1.
 // Used in-process by the integration tests and by people through `npm start` / `scimx sandbox`.
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
@@ -119,6 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     gatewaySeq: 0,
     backendSeq: 0,
   };
+  recordSecrets(state);
 
   const backend = http.createServer(createBackendApp(state));
   const gateway = createGateway(state);
@@ -191,4 +193,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
   return sandbox;
+}
+
+/** Under `npm test` (SCIMX_SECRET_LEDGER set by scripts/test.mjs), the secrets this sandbox uses are appended to
+ * the ledger, so that the run's last step can check that none of them shows up in anything the tests printed. */
+function recordSecrets(state: SandboxState): void {
+  const ledger = process.env.SCIMX_SECRET_LEDGER;
+  if (!ledger) return;
+  const a = state.auth;
+  const values: Array<[string, string]> = [[state.key, 'sandbox subscription key']];
+  if (a.type === 'basic') {
+    values.push([a.password, 'sandbox password'], [Buffer.from(`${a.username}:${a.password}`).toString('base64'), 'sandbox basic token']);
+  } else if (a.type === 'bearer') {
+    values.push([a.token, 'sandbox bearer token']);
+  }
+  try {
+    appendFileSync(ledger, values.map(([value, from]) => `${JSON.stringify({ value, from })}\n`).join(''));
+  } catch {
+    // the ledger is a test aid: a sandbox must start without it
+  }
 }
