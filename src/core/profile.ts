@@ -69,6 +69,8 @@ export interface Profile {
   tls: TlsConfig;
   /** HTTP proxy URL for this profile, e.g. `http://127.0.0.1:3128`. */
   proxy?: string;
+  /** Proxy-Authorization value sent to the proxy only (VS Code's `http.proxyAuthorization`); a secret. */
+  proxyAuthorization?: string;
   /** Where this profile was defined, for messages. */
   source?: { file: string; line: number };
   /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret
@@ -112,7 +114,21 @@ export function profileSecrets(p: Profile): string[] {
     if (p.secretHeaders.includes(name.toLowerCase())) out.push(value);
   }
   if (p.tls.passphrase) out.push(p.tls.passphrase);
+  if (p.proxyAuthorization) out.push(p.proxyAuthorization);
+  const proxyUser = proxyPassword(p.proxy);
+  if (proxyUser) out.push(proxyUser);
   return out.filter((s) => s.length > 0);
+}
+
+/** The password in a proxy URL's user info (`http://user:pass@proxy:3128`), decoded. */
+function proxyPassword(proxy: string | undefined): string | undefined {
+  if (!proxy) return undefined;
+  try {
+    const pw = new URL(proxy).password;
+    return pw ? decodeURIComponent(pw) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves `${secret:NAME}` references; the VS Code side backs it with SecretStorage. */

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { ConfigProblem } from '../core/errors';
 import type { Profile } from '../core/profile';
-import { withVsCodeProxy } from './proxy';
+import { withVsCodeProxy, type ProxySettings } from './proxy';
 import type { Secrets } from './secrets';
 import { secretRefs } from './secret-refs';
 import { loadCore } from './core-loader';
@@ -53,7 +53,7 @@ export class ProfileStore implements vscode.Disposable {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('scim.profilesFiles')) this.rewatch();
-        if (['scim.profiles', 'scim.profilesFiles', 'http.proxy', 'http.noProxy', 'http.proxyStrictSSL'].some((k) => e.affectsConfiguration(k))) {
+        if (['scim.profiles', 'scim.profilesFiles', 'http.proxy', 'http.noProxy', 'http.proxyStrictSSL', 'http.proxyAuthorization', 'http.proxySupport'].some((k) => e.affectsConfiguration(k))) {
           this.reload();
         }
       }),
@@ -180,10 +180,13 @@ export class ProfileStore implements vscode.Disposable {
     const set: ProfileSet = { profiles: [], errors: [], notices: [], secretNames: [] };
     const { parseProfiles } = loadCore();
     const http = vscode.workspace.getConfiguration('http');
-    const proxy = {
+    const proxy: ProxySettings = {
       proxy: http.get<string>('proxy') || undefined,
       noProxy: http.get<string[]>('noProxy') ?? [],
       strictSSL: http.get<boolean>('proxyStrictSSL', true),
+      authorization: http.get<string | null>('proxyAuthorization') ?? undefined,
+      support: http.get<ProxySettings['support']>('proxySupport'),
+      env: process.env,
     };
     for (const src of await this.sources(set.notices)) {
       for (const n of secretRefs(src.text)) if (!set.secretNames.includes(n)) set.secretNames.push(n);

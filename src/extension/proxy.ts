@@ -1,12 +1,29 @@
-// VS Code's `http.proxy`, `http.noProxy` and `http.proxyStrictSSL` applied to a profile that names no proxy
-// of its own (no `vscode` import, unit-tested). Our undici agent bypasses VS Code's patched `http`, so the
-// settings have to be passed in explicitly.
+// VS Code's `http.proxy`, `http.noProxy`, `http.proxyStrictSSL`, `http.proxyAuthorization` and
+// `http.proxySupport` applied to a profile that names no proxy of its own (no `vscode` import, unit-tested).
+// Our undici agent bypasses VS Code's patched `http`, so the settings have to be passed in explicitly. With no
+// `http.proxy`, the conventional environment variables (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, either case) are
+// used, as VS Code itself does.
 import type { Profile } from '../core/profile';
 
 export interface ProxySettings {
   proxy?: string;
   noProxy?: string[];
   strictSSL?: boolean;
+  /** `http.proxyAuthorization`: the Proxy-Authorization value sent to the proxy (a secret). */
+  authorization?: string;
+  /** `http.proxySupport`: `off` turns every proxy off for the extension. */
+  support?: 'off' | 'on' | 'fallback' | 'override';
+  /** Environment (process.env): HTTPS_PROXY, HTTP_PROXY, NO_PROXY. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The proxy from the environment for this URL, and the NO_PROXY entries. */
+export function envProxy(url: string, env: Record<string, string | undefined> = {}): { proxy?: string; noProxy: string[] } {
+  const get = (name: string): string | undefined => (env[name] ?? env[name.toLowerCase()])?.trim() || undefined;
+  const https = url.toLowerCase().startsWith('https:');
+  const proxy = (https ? get('HTTPS_PROXY') : undefined) ?? get('HTTP_PROXY');
+  const noProxy = (get('NO_PROXY') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { proxy, noProxy };
 }
 
 /** True when `host` matches a `http.noProxy` entry (`example.com`, `.example.com`, `*.example.com`, `host:port`). */
@@ -36,9 +53,14 @@ export function bypassesProxy(url: string, noProxy: readonly string[] = []): boo
  * only relaxes TLS for profiles that go through that proxy, and is then visible on the profile (`tls.insecure`).
  */
 export function withVsCodeProxy(profile: Profile, s: ProxySettings): Profile {
-  const proxy = s.proxy?.trim();
-  if (profile.proxy || !proxy) return profile;
-  if (bypassesProxy(profile.baseUrl, s.noProxy)) return profile;
+  if (profile.proxy || s.support === 'off') return profile;
+  const fromEnv = envProxy(profile.baseUrl, s.env);
+  const proxy = s.proxy?.trim() || fromEnv.proxy;
+  if (!proxy) return profile;
+  if (bypassesProxy(profile.baseUrl, [...(s.noProxy ?? []), ...fromEnv.noProxy])) return profile;
   const insecure = profile.tls.insecure || s.strictSSL === false;
-  return { ...profile, proxy, tls: { ...profile.tls, insecure } };
+  const out: Profile = { ...profile, proxy, tls: { ...profile.tls, insecure } };
+  const auth = s.authorization?.trim();
+  if (auth) out.proxyAuthorization = auth;
+  return out;
 }

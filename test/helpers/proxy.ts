@@ -54,7 +54,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startTinyproxy(): Promise<TestProxy> {
+/** `basicAuth`: the proxy demands these credentials (Proxy-Authorization: Basic …), else answers 407. */
+export async function startTinyproxy(opts: { basicAuth?: { user: string; password: string } } = {}): Promise<TestProxy> {
   const bin = tinyproxyPath();
   if (!bin) throw new Error('tinyproxy not found');
   const dir = mkdtempSync(join(tmpdir(), 'scimx-proxy-'));
@@ -69,6 +70,7 @@ export async function startTinyproxy(): Promise<TestProxy> {
       'MaxClients 20',
       'Allow 127.0.0.1',
       `ViaProxyName "${VIA_NAME}"`,
+      ...(opts.basicAuth ? [`BasicAuth ${opts.basicAuth.user} ${opts.basicAuth.password}`] : []),
       '',
     ].join('\n'));
     let out = '';

@@ -240,3 +240,34 @@ describe('HTTP proxy (tinyproxy)', { skip: sslSkip ?? proxySkip }, () => {
     assert.match(error.message, /refused|proxy/i);
   });
 });
+
+describe('HTTP proxy with credentials (tinyproxy BasicAuth; VS Code http.proxyAuthorization)', { skip: sslSkip ?? proxySkip }, () => {
+  const PROXY_PASSWORD = 'proxy-pa55word-0123';
+  const proxyToken = `Basic ${Buffer.from(`scimx:${PROXY_PASSWORD}`).toString('base64')}`;
+  let proxy: TestProxy;
+  before(async () => { proxy = await startTinyproxy({ basicAuth: { user: 'scimx', password: PROXY_PASSWORD } }); });
+  after(async () => { await proxy?.stop(); });
+
+  test('without credentials the proxy refuses (407) with a clear one-line message; nothing reaches the server', async () => {
+    const s = await server('ca');
+    const { error } = await getFails(profileFor(s.origin, { proxy: proxy.url, tls: { insecure: false, caFile: certs.caFile } }));
+    assert.doesNotMatch(error.message, /[\r\n]/);
+    assert.match(error.message, /^GET https:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users failed: the proxy http:\/\/127\.0\.0\.1:\d+ refused the tunnel \(407 Proxy Authentication Required\)\.$/, error.message);
+    assert.match(error.hint ?? '', /http\.proxyAuthorization/);
+    assert.equal(s.seen.length, 0);
+  });
+
+  test('with proxyAuthorization (https via CONNECT) and with credentials in the proxy URL: through, and masked everywhere', async () => {
+    const s = await server('ca');
+    const tls = { insecure: false, caFile: certs.caFile };
+    const byToken = await get(profileFor(s.origin, { proxy: proxy.url, proxyAuthorization: proxyToken, tls }));
+    assert.equal(byToken.status, 200);
+    const inUrl = proxy.url.replace('http://', `http://scimx:${PROXY_PASSWORD}@`);
+    const byUrl = await get(profileFor(s.origin, { proxy: inUrl, tls }));
+    assert.equal(byUrl.status, 200);
+    assert.equal(s.seen.length, 2);
+    for (const seen of s.seen) assert.equal(header(seen.headers, 'Proxy-Authorization'), undefined, 'the proxy credentials stop at the proxy');
+    const dump = JSON.stringify([...byToken.trace.operations(), ...byUrl.trace.operations()]);
+    assert.ok(!dump.includes(PROXY_PASSWORD) && !dump.includes(proxyToken.slice(6)), 'no proxy credential in the trace');
+  });
+});

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScimxError } from '../../src/core/errors';
-import type { Profile } from '../../src/core/profile';
+import { profileSecrets, type Profile } from '../../src/core/profile';
 import { Trace, type Exchange } from '../../src/core/trace';
 import type { MembershipReport } from '../../src/core/scim/types';
 import { filterProblem } from '../../src/extension/filter-input';
@@ -128,6 +128,19 @@ test('http.proxy applies to profiles without their own proxy; http.noProxy and p
   assert.ok(!bypassesProxy('https://gw.example.com/x', ['gw.example.com:8443']));
   assert.ok(!bypassesProxy('https://gw.example.org/x', ['example.com']));
   assert.equal(base.proxy, undefined, 'the input profile is not changed');
+});
+
+test('http.proxySupport off, http.proxyAuthorization, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY when http.proxy is empty', () => {
+  assert.equal(withVsCodeProxy(base, { proxy: 'http://p:1', support: 'off' }), base, 'proxySupport off: no proxy at all');
+  assert.equal(withVsCodeProxy(base, { support: 'off', env: { HTTPS_PROXY: 'http://env:1' } }), base);
+  const withAuth = withVsCodeProxy(base, { proxy: 'http://p:1', authorization: 'Basic dXNlcjpwdw==' });
+  assert.equal(withAuth.proxyAuthorization, 'Basic dXNlcjpwdw==');
+  assert.ok(profileSecrets(withAuth).includes('Basic dXNlcjpwdw=='), 'the proxy authorization is masked like any secret');
+  assert.equal(withVsCodeProxy(base, { env: { HTTPS_PROXY: 'http://env-s:1', HTTP_PROXY: 'http://env:1' } }).proxy, 'http://env-s:1');
+  assert.equal(withVsCodeProxy({ ...base, baseUrl: 'http://gw.example.com/scim' }, { env: { HTTPS_PROXY: 'http://env-s:1', http_proxy: 'http://env:1' } }).proxy, 'http://env:1', 'http: HTTP_PROXY (lower case too)');
+  assert.equal(withVsCodeProxy(base, { proxy: 'http://setting:1', env: { HTTPS_PROXY: 'http://env:1' } }).proxy, 'http://setting:1', 'the setting wins');
+  assert.equal(withVsCodeProxy(base, { env: { HTTPS_PROXY: 'http://env:1', no_proxy: 'localhost, .example.com' } }).proxy, undefined, 'NO_PROXY');
+  assert.ok(profileSecrets({ ...base, proxy: 'http://u:s%40cret-pw@p:1' }).includes('s@cret-pw'), 'a password in the proxy URL is a secret');
 });
 
 test('secret references, names and SCIM filter validation', () => {

@@ -47,7 +47,8 @@ export function createDispatcher(profile: Profile, options: DispatcherOptions = 
     } catch {
       throw new ConfigError(`Profile "${profile.name}": proxy "${profile.proxy.replace(/\/\/[^@/]*@/, '//••••@')}" is not a valid URL.`);
     }
-    return new ProxyAgent({ uri: uri.toString(), requestTls: tls, ...pool });
+    const token = profile.proxyAuthorization ? { token: profile.proxyAuthorization } : {};
+    return new ProxyAgent({ uri: uri.toString(), requestTls: tls, ...token, ...pool });
   }
   return new Agent({ connect: tls, ...pool });
 }

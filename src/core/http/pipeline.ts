@@ -549,6 +549,18 @@ export class Pipeline {
       UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'cannot verify the server certificate (set tls.caFile)',
       ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not match the host name',
     };
+    const proxied = /Proxy response \((\d{3})\)/.exec(text);
+    if (proxied && this.profile.proxy) {
+      const status = Number(proxied[1]);
+      const proxy = this.profile.proxy.replace(/\/\/[^@/]*@/, '//');
+      const why = status === 407 ? '407 Proxy Authentication Required' : `${status}`;
+      return new ScimxError('network', this.mask(`${where} failed: the proxy ${proxy} refused the tunnel (${why}).`), {
+        cause: e,
+        hint: status === 407
+          ? 'Give the proxy its credentials: VS Code setting http.proxyAuthorization, or user:password in the proxy URL.'
+          : 'Check that the proxy allows CONNECT to this host and port.',
+      });
+    }
     const desc = code && friendly[code] ? `${friendly[code]} (${code})` : code ? `${text} (${code})` : text;
     // A server that requires a client certificate (mTLS) closes the connection after the TLS handshake,
     // without an answer: the client only sees "other side closed". Say what it may mean.
