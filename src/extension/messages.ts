@@ -16,7 +16,7 @@ function names(ids: string[], labels: ReadonlyMap<string, string>, max = 10): st
 export function putConfirmation(groupLabel: string, diff: PutDiff, labels: ReadonlyMap<string, string>): { message: string; detail: string } {
   const after = diff.memberCount + diff.add.length - diff.remove.length;
   const lines = [
-    `The server does not accept PATCH for this change, so the whole member list is written back with PUT ` +
+    `This change is written with PUT: the whole member list is sent back ` +
       `(${diff.memberCount} members now, ${after} after). Members added by someone else in the meantime are kept: ` +
       `the group is re-read and the change re-applied if it moved.`,
   ];
