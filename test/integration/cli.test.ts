@@ -15,6 +15,7 @@ interface ReceivedRequest {
   method: string;
   url: string;
   rawHeaders: string[] | Array<[string, string]>;
+  status: number;
 }
 interface Sandbox {
   gatewayUrl: string;
@@ -200,8 +201,15 @@ describe('scimx against the sandbox', () => {
     assert.match(r.stderr, /^scimx: /m);
   });
 
-  it('probe: a row per method, all passing through the gateway', async () => {
+  it('probe: a row per method, all passing through the gateway; its writes carry an If-Match nothing meets and change nothing', async () => {
+    const groupsBefore = (await listIds('Groups', 1000)).length;
+    const seen = sb.received.length;
     const r = await scimx(['probe']);
+    const writes = sb.received.slice(seen).filter((x) => ['PUT', 'PATCH', 'DELETE'].includes(x.method));
+    assert.equal(writes.length, 3);
+    for (const w of writes) assert.match(headerPairs(w.rawHeaders).find(([n]) => n.toLowerCase() === 'if-match')?.[1] ?? '', /^"scimx-probe-.+-never"$/, `${w.method} has its If-Match`);
+    for (const w of writes) assert.ok(w.status >= 400, `${w.method} was not applied (${w.status})`);
+    assert.equal((await listIds('Groups', 1000)).length, groupsBefore, 'no group created');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /METHOD\s+KEY SENT\s+CUSTOM HEADERS\s+ANSWERED BY\s+STATUS\s+VERDICT\s+DETAIL/);
     for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) assert.match(r.stdout, new RegExp(`^${m}\\s+header`, 'm'));

@@ -1,6 +1,6 @@
 // `probe`: for each method, one request the gateway must judge, that cannot change anything:
-// GET/PUT/PATCH/DELETE on a group id that does not exist, and POST as a query (`/.search`, RFC 7644
-// §3.4.3). The verdict is read off the wire: was the key written, were the custom headers written,
+// GET/PUT/PATCH/DELETE on a group id that does not exist (the writes with an If-Match no resource can meet),
+// and POST as a query (`/.search`, RFC 7644 §3.4.3). The verdict is read off the wire: was the key written, were the custom headers written,
 // and who answered — the gateway (it refused) or the SCIM backend (it let the request through).
 import { randomUUID } from 'node:crypto';
 import { diagnoseExchange } from '../diagnosis';
@@ -15,6 +15,9 @@ export async function probeGateway(client: ScimClient, call: Call): Promise<Prob
   const groups = await client.groupsEndpoint({ operation: call.operation, signal: call.signal });
   const ghost = `scimx-probe-${randomUUID()}`;
   const path = resourcePath(groups, ghost);
+  // Belt and braces for the writes: a server that would create on PUT (or apply a PATCH/DELETE) to an id it
+  // does not have still must honour a precondition no resource can meet (RFC 9110 §13.1.1): 412, not a write.
+  const never = { 'If-Match': `"${ghost}-never"` };
   const specs: Array<{ method: HttpMethod; spec: RequestSpec }> = [
     { method: 'GET', spec: { method: 'GET', url: path } },
     {
@@ -25,9 +28,9 @@ export async function probeGateway(client: ScimClient, call: Call): Promise<Prob
         body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `id eq "${ghost}"`, count: 1 },
       },
     },
-    { method: 'PUT', spec: { method: 'PUT', url: path, body: { schemas: [SCHEMA.group], id: ghost, displayName: ghost } } },
-    { method: 'PATCH', spec: { method: 'PATCH', url: path, body: { schemas: [SCHEMA.patchOp], Operations: [{ op: 'add', path: 'members', value: [] }] } } },
-    { method: 'DELETE', spec: { method: 'DELETE', url: path } },
+    { method: 'PUT', spec: { method: 'PUT', url: path, headers: never, body: { schemas: [SCHEMA.group], id: ghost, displayName: ghost } } },
+    { method: 'PATCH', spec: { method: 'PATCH', url: path, headers: never, body: { schemas: [SCHEMA.patchOp], Operations: [{ op: 'add', path: 'members', value: [] }] } } },
+    { method: 'DELETE', spec: { method: 'DELETE', url: path, headers: never } },
   ];
   const rows: ProbeRow[] = [];
   for (const { method, spec } of specs) {
@@ -69,9 +72,10 @@ function rowFor(client: ScimClient, method: HttpMethod, spec: RequestSpec, ex: E
   if (answeredBy === 'gateway' || (d && d.source === 'gateway')) {
     row.verdict = 'fail';
     row.detail = d?.summary ?? `the gateway answered ${status}`;
-  } else if (status !== null && (status < 400 || status === 404 || status === 400 || status === 405 || status === 501)) {
+  } else if (status !== null && (status < 400 || [400, 404, 405, 412, 501].includes(status))) {
     row.verdict = expectKey && keySent === 'none' ? 'warn' : 'ok';
-    const what = status === 404 ? 'no such group, as expected' : status === 501 || status === 405 ? `the service does not implement ${method}` : `${status}`;
+    const what = status === 404 ? 'no such group, as expected' : status === 412 ? 'precondition failed, as intended: nothing written'
+      : status === 501 || status === 405 ? `the service does not implement ${method}` : `${status}`;
     row.detail = `reached the SCIM service (${what})`;
     if (status === 501 || status === 405) row.verdict = 'warn';
   } else {
