@@ -2,14 +2,16 @@
 //   dist/extension.js  the VS Code extension (vscode external, minified: it is what users download)
 //   dist/cli.js        `scimx`, the command line (loads dist/sandbox.js only for `scimx sandbox`)
 //   dist/sandbox.js    the local SCIM service provider behind an APIM-like gateway
+// `--meta` also writes esbuild's metafile of each extension bundle to dist/meta-<name>.json (bench/weight.ts).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const dev = process.argv.includes('--dev');
+const meta = process.argv.includes('--meta');
 mkdirSync(join(root, 'dist'), { recursive: true });
 
 const common = {
@@ -58,6 +60,7 @@ for (const [i, r] of results.entries()) {
   if (r.metafile) {
     const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
     if (out && process.argv.includes('--sizes')) console.log(`${entries[i].outfile}: ${out[1].bytes} bytes`);
+    if (meta) writeFileSync(join(root, 'dist', `meta-${basename(entries[i].outfile, '.js')}.json`), JSON.stringify(r.metafile));
   }
 }
 if (watch) console.log('watch mode is not supported; re-run npm run build');

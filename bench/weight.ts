@@ -1,0 +1,341 @@
+// Benchmark 6: the extension's weight. Builds (node scripts/build.mjs --meta), then: the size of
+// dist/extension.js (what activation loads) and dist/lazy-core.js (loaded on first use), raw and gzipped;
+// what the two are made of, by package (esbuild's metafiles); the .vsix (scripts/package.mjs) and its
+// largest entries; and activation: dist/extension.js loaded in this process with a minimal fake `vscode`,
+// activate() called in fresh contexts, the "activated in X ms" it logs and the wall time including the
+// require, with every socket, DNS lookup and file access during activation counted.
+import { spawnSync } from 'node:child_process';
+import dns from 'node:dns';
+import fs, { readFileSync, rmSync, statSync } from 'node:fs';
+import Module from 'node:module';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { goal, kb, median, ms, printGoals, ratio, table } from './lib';
+
+const root = join(__dirname, '..');
+const dist = join(root, 'dist');
+const BUNDLES = ['extension', 'lazy-core'] as const;
+const ACTIVATIONS = 20;
+const BUNDLE_GOAL = 300 * 1024;
+const ACTIVATION_GOAL_MS = 25;
+
+type Packager = typeof import('../scripts/package.mjs', { with: { 'resolution-mode': 'import' } });
+
+// ------------------------------------------------------------------------------------------ sizes
+
+interface Metafile { outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }> }
+
+function build(): void {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--meta'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
+}
+
+/** Which package an esbuild input belongs to: the npm package, or the folder of our own source. */
+function packageOf(input: string): string {
+  const nm = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (nm) return nm[1]!;
+  if (input.includes(':')) return `(stub) ${input.split(':')[0]}`; // the trim-undici plugin's namespace
+  const src = /^src\/([^/]+)(?:\/([^/]+)\/)?/.exec(input);
+  return src ? `src/${src[1]}${src[2] ? `/${src[2]}` : ''}` : input;
+}
+
+interface Composition { byPackage: Map<string, Record<string, number>>; inputs: Array<{ input: string; bundle: string; bytes: number }>; sizes: Record<string, number> }
+
+function composition(): Composition {
+  const byPackage = new Map<string, Record<string, number>>();
+  const inputs: Composition['inputs'] = [];
+  const sizes: Record<string, number> = {};
+  for (const name of BUNDLES) {
+    const meta = JSON.parse(readFileSync(join(dist, `meta-${name}.json`), 'utf8')) as Metafile;
+    const out = meta.outputs[`dist/${name}.js`];
+    if (!out) throw new Error(`dist/meta-${name}.json has no dist/${name}.js output`);
+    sizes[name] = out.bytes;
+    let counted = 0;
+    for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const row = byPackage.get(packageOf(input)) ?? {};
+      row[name] = (row[name] ?? 0) + bytesInOutput;
+      byPackage.set(packageOf(input), row);
+      inputs.push({ input, bundle: name, bytes: bytesInOutput });
+      counted += bytesInOutput;
+    }
+    const rest = byPackage.get('(esbuild runtime, wrappers)') ?? {};
+    rest[name] = out.bytes - counted;
+    byPackage.set('(esbuild runtime, wrappers)', rest);
+  }
+  return { byPackage, inputs, sizes };
+}
+
+function reportSizes(c: Composition): number {
+  const files = BUNDLES.map((n) => ({ name: `dist/${n}.js`, bytes: statSync(join(dist, `${n}.js`)).size, gzip: gzipSync(readFileSync(join(dist, `${n}.js`)), { level: 9 }).length }));
+  const sum = files.reduce((s, f) => s + f.bytes, 0);
+  const gz = files.reduce((s, f) => s + f.gzip, 0);
+  table([
+    ...files.map((f, i) => ({ file: f.name, loaded: i === 0 ? 'at activation' : 'on first use', minified: kb(f.bytes), gzip: kb(f.gzip) })),
+    { file: 'sum', loaded: '', minified: kb(sum), gzip: kb(gz) },
+  ]);
+  console.log(`\nComposition of the ${kb(sum)} by package (esbuild metafile, bytes in the minified output)`);
+  const rows = [...c.byPackage.entries()].map(([pkg, r]) => ({ pkg, ext: r.extension ?? 0, core: r['lazy-core'] ?? 0 })).sort((a, b) => b.ext + b.core - (a.ext + a.core));
+  table(rows.map((r) => ({
+    package: r.pkg, 'extension.js': r.ext ? kb(r.ext) : '', 'lazy-core.js': r.core ? kb(r.core) : '',
+    total: kb(r.ext + r.core), share: `${(((r.ext + r.core) / sum) * 100).toFixed(1)}%`,
+  })));
+  const top = [...c.inputs].sort((a, b) => b.bytes - a.bytes).slice(0, 8);
+  console.log(`largest inputs: ${top.map((t) => `${t.input.replace(/^node_modules\//, '')} ${kb(t.bytes)}`).join(', ')}`);
+  return sum;
+}
+
+// ------------------------------------------------------------------------------------------ the .vsix
+
+interface ZipEntry { name: string; size: number; compressed: number }
+
+/** The entries of a zip file, from its central directory. */
+function zipEntries(buf: Buffer): ZipEntry[] {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip file (no end of central directory)');
+  const count = buf.readUInt16LE(eocd + 10);
+  let at = buf.readUInt32LE(eocd + 16);
+  const out: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry at ${at}`);
+    const nameLen = buf.readUInt16LE(at + 28);
+    out.push({ compressed: buf.readUInt32LE(at + 20), size: buf.readUInt32LE(at + 24), name: buf.toString('utf8', at + 46, at + 46 + nameLen) });
+    at += 46 + nameLen + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
+async function reportVsix(): Promise<void> {
+  const pkg: Packager = await import('../scripts/package.mjs');
+  const out = join(tmpdir(), `scim-explorer-weight-${process.pid}.vsix`);
+  const t0 = performance.now();
+  const p = pkg.packageExtension({ out, quiet: true });
+  const secs = performance.now() - t0;
+  const entries = zipEntries(readFileSync(p.vsixPath));
+  rmSync(p.vsixPath, { force: true });
+  console.log(`\n.vsix (scripts/package.mjs, ${ms(secs)}): ${kb(p.vsixBytes)}, ${entries.length} entries, ${kb(entries.reduce((s, e) => s + e.size, 0))} unpacked`);
+  table([...entries].sort((a, b) => b.compressed - a.compressed).slice(0, 8).map((e) => ({ entry: e.name, unpacked: kb(e.size), 'in the .vsix': kb(e.compressed) })));
+}
+
+// ------------------------------------------------------------------------------------------ activation
+
+type Listener = (...args: unknown[]) => unknown;
+const disposable = (): { dispose(): void } => ({ dispose: () => undefined });
+const event = (): ((l: Listener) => { dispose(): void }) => () => disposable();
+
+class EventEmitter {
+  private listeners: Listener[] = [];
+  readonly event = (l: Listener): { dispose(): void } => {
+    this.listeners.push(l);
+    return { dispose: () => { this.listeners = this.listeners.filter((x) => x !== l); } };
+  };
+  fire(v?: unknown): void { for (const l of this.listeners) l(v); }
+  dispose(): void { this.listeners = []; }
+}
+
+class Uri {
+  constructor(readonly scheme: string, readonly path: string) {}
+  static file(p: string): Uri { return new Uri('file', p); }
+  static from(c: { scheme: string; path?: string }): Uri { return new Uri(c.scheme, c.path ?? ''); }
+  static joinPath(u: Uri, ...parts: string[]): Uri { return new Uri(u.scheme, [u.path, ...parts].join('/')); }
+  get fsPath(): string { return this.path; }
+  toString(): string { return `${this.scheme}://${this.path}`; }
+}
+
+function memento(): { get<T>(k: string, d?: T): T | undefined; update(k: string, v: unknown): Promise<void>; keys(): string[] } {
+  const m = new Map<string, unknown>();
+  return { get: <T>(k: string, d?: T) => (m.has(k) ? (m.get(k) as T) : d), update: async (k, v) => { m.set(k, v); }, keys: () => [...m.keys()] };
+}
+
+interface Fake { vscode: Record<string, unknown>; lines: string[]; vscodeFileAccess: string[]; commands: number }
+
+/** Just what activate() touches; everything records, nothing does I/O. */
+function fakeVscode(): Fake {
+  const f: Fake = { vscode: {}, lines: [], vscodeFileAccess: [], commands: 0 };
+  const line = (level: string) => (m: string): void => { f.lines.push(`${level} ${m}`); };
+  const channel = {
+    name: 'SCIM', logLevel: 2, onDidChangeLogLevel: event(), info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug'), trace: line('trace'),
+    appendLine: line('line'), append: line('append'), replace: line('replace'), clear: () => undefined, show: () => undefined, hide: () => undefined, dispose: () => undefined,
+  };
+  const touch = (what: string) => (...args: unknown[]): Promise<never> => { f.vscodeFileAccess.push(`${what} ${String(args[0])}`); return Promise.reject(new Error('fake vscode: no files')); };
+  f.vscode = {
+    EventEmitter, Uri, Disposable: class { constructor(private readonly fn: () => void) {} dispose(): void { this.fn(); } },
+    ThemeColor: class { constructor(readonly id: string) {} }, ThemeIcon: class { constructor(readonly id: string, readonly color?: unknown) {} },
+    TreeItem: class { constructor(readonly label: unknown, readonly collapsibleState?: number) {} },
+    StatusBarAlignment: { Left: 1, Right: 2 }, TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 }, ViewColumn: { Active: -1, Beside: -2, One: 1 },
+    window: {
+      createOutputChannel: () => channel,
+      createTreeView: () => ({ ...disposable(), selection: [], visible: true, onDidChangeSelection: event(), onDidChangeVisibility: event(), onDidExpandElement: event(), onDidCollapseElement: event(), reveal: async () => undefined }),
+      createStatusBarItem: () => ({ ...disposable(), show: () => undefined, hide: () => undefined }),
+    },
+    workspace: {
+      isTrusted: true, workspaceFolders: undefined, textDocuments: [],
+      getConfiguration: () => ({ get: <T>(_k: string, d?: T) => d, has: () => false, inspect: () => undefined, update: async () => undefined }),
+      onDidChangeConfiguration: event(), onDidGrantWorkspaceTrust: event(), onDidChangeWorkspaceFolders: event(),
+      registerTextDocumentContentProvider: () => disposable(),
+      findFiles: touch('findFiles'), createFileSystemWatcher: touch('createFileSystemWatcher'), openTextDocument: touch('openTextDocument'),
+      fs: { readFile: touch('fs.readFile'), stat: touch('fs.stat'), writeFile: touch('fs.writeFile'), readDirectory: touch('fs.readDirectory') },
+    },
+    commands: { registerCommand: () => { f.commands++; return disposable(); }, executeCommand: async () => undefined },
+  };
+  return f;
+}
+
+function fakeContext(): Record<string, unknown> & { subscriptions: Array<{ dispose(): unknown }> } {
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    subscriptions: [], extensionPath: root, extensionUri: Uri.file(root), extension: { id: 'scim-explorer.scim-explorer', packageJSON: { version } },
+    globalState: memento(), workspaceState: memento(),
+    secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: event() },
+  };
+}
+
+/** Counts sockets, DNS lookups and file-system calls while `on` is true. */
+function tripwires(): { on: boolean; sockets: number; lookups: number; files: string[]; restore(): void } {
+  const t = { on: false, sockets: 0, lookups: 0, files: [] as string[], restore: () => undefined as void };
+  const undo: Array<() => void> = [];
+  let depth = 0; // a call inside a counted one (readFileSync opens the file) is not counted again
+  const wrap = <O extends object>(obj: O, key: keyof O & string, count: (args: unknown[]) => void): void => {
+    const orig = obj[key] as unknown as (...a: unknown[]) => unknown;
+    (obj as Record<string, unknown>)[key] = function (this: unknown, ...args: unknown[]) {
+      if (t.on && depth === 0) count(args);
+      depth++;
+      try {
+        return orig.apply(this, args);
+      } finally {
+        depth--;
+      }
+    };
+    undo.push(() => { (obj as Record<string, unknown>)[key] = orig; });
+  };
+  wrap(net.Socket.prototype, 'connect', () => { t.sockets++; });
+  wrap(dns, 'lookup', () => { t.lookups++; });
+  for (const k of ['readFileSync', 'readFile', 'openSync', 'open', 'readdirSync', 'readdir', 'statSync', 'stat', 'existsSync', 'createReadStream', 'watch'] as const) {
+    wrap(fs, k, (a) => { t.files.push(`${k} ${String(a[0])}`); });
+  }
+  for (const k of ['readFile', 'open', 'readdir', 'stat'] as const) wrap(fs.promises, k, (a) => { t.files.push(`promises.${k} ${String(a[0])}`); });
+  t.restore = () => { for (const u of undo) u(); };
+  return t;
+}
+
+/** The tripwires do see a socket and a file read (a refused connection to 127.0.0.1:1, package.json). */
+async function tripwiresWork(): Promise<boolean> {
+  const wires = tripwires();
+  try {
+    wires.on = true;
+    readFileSync(join(root, 'package.json'));
+    const s = net.connect(1, '127.0.0.1');
+    await new Promise<void>((r) => { s.once('error', () => r()); s.once('connect', () => { s.destroy(); r(); }); });
+    return wires.sockets === 1 && wires.files.length === 1;
+  } finally {
+    wires.restore();
+  }
+}
+
+interface Activation { logged: number; wall: number; requireFiles: string[]; activateFiles: string[]; sockets: number; lookups: number; vscodeFiles: string[]; commands: number; lazyCoreLoaded: boolean }
+interface ExtensionModule { activate(ctx: unknown): unknown; deactivate(): Promise<void> }
+
+/**
+ * Loads a CommonJS file as Node's own loader does (read it, compile it in a new Module), without the tsx hook
+ * this process runs under (which probes for .ts files) and with source maps off, as in VS Code's extension host
+ * (tsx turns them on: Node would read dist/extension.js.map at load). A fresh module each time: nothing cached.
+ */
+function loadFresh(file: string): unknown {
+  const m = new Module(file, module) as Module & { _compile(source: string, filename: string): void };
+  m.filename = file;
+  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
+  const maps = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
+  try {
+    m._compile(readFileSync(file, 'utf8'), file);
+  } finally {
+    process.setSourceMapsEnabled(maps);
+  }
+  return m.exports;
+}
+
+/** Loads dist/extension.js afresh and activate()s it with a fresh fake vscode. */
+async function activateOnce(setFake: (f: Fake) => void): Promise<Activation> {
+  const file = join(dist, 'extension.js');
+  for (const k of Object.keys(require.cache)) if (k.startsWith(dist)) delete require.cache[k];
+  const fake = fakeVscode();
+  setFake(fake);
+  const context = fakeContext();
+  const wires = tripwires();
+  try {
+    wires.on = true;
+    const t0 = performance.now();
+    const ext = loadFresh(file) as ExtensionModule;
+    const requireFiles = wires.files.splice(0);
+    ext.activate(context);
+    const wall = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 50)); // what activation started in the background counts too
+    wires.on = false;
+    const logged = Number(/activated in ([\d.]+) ms/.exec(fake.lines.join('\n'))?.[1] ?? NaN);
+    const lazyCoreLoaded = Object.keys(require.cache).some((k) => k.endsWith('lazy-core.js'));
+    for (const s of context.subscriptions) s.dispose();
+    await ext.deactivate();
+    return { logged, wall, requireFiles, activateFiles: wires.files, sockets: wires.sockets, lookups: wires.lookups, vscodeFiles: fake.vscodeFileAccess, commands: fake.commands, lazyCoreLoaded };
+  } finally {
+    wires.restore();
+  }
+}
+
+/** Serves `require('vscode')` from the current fake while `fn` runs. */
+async function withFakeVscode<T>(fn: (setFake: (f: Fake) => void) => Promise<T>): Promise<T> {
+  const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const load = M._load;
+  let current: Fake | undefined;
+  M._load = function (this: unknown, request: string, parent: unknown, isMain: boolean) {
+    return request === 'vscode' ? current!.vscode : load.call(this, request, parent, isMain);
+  };
+  try {
+    return await fn((f) => { current = f; });
+  } finally {
+    M._load = load;
+  }
+}
+
+async function reportActivation(): Promise<void> {
+  if (!(await tripwiresWork())) throw new Error('the socket / file tripwires do not see a connect or a read: the counts below would mean nothing');
+  const runs = await withFakeVscode(async (setFake) => {
+    const out: Activation[] = [];
+    for (let i = 0; i < ACTIVATIONS; i++) out.push(await activateOnce(setFake));
+    return out;
+  });
+  const logged = median(runs.map((r) => r.logged));
+  const wall = median(runs.map((r) => r.wall));
+  const sockets = runs.reduce((s, r) => s + r.sockets + r.lookups, 0);
+  const files = [...new Set(runs.flatMap((r) => [...r.activateFiles, ...r.vscodeFiles]))];
+  const first = runs[0]!;
+  console.log(`\nActivation: dist/extension.js loaded in this process (read + compile, as Node's loader does) with a fake vscode, ${ACTIVATIONS} fresh loads, median`);
+  console.log('tripwires checked: a loopback connect and a file read are each counted once');
+  table([{
+    'activate() ("activated in" it logs)': ms(logged), 'load + activate (wall)': ms(wall), 'first load (wall)': ms(first.wall),
+    'commands registered': first.commands, 'sockets + DNS lookups': sockets, 'file reads in activate': files.length, 'lazy-core.js loaded': runs.some((r) => r.lazyCoreLoaded) ? 'YES' : 'no',
+  }]);
+  console.log(`files the load itself read: ${[...new Set(first.requireFiles.map((f) => f.replace(root, '.')))].join(', ') || 'none'}`);
+  if (files.length) console.log(`files touched during activation: ${files.slice(0, 10).join(', ')}`);
+  goal(`activation < ${ACTIVATION_GOAL_MS} ms`, logged < ACTIVATION_GOAL_MS, `activate() ${ms(logged)} as logged, ${ms(wall)} with the load of dist/extension.js (${(wall / ACTIVATION_GOAL_MS).toFixed(2)} of the budget)`);
+  goal('nothing network-bound during activation', sockets === 0, `${sockets} sockets or DNS lookups in ${ACTIVATIONS} activations; ${files.length} file reads; HTTP stack (lazy-core.js) ${runs.some((r) => r.lazyCoreLoaded) ? 'LOADED' : 'not loaded'}`);
+}
+
+async function main(): Promise<void> {
+  console.log('\n=== weight: bundle, .vsix and activation of the extension ===');
+  console.log(`node ${process.version}, no network, no sandbox; activation ${ACTIVATIONS}× (median shown)\n`);
+  const t0 = performance.now();
+  build();
+  console.log(`built (node scripts/build.mjs --meta) in ${ms(performance.now() - t0)}\n`);
+  const sum = reportSizes(composition());
+  goal('bundle (extension.js + lazy-core.js) < 300 KB minified', sum < BUNDLE_GOAL, `${kb(sum)}: ${sum < BUNDLE_GOAL ? `${kb(BUNDLE_GOAL - sum)} under` : `${kb(sum - BUNDLE_GOAL)} over (${ratio(sum / BUNDLE_GOAL)} the goal)`}; activation loads only extension.js`);
+  await reportVsix();
+  await reportActivation();
+  printGoals();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
