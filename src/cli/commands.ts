@@ -152,6 +152,8 @@ async function list(client: ScimClient, ctx: CommandContext): Promise<number> {
     }, { signal: ctx.signal, title: `list ${rt.endpoint} (all)` });
     ctx.progress(undefined);
   } else {
+    // the service's capabilities decide how the page is asked for: by cursor or index, and at most its maxResults
+    await client.discover({ signal: ctx.signal, title: 'discover' }).catch(() => undefined);
     page = await client.listPage(rt.endpoint, opts, { signal: ctx.signal, title: `list ${rt.endpoint}` });
     resources = page.resources;
   }

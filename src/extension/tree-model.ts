@@ -15,6 +15,8 @@ export interface Paging<T> {
   loaded: boolean;
   /** One-line message when the last page failed. */
   error?: string;
+  /** One-line note about what was loaded (e.g. members that could not be listed). */
+  warning?: string;
 }
 
 export interface ProfileNode { kind: 'profile'; key: string; profile: Profile }
@@ -285,8 +287,47 @@ export function applyMembershipReport(owner: MembersNode, report: MembershipRepo
   return changed;
 }
 
+/**
+ * Adds a loaded page to a paged node (`added`: its items not loaded yet). A "Load more" page whose next page
+ * is the one just asked for (the same cursor, a startIndex that did not move), or that brings nothing new and
+ * offers more, means the server does not page forward (it ignores startIndex, say): paging stops with a
+ * message instead of offering the same page forever.
+ */
+export function applyPage<T>(paging: Paging<T>, added: T[], page: Pick<ListPage<unknown>, 'resources' | 'next' | 'totalResults' | 'warnings'>, asked: ListPage['next']): void {
+  paging.items.push(...added);
+  paging.total = page.totalResults;
+  if (page.warnings?.length) paging.warning = page.warnings.join('; ');
+  paging.loaded = true;
+  const next = page.next;
+  const stuck = !!asked && !!next && (
+    (asked.cursor !== undefined && next.cursor === asked.cursor)
+    || (asked.startIndex !== undefined && next.startIndex !== undefined && next.startIndex <= asked.startIndex)
+    || (page.resources.length > 0 && added.length === 0));
+  if (stuck) {
+    paging.next = undefined;
+    const how = asked.cursor !== undefined ? 'by its cursor' : `from startIndex ${asked.startIndex ?? 1}`;
+    paging.error = `Stopped loading more: asked ${how}, the server answered the same page again (it does not page forward). Refresh to list from the first page.`;
+    return;
+  }
+  paging.next = page.next;
+  paging.error = undefined;
+}
+
+/** Records a failed page. A cursor the server no longer takes (RFC 9865 invalidCursor, expiredCursor) cannot be
+ * retried: "Load more" goes and the message says how to start again; other failures keep it, to try again. */
+export function failPage(paging: Paging<unknown>, error: unknown, line: string, asked: ListPage['next']): void {
+  const scimType = error && typeof error === 'object' ? (error as { scimType?: unknown }).scimType : undefined;
+  const deadCursor = asked?.cursor !== undefined && (scimType === 'invalidCursor' || scimType === 'expiredCursor');
+  if (deadCursor) paging.next = undefined;
+  paging.error = deadCursor ? `${line} (refresh to list from the first page)` : line;
+  paging.loaded = true;
+}
+
 export function childrenWithMore<T extends TreeNode>(owner: ResourceTypeNode | MembersNode, items: T[]): TreeNode[] {
   const out: TreeNode[] = [...items];
+  if (owner.paging.warning) {
+    out.push({ kind: 'message', key: `${owner.key}/warning`, text: owner.paging.warning, severity: 'warning' });
+  }
   if (owner.paging.error) {
     out.push({ kind: 'message', key: `${owner.key}/error`, text: owner.paging.error, severity: 'error' });
   }

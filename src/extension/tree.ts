@@ -8,8 +8,8 @@ import { failureLine } from './messages';
 import type { ProfileStore } from './profiles';
 import type { Clients } from './session';
 import {
-  SERVICE_DOCS, childrenWithMore, emptyPaging, endpointLabel, memberNodes, membersNodeOf, resourceLabel, resourceNodes,
-  unnamedMembers, applyMembershipReport, viewOf,
+  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, memberNodes, membersNodeOf, resourceLabel,
+  resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
   type LoadMoreNode, type MemberNode, type MembersNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
 
@@ -162,6 +162,7 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   }
 
   private async loadPage(owner: ResourceTypeNode | MembersNode): Promise<void> {
+    // `next` is what the last page said: a startIndex, or the server's cursor (RFC 9865)
     const next = owner.paging.next;
     try {
       const client = await this.clients.get(owner.profile);
@@ -170,24 +171,18 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
         const page = await client.listPage(owner.rt.endpoint, {
           filter: owner.filter, excludedAttributes: group ? ['members'] : undefined, ...(next ?? {}),
         }, { title: `List ${endpointLabel(owner.rt)}${owner.filter ? ` where ${owner.filter}` : ''}` });
-        owner.paging.items.push(...resourceNodes(owner.profile, owner.rt, page.resources, owner.paging.items));
-        owner.paging.next = page.next;
-        owner.paging.total = page.totalResults;
+        applyPage(owner.paging, resourceNodes(owner.profile, owner.rt, page.resources, owner.paging.items), page, next);
       } else {
         const groupLabel = resourceLabel(owner.group.resource, owner.group.rt);
         const page = await client.membersPage(owner.group.resource.id, { ...(next ?? {}) }, { title: `Members of ${groupLabel}` });
         const added = memberNodes(owner, page.resources, this.clients.names(owner.profile));
-        owner.paging.items.push(...added);
-        owner.paging.next = page.next;
-        owner.paging.total = page.totalResults;
+        applyPage(owner.paging, added, page, next);
         void this.resolveNames(owner, unnamedMembers(added));
       }
-      owner.paging.error = undefined;
     } catch (e) {
-      owner.paging.error = failureLine(e);
+      failPage(owner.paging, e, failureLine(e), next);
       this.log.error(`[${owner.profile}] ${owner.kind === 'members' ? 'members' : endpointLabel(owner.rt)}: ${owner.paging.error}`);
     }
-    owner.paging.loaded = true;
   }
 
   /** Member labels: one filtered read per 50 members (`id eq … or id eq …`), users and groups apart. */

@@ -167,6 +167,18 @@ function groupBranchPlan(store: Store, branch: FilterBranch): Plan | undefined {
       else if (expr && typeof expr === 'object') {
         const sub = expr as FilterBranch;
         const vk = keyOf(sub, 'value');
+        const tk = keyOf(sub, 'type');
+        if (tk !== undefined) {
+          // members.type eq "Group" / members[type eq "User"]: some member of that kind
+          const kind = eqValue(sub[tk])?.toLowerCase();
+          if (Object.keys(sub).length !== 1 || (kind !== 'user' && kind !== 'group')) return undefined;
+          const ofKind = kind === 'group' ? (m: string) => store.groups.has(m) : (m: string) => store.users.has(m);
+          tests.push((id) => {
+            for (const m of store.groups.get(id)?.members ?? []) if (ofKind(m)) return true;
+            return false;
+          });
+          continue;
+        }
         values = vk !== undefined && Object.keys(sub).length === 1 ? eqList(sub[vk]) : undefined;
       }
       if (!values) return undefined;
@@ -264,9 +276,20 @@ function userOut(c: Ctx, rec: UserRec, attributes: Filter | undefined): SCIMMY.S
 function memberObj(c: Ctx, id: string): Json {
   const store = c.state.store;
   const u = store.users.get(id);
-  if (u) return { value: id, display: u.displayName ?? u.userName, $ref: `${c.base}/Users/${id}`, type: 'User' };
+  // 'untyped-members': RFC 7643 makes `type` (and `$ref`) optional; such a provider gives neither
+  const untyped = c.state.faults.has('untyped-members');
+  if (u) return { value: id, display: u.displayName ?? u.userName, ...(untyped ? {} : { $ref: `${c.base}/Users/${id}`, type: 'User' }) };
   const g = store.groups.get(id);
-  return { value: id, ...(g ? { display: g.displayName } : {}), $ref: `${c.base}/Groups/${id}`, type: 'Group' };
+  return { value: id, ...(g ? { display: g.displayName } : {}), ...(untyped ? {} : { $ref: `${c.base}/Groups/${id}`, type: 'Group' }) };
+}
+
+/** A Groups filter on members.type, which an 'untyped-members' provider cannot answer. */
+function filtersOnMemberType(filter: Filter | undefined): boolean {
+  return !!filter && (filter as unknown as FilterBranch[]).some((branch) => {
+    const k = keyOf(branch, 'members');
+    const sub = k !== undefined ? branch[k] : undefined;
+    return !!sub && typeof sub === 'object' && !Array.isArray(sub) && keyOf(sub as FilterBranch, 'type') !== undefined;
+  });
 }
 
 function groupOut(c: Ctx, rec: GroupRec, attributes: Filter | undefined, forceNoMembers = false): Json {
@@ -561,9 +584,11 @@ class SandboxGroup extends SCIMMY.Resources.Group {
         if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
         return groupOut(c, rec, this.attributes, noMembers) as never;
       }
+      if (c.state.faults.has('untyped-members') && filtersOnMemberType(this.filter))
+        throw scimErr(400, 'invalidFilter', 'Filtering on members.type is not supported');
       const raw = (id: string): Json => {
         const g = store.groups.get(id)!;
-        return { ...g.data, id, displayName: g.displayName, members: [...g.members].map((m) => ({ value: m })) };
+        return { ...g.data, id, displayName: g.displayName, members: [...g.members].map((m) => ({ value: m, type: store.groups.has(m) ? 'Group' : 'User' })) };
       };
       const ids = select(this.filter, () => store.groupIds(), (b) => groupBranchPlan(store, b), raw);
       return page(c, this, ids, (id) => groupOut(c, store.groups.get(id)!, this.attributes, noMembers));

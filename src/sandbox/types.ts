@@ -1,10 +1,12 @@
 import type { Store } from './store';
 
+/** `cursor`: RFC 9865 cursor paging only (startIndex is ignored, as cursor-only providers do);
+ * `untyped-members`: members carry no `type` nor `$ref`, and a Groups filter on members.type is refused. */
 export type FaultMode = 'ratelimit' | 'flaky' | 'slow' | 'no-patch' | 'etag' | 'cursor' | 'entra'
-  | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors';
+  | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors' | 'untyped-members';
 
 export const FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'no-patch', 'etag', 'cursor', 'entra',
-  'backend-locations', 'patch-not-routed', 'quota', 'html-errors'];
+  'backend-locations', 'patch-not-routed', 'quota', 'html-errors', 'untyped-members'];
 
 export type SandboxAuth = { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string } | { type: 'none' };
 

@@ -276,6 +276,61 @@ describe('hostile server answers (scripted raw server)', () => {
     });
   }
 
+  /** Users by cursor: `c0` (or none) is the first page, `cN` starts at user N; `expire` answers 400 expiredCursor. */
+  const cursorUsers = (total: number, size: number, expire?: string): Handler => (r, res, raw) => {
+    const cursor = new URL(r.url, 'http://x').searchParams.get('cursor') ?? '';
+    if (expire && cursor === expire) {
+      return json(400, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'expiredCursor', detail: `Cursor ${cursor} has expired` })(r, res, raw);
+    }
+    const from = Number(cursor.replace(/^c/, '') || 0);
+    const nextCursor = from + size < total ? `c${from + size}` : undefined;
+    return json(200, { Resources: users(from + 1, Math.min(size, total - from)), totalResults: total, itemsPerPage: size, ...(nextCursor ? { nextCursor } : {}) })(r, res, raw);
+  };
+
+  test('a server that answers with nextCursor but declares only index paging is paged by its cursor', async () => {
+    srv.setDefault(scimRouter((_r, path) => (path === '/Users' ? cursorUsers(25, 10) : undefined), { pagination: { index: true, cursor: false } }));
+    const c = client();
+    const first = await c.listPage('Users', {});
+    assert.deepEqual(first.next, { cursor: 'c10' });
+    const second = await c.listPage('Users', { ...first.next });
+    assert.equal(second.resources[0]!.id, 'u11');
+    const all = await c.listAll('Users', {});
+    assert.deepEqual(all.map((u) => u.id), users(1, 25).map((u) => u.id));
+    await c.close();
+  });
+
+  test('an expired cursor (400 expiredCursor) ends the listing with a clear message', async () => {
+    srv.setDefault(scimRouter((_r, path) => (path === '/Users' ? cursorUsers(30, 10, 'c20') : undefined), { pagination: { index: false, cursor: true } }));
+    const c = client();
+    await assert.rejects(c.listAll('Users', {}), (e: unknown) => {
+      const err = assertClear(e, 'scim');
+      assert.match(err.message, /400 expiredCursor/);
+      assert.match(err.hint ?? '', /cursor expired: start the listing again/);
+      return true;
+    });
+    const first = await c.listPage('Users', {});
+    const second = await c.listPage('Users', { ...first.next });
+    await assert.rejects(c.listPage('Users', { ...second.next }), (e: unknown) => /expiredCursor/.test(assertClear(e, 'scim').message));
+    await c.close();
+  });
+
+  test('a failure while looking for nested groups leaves a warning on the members page, the users listed', async () => {
+    srv.setDefault(scimRouter((_r, path) => {
+      if (path === '/Users') return json(200, { Resources: users(1, 3), totalResults: 3, startIndex: 1, itemsPerPage: 3 });
+      if (path === '/Groups') return json(400, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'members.type is not filterable' });
+      if (path === '/Groups/g1') return json(404, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404', detail: 'gone' });
+      return undefined;
+    }));
+    const c = client();
+    const page = await c.membersPage('g1', {});
+    assert.deepEqual(page.resources.map((m) => m.value), ['u1', 'u2', 'u3']);
+    assert.equal(page.totalResults, 3);
+    assert.equal(page.warnings?.length, 1);
+    assert.match(page.warnings![0]!, /^Members that are groups could not be listed: .*404/);
+    assert.doesNotMatch(page.warnings![0]!, /[\r\n]|undefined/);
+    await c.close();
+  });
+
   test('redirect loops and endless redirects stop with a location error; a redirected write is never sent twice to one URL', async () => {
     let hop = 0;
     srv.setDefault(scimRouter((_r, path) => {

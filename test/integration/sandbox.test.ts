@@ -281,7 +281,28 @@ describe('fault modes', () => {
     const bad = await call(sb, 'GET', '/Users?cursor=not-a-cursor');
     assert.equal(bad.status, 400);
     assert.equal(obj(bad.json())['scimType'], 'invalidCursor');
+    // cursor-only, as such providers are: startIndex is ignored (page 1 again, with a cursor and no startIndex)
+    const byIndex = obj((await call(sb, 'GET', '/Users?count=7&attributes=userName&startIndex=8')).json());
+    assert.deepEqual((byIndex['Resources'] as Json[]).map((u) => u['id']), seen.slice(0, 7));
+    assert.equal(byIndex['startIndex'], undefined);
+    assert.ok(byIndex['nextCursor']);
     sb.setFaults([]);
+  });
+
+  test('untyped-members: members without type or $ref, a Groups filter on members.type refused', async () => {
+    const gid = sb.groupIdByName('group-01')!;
+    sb.setFaults(['untyped-members']);
+    const g = obj((await call(sb, 'GET', `/Groups/${gid}`)).json());
+    const members = g['members'] as Json[];
+    assert.ok(members.length > 0);
+    for (const m of members) assert.deepEqual(Object.keys(m).sort(), ['display', 'value']);
+    const refused = await call(sb, 'GET', `/Groups?filter=${encodeURIComponent(`id eq "${gid}" and members.type eq "Group"`)}`);
+    assert.equal(refused.status, 400);
+    assert.equal(obj(refused.json())['scimType'], 'invalidFilter');
+    assert.equal((await call(sb, 'GET', `/Groups?filter=${encodeURIComponent(`id eq "${gid}" and members.value eq "${String(members[0]!['value'])}"`)}`)).status, 200);
+    sb.setFaults([]);
+    const typed = obj((await call(sb, 'GET', `/Groups/${gid}`)).json())['members'] as Json[];
+    assert.ok(typed.length > 0 && typed.every((m) => m['type'] === 'User' && typeof m['$ref'] === 'string'));
   });
 
   test('entra: member limits per PATCH, no members on GET, lowercase resources', async () => {
@@ -391,6 +412,25 @@ describe('backend: SCIM behaviour', () => {
     assert.equal(none['totalResults'], 0);
     const byName = obj((await call(sb, 'GET', `/Users?filter=${encodeURIComponent('userName eq "USER0002"')}`)).json());
     assert.equal(byName['totalResults'], 1);
+  });
+
+  test('members.type filters on Groups: a group with a nested group matches "Group", one with users "User"', async () => {
+    const outer = sb.groupIdByName('group-01')!;
+    const inner = sb.groupIdByName('group-02')!;
+    const count = async (filter: string) => Number(obj((await call(sb, 'GET', `/Groups?filter=${encodeURIComponent(filter)}&attributes=id`)).json())['totalResults']);
+    assert.equal(await count(`id eq "${outer}" and members.type eq "Group"`), 0);
+    assert.equal(await count(`id eq "${outer}" and members.type eq "User"`), 1);
+    sb.addMemberDirect(outer, inner);
+    try {
+      assert.equal(await count(`id eq "${outer}" and members.type eq "Group"`), 1);
+      assert.equal(await count(`id eq "${outer}" and members[type eq "group"]`), 1, 'bracket form, case-insensitive value');
+      assert.equal(await count('members.type eq "Group"'), 1, 'without id: only the group that has one');
+      assert.equal(await count(`id eq "${inner}" and members.type eq "Group"`), 0);
+      const g = obj((await call(sb, 'GET', `/Groups/${outer}`)).json());
+      assert.deepEqual((g['members'] as Json[]).filter((m) => m['type'] === 'Group').map((m) => m['value']), [inner]);
+    } finally {
+      sb.removeMemberDirect(outer, inner);
+    }
   });
 
   test('meta.location is on the gateway by default', async () => {

@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Profile } from '../../src/core/profile';
 import { SCHEMA, type MembershipReport, type ResourceTypeInfo } from '../../src/core/scim/types';
+import { HttpStatusError } from '../../src/core/errors';
 import {
-  applyMembershipReport, childrenWithMore, emptyPaging, memberNodes, membersNodeOf, resourceNodes, unnamedMembers, viewOf,
-  type ResourceTypeNode,
+  applyMembershipReport, applyPage, childrenWithMore, emptyPaging, failPage, memberNodes, membersNodeOf, resourceNodes, unnamedMembers,
+  viewOf, type ResourceTypeNode,
 } from '../../src/extension/tree-model';
 
 const profile: Profile = {
@@ -119,4 +120,103 @@ test('a failed page shows its one-line error in the tree', () => {
   const v = viewOf(kids[0]!);
   assert.equal(v.label, 'gateway rejected GET: subscription key missing');
   assert.equal(v.icon.id, 'error');
+});
+
+test('applyPage: the next page is what the server said (its cursor), until it says nothing more', () => {
+  const u = rtNode(users);
+  const page1 = { resources: [{ id: '1', userName: 'a' }, { id: '2', userName: 'b' }], totalResults: 3, next: { cursor: 'c2' } };
+  applyPage(u.paging, resourceNodes('dev', users, page1.resources, u.paging.items), page1, undefined);
+  assert.deepEqual(u.paging.next, { cursor: 'c2' });
+  assert.equal(u.paging.loaded, true);
+  assert.equal(viewOf(u).description, '2 of 3');
+  const page2 = { resources: [{ id: '3', userName: 'c' }], totalResults: 3 };
+  applyPage(u.paging, resourceNodes('dev', users, page2.resources, u.paging.items), page2, u.paging.next);
+  assert.equal(u.paging.next, undefined);
+  assert.equal(u.paging.error, undefined);
+  assert.deepEqual(childrenWithMore(u, u.paging.items).map((k) => viewOf(k).label), ['a', 'b', 'c']);
+});
+
+test('applyPage: "Load more" that brings the same page again stops with a message (startIndex ignored, cursor repeated)', () => {
+  const u = rtNode(users);
+  const page = { resources: [{ id: '1', userName: 'a' }, { id: '2', userName: 'b' }], totalResults: 9, next: { startIndex: 3 } };
+  applyPage(u.paging, resourceNodes('dev', users, page.resources, u.paging.items), page, undefined);
+  const again = { ...page, next: { startIndex: 5 } };
+  applyPage(u.paging, resourceNodes('dev', users, again.resources, u.paging.items), again, u.paging.next);
+  assert.equal(u.paging.next, undefined, 'no "Load more" that fetches page 1 forever');
+  assert.match(u.paging.error ?? '', /from startIndex 3, the server answered the same page again/);
+  const kids = childrenWithMore(u, u.paging.items);
+  assert.deepEqual(kids.map((k) => k.kind), ['resource', 'resource', 'message']);
+
+  // the server says startIndex 1 again: its next page is the one just asked for
+  const s = rtNode(users);
+  applyPage(s.paging, resourceNodes('dev', users, page.resources, []), page, undefined);
+  const moved = { resources: [{ id: '3', userName: 'c' }, { id: '4', userName: 'd' }], totalResults: 9, next: { startIndex: 3 } };
+  applyPage(s.paging, resourceNodes('dev', users, moved.resources, s.paging.items), moved, { startIndex: 3 });
+  assert.equal(s.paging.next, undefined);
+  assert.equal(s.paging.items.length, 4);
+
+  // a last page of members already shown (added from a membership report) is just the end
+  const e = rtNode(users);
+  applyPage(e.paging, resourceNodes('dev', users, page.resources, []), page, undefined);
+  const last = { resources: [{ id: '2', userName: 'b' }], totalResults: 2 };
+  applyPage(e.paging, resourceNodes('dev', users, last.resources, e.paging.items), last, { startIndex: 3 });
+  assert.equal(e.paging.error, undefined);
+  assert.equal(e.paging.next, undefined);
+
+  const c = rtNode(users);
+  const first = { resources: [{ id: '1' }], next: { cursor: 'x' } };
+  applyPage(c.paging, resourceNodes('dev', users, first.resources, []), first, undefined);
+  const repeat = { resources: [{ id: '2' }], next: { cursor: 'x' } };
+  applyPage(c.paging, resourceNodes('dev', users, repeat.resources, c.paging.items), repeat, c.paging.next);
+  assert.equal(c.paging.items.length, 2, 'what came is kept');
+  assert.equal(c.paging.next, undefined);
+  assert.match(c.paging.error ?? '', /by its cursor/);
+});
+
+test('failPage: a cursor the server no longer takes drops "Load more"; other failures keep it to try again', () => {
+  const u = rtNode(users);
+  u.paging.next = { cursor: 'old' };
+  const expired = new HttpStatusError('scim', 400, 'SCIM service rejected GET …/Users: 400 expiredCursor', { scimType: 'expiredCursor' });
+  failPage(u.paging, expired, 'SCIM service rejected GET …/Users: 400 expiredCursor. The paging cursor expired: start the listing again.', { cursor: 'old' });
+  assert.equal(u.paging.next, undefined);
+  assert.match(u.paging.error ?? '', /expiredCursor.*refresh to list from the first page/);
+  assert.deepEqual(childrenWithMore(u, u.paging.items).map((k) => k.kind), ['message']);
+
+  const v = rtNode(users);
+  v.paging.next = { startIndex: 11 };
+  failPage(v.paging, new HttpStatusError('gateway', 429, 'rate limited'), 'rate limited', { startIndex: 11 });
+  assert.deepEqual(v.paging.next, { startIndex: 11 });
+  assert.equal(v.paging.error, 'rate limited');
+  assert.deepEqual(childrenWithMore(v, v.paging.items).map((k) => k.kind), ['message', 'loadMore']);
+});
+
+test('nested groups among Members: group icon, counted in the total, a warning shown when they could not be listed', () => {
+  const [g] = resourceNodes('dev', groups, [{ id: 'g-1', displayName: 'Admins' }], []);
+  const members = membersNodeOf(g!);
+  const page = {
+    resources: [{ value: 'g-3', display: 'Ops', type: 'Group' }, { value: 'u1', display: 'alice', type: 'User' }, { value: 'u2', display: 'bob', type: 'User' }],
+    totalResults: 4, next: { startIndex: 3 },
+  };
+  applyPage(members.paging, memberNodes(members, page.resources, new Map()), page, undefined);
+  assert.equal(viewOf(members).description, '3 of 4');
+  const [ops] = members.paging.items;
+  assert.equal(viewOf(ops!).label, 'Ops');
+  assert.equal(viewOf(ops!).icon.id, 'organization');
+  assert.equal(viewOf(ops!).description, 'Group · g-3');
+  assert.equal(viewOf(ops!).contextValue, 'member');
+  const report: MembershipReport = {
+    groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
+  };
+  applyMembershipReport(members, report, new Map());
+  assert.equal(viewOf(members).description, '2 of 3');
+
+  const other = membersNodeOf(resourceNodes('dev', groups, [{ id: 'g-2', displayName: 'Devs' }], [])[0]!);
+  const partial = { resources: [{ value: 'u1', type: 'User' }], totalResults: 1, warnings: ['Members that are groups could not be listed: timeout'] };
+  applyPage(other.paging, memberNodes(other, partial.resources, new Map()), partial, undefined);
+  const kids = childrenWithMore(other, other.paging.items);
+  const warning = kids.find((k) => k.kind === 'message');
+  assert.ok(warning && warning.kind === 'message');
+  assert.equal(warning.severity, 'warning');
+  assert.match(warning.text, /could not be listed/);
 });

@@ -20,6 +20,16 @@ test('list: cursor paging follows nextCursor and stops without it', () => {
   assert.equal(parseListResponse({ Resources: [{ id: 'a' }] }, { requested: { cursor: 'c2' } }).next, undefined);
 });
 
+test('list: a nextCursor in the answer is the next page even when we asked by startIndex (a cursor-only server)', () => {
+  const p = parseListResponse({ totalResults: 50, Resources: [{ id: 'a' }, { id: 'b' }], nextCursor: 'c3' }, { requested: { startIndex: 1, count: 2 } });
+  assert.deepEqual(p.next, { cursor: 'c3' });
+  assert.equal(p.nextCursor, 'c3');
+  // asked by cursor, answered without one: the last page, whatever totalResults says
+  assert.equal(parseListResponse({ totalResults: 50, Resources: [{ id: 'y' }, { id: 'z' }] }, { requested: { cursor: 'c49', count: 2 } }).next, undefined);
+  // no cursor at all: index paging as before
+  assert.deepEqual(parseListResponse({ totalResults: 50, Resources: [{ id: 'a' }, { id: 'b' }] }, { requested: { startIndex: 1, count: 2 } }).next, { startIndex: 3 });
+});
+
 test('list: items without id are skipped with a warning, a missing Resources array is an error', () => {
   const p = parseListResponse({ totalResults: 2, Resources: [{ id: 'a' }, { name: 'x' }] }, { requested: {} }) as { resources: unknown[]; warnings?: string[] };
   assert.equal(p.resources.length, 1);

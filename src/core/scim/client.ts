@@ -13,7 +13,7 @@ import { probeGateway } from './probe';
 import { summarizeReport } from './report';
 export { summarizeReport } from './report';
 import type {
-  Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
+  Capabilities, Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
   MembershipReport, ProbeRow, ScimResource,
 } from './types';
 
@@ -55,12 +55,20 @@ export interface Call {
 }
 
 const MAX_PAGES = 100_000;
+/** SAP returns at most this many members on a group read. */
+const SAP_MEMBER_READ_CAP = 20_000;
+/** Groups tested against a group's members in one filtered read. */
+const GROUP_TEST_CHUNK = 40;
 
 export class ScimClient {
   readonly pipeline: Pipeline;
   private discovery?: Promise<Discovery>;
   /** How this provider lets us page a group's members, learnt on first use. */
   memberPaging: 'users-filter' | 'group-read' | undefined;
+  /** Whether this provider filters groups on `members.type`, learnt on first use. */
+  memberTypeFilter: 'works' | 'unsupported' | undefined;
+  /** A group's members that are not users, found with its first members page (counted in later pages). */
+  private readonly nonUserMembers = new Map<string, Member[]>();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
     this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
@@ -203,16 +211,21 @@ export class ScimClient {
     return this.run(`List ${endpoint}`, ctx, (call) => this.listPageIn(call, endpoint, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
   }
 
+  /** One page. With the service's capabilities known (every face discovers first): the first page of a
+   * provider that pages only by cursor is asked with `cursor=` (RFC 9865), and `count` never exceeds what the
+   * service says it returns (`filter.maxResults`, `pagination.maxPageSize`). The page's `next` carries the
+   * server's cursor whenever it answered with one. */
   async listPageIn(call: Call, endpoint: string, opts: ListOptions): Promise<ListPage> {
     if (opts.filter) validateFilter(opts.filter);
-    const count = opts.count ?? this.profile.pageSize;
+    const caps = (await this.discovery?.catch(() => undefined))?.capabilities;
     const query: Record<string, string | number | undefined> = {
       filter: opts.filter,
       attributes: opts.attributes?.join(','),
       excludedAttributes: opts.excludedAttributes?.join(','),
-      count,
+      count: pageCount(opts.count ?? this.profile.pageSize, caps),
     };
     if (opts.cursor !== undefined) query.cursor = opts.cursor;
+    else if (opts.startIndex === undefined && caps?.cursor && !caps.index) query.cursor = '';
     else query.startIndex = opts.startIndex ?? 1;
     if (!opts.attributes && !opts.excludedAttributes && (await this.isGroupsEndpoint(endpoint))) {
       query.excludedAttributes = 'members';
@@ -244,25 +257,16 @@ export class ScimClient {
   }
 
   /** Pages of a listing. With index paging and a known total, fetches up to `profile.concurrency`
-   * pages at once, yielding them in order. */
+   * pages at once, yielding them in order; by cursor when the provider pages by cursor (declared, or
+   * answered with a nextCursor). */
   async *pages(call: Call, endpoint: string, opts: ListOptions): AsyncGenerator<ListPage> {
-    const caps = (await this.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
-    const useCursor = opts.cursor !== undefined || (!!caps?.cursor && !caps.index);
-    const first = await this.listPageIn(call, endpoint, useCursor ? { ...opts, cursor: opts.cursor ?? '' } : opts);
+    // the capabilities decide how listPageIn pages (cursor or index) and how much it asks for
+    await this.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined);
+    const first = await this.listPageIn(call, endpoint, opts);
     yield first;
     if (!first.next) return;
-
-    if (useCursor) {
-      const seen = new Set<string>();
-      let next: ListPage["next"] = first.next;
-      for (let n = 1; next?.cursor !== undefined; n++) {
-        if (seen.has(next.cursor)) throw new ScimxError('response', `The server repeated cursor "${next.cursor.slice(0, 40)}" after ${n} pages; stopped to avoid endless paging.`);
-        if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
-        seen.add(next.cursor);
-        const page = await this.listPageIn(call, endpoint, { ...opts, cursor: next.cursor, startIndex: undefined });
-        yield page;
-        next = page.next;
-      }
+    if (first.next.cursor !== undefined) {
+      yield* this.cursorPages(call, endpoint, opts, first.next.cursor);
       return;
     }
 
@@ -279,7 +283,7 @@ export class ScimClient {
       const launch = () => {
         while (pending.size < concurrency && i < starts.length) {
           const s = starts[i++]!;
-          const p = this.listPageIn(call, endpoint, { ...opts, startIndex: s, count: opts.count ?? this.profile.pageSize });
+          const p = this.listPageIn(call, endpoint, { ...opts, startIndex: s });
           p.catch(() => undefined); // awaited in order below
           pending.set(s, p);
         }
@@ -312,6 +316,20 @@ export class ScimClient {
     yield* this.sequentialPages(call, endpoint, opts, start, total, first);
   }
 
+  /** Pages after the first by the server's cursors; refuses a cursor the server repeats. */
+  private async *cursorPages(call: Call, endpoint: string, opts: ListOptions, cursor: string): AsyncGenerator<ListPage> {
+    const seen = new Set<string>();
+    let next: string | undefined = cursor;
+    for (let n = 1; next !== undefined; n++) {
+      if (seen.has(next)) throw new ScimxError('response', `The server repeated cursor "${next.slice(0, 40)}" after ${n} pages; stopped to avoid endless paging.`);
+      if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
+      seen.add(next);
+      const page = await this.listPageIn(call, endpoint, { ...opts, cursor: next, startIndex: undefined });
+      yield page;
+      next = page.next?.cursor;
+    }
+  }
+
   private async *sequentialPages(call: Call, endpoint: string, opts: ListOptions, start: number, total: number | undefined, before?: ListPage): AsyncGenerator<ListPage> {
     let prev = -1;
     let last = before;
@@ -323,6 +341,10 @@ export class ScimClient {
       if (repeatsPage(last, page)) throw notAdvancing(start, page);
       last = page;
       yield page;
+      if (page.next?.cursor !== undefined) {
+        yield* this.cursorPages(call, endpoint, opts, page.next.cursor);
+        return;
+      }
       if (!page.next?.startIndex || page.resources.length === 0) return;
       if (total !== undefined && page.next.startIndex > total) return;
       start = page.next.startIndex;
@@ -372,16 +394,19 @@ export class ScimClient {
   // ------------------------------------------------------------------------------------ members
 
   /** One page of a group's members without downloading the group where the provider allows:
-   * users whose `groups` contain the group (RFC 7643 §4.1.2), else the group's own member list. */
+   * users whose `groups` contain the group (RFC 7643 §4.1.2), else the group's own member list. Members that
+   * are not users (nested groups) come first on the first page, and every page's total counts them. */
   membersPage(groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }, ctx?: CallContext): Promise<ListPage<Member>> {
     return this.run(`Members of ${groupId}`, ctx, (call) => this.membersPageIn(call, groupId, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
   }
 
   async membersPageIn(call: Call, groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }): Promise<ListPage<Member>> {
-    const users = await this.usersEndpoint({ operation: call.operation, signal: call.signal });
+    const ctx = { operation: call.operation, signal: call.signal };
+    const users = await this.usersEndpoint(ctx);
     if (this.memberPaging !== 'group-read') {
+      let page: ListPage | undefined;
       try {
-        const page = await this.listPageIn(call, users, {
+        page = await this.listPageIn(call, users, {
           filter: toFilterString(eq('groups.value', groupId)),
           attributes: ['userName', 'displayName'],
           startIndex: opts.cursor === undefined ? opts.startIndex : undefined,
@@ -389,18 +414,18 @@ export class ScimClient {
           count: opts.count,
         });
         this.memberPaging = 'users-filter';
-        return {
-          ...page,
-          resources: page.resources.map((u) => ({ value: u.id, display: str(u.displayName) ?? str(u.userName), type: 'User' })),
-        };
       } catch (e) {
         const err = toScimxError(e);
         // A provider that cannot filter users by group says 400 (invalidFilter) or 501: read the group instead.
-        if (!(err instanceof HttpStatusError) || ![400, 403, 501].includes(err.status) || err.code === 'gateway') throw err;
+        if (!refusedByService(err)) throw err;
         this.memberPaging = 'group-read';
       }
+      if (page) {
+        const first = opts.cursor === '' || (opts.cursor === undefined && (opts.startIndex ?? 1) <= 1);
+        return this.withNonUserMembers(call, groupId, page, first);
+      }
     }
-    const groups = await this.groupsEndpoint({ operation: call.operation, signal: call.signal });
+    const groups = await this.groupsEndpoint(ctx);
     const { resource: group } = await this.getIn(call, groups, groupId, { attributes: ['members'] });
     const all = readMembers(group);
     const start = Math.max(1, opts.startIndex ?? 1);
@@ -410,9 +435,129 @@ export class ScimClient {
     return { resources: slice, totalResults: all.length, startIndex: start, itemsPerPage: slice.length, next: nextStart <= all.length ? { startIndex: nextStart } : undefined };
   }
 
+  /** A page of a group's user members, with its other members: listed on the first page (looked up then),
+   * counted in the total of every page. A lookup that fails leaves a warning on the page, not a hidden gap. */
+  private async withNonUserMembers(call: Call, groupId: string, page: ListPage, first: boolean): Promise<ListPage<Member>> {
+    const userMembers: Member[] = page.resources.map((u) => ({ value: u.id, display: str(u.displayName) ?? str(u.userName), type: 'User' }));
+    const out: ListPage<Member> = { ...page, resources: userMembers };
+    let others = this.nonUserMembers.get(groupId) ?? [];
+    if (first) {
+      try {
+        others = await this.nonUserMembersIn(call, groupId, page.totalResults);
+        this.nonUserMembers.set(groupId, others);
+      } catch (e) {
+        const err = toScimxError(e);
+        if (err.code === 'cancelled') throw err;
+        this.nonUserMembers.delete(groupId);
+        others = [];
+        out.warnings = [...(page.warnings ?? []), `Members that are groups could not be listed: ${err.message}`];
+      }
+      out.resources = [...others, ...userMembers];
+    }
+    if (page.totalResults !== undefined) out.totalResults = page.totalResults + others.length;
+    return out;
+  }
+
+  /**
+   * The members of a group that are not users (RFC 7643: a member is a User or a Group), as cheaply as the
+   * provider allows. One tiny read says whether there are any (`id eq "G" and members.type eq "Group"`); only
+   * when there are, or when the provider cannot say, the group's member list is read; and where that list
+   * cannot hold every member (Entra returns none, SAP at most 20,000, or fewer than the group has users)
+   * the other groups are tested against this one. Correctness before bytes: a member is never left out.
+   */
+  private async nonUserMembersIn(call: Call, groupId: string, usersTotal: number | undefined): Promise<Member[]> {
+    const ctx = { operation: call.operation, signal: call.signal };
+    const groups = await this.groupsEndpoint(ctx);
+    const has = await this.hasGroupMemberIn(call, groups, groupId, usersTotal);
+    if (has === false) return [];
+    const provider = this.profile.provider;
+    const read = provider === 'entra' ? [] : readMembers((await this.getIn(call, groups, groupId, { attributes: ['members'] })).resource);
+    const found = read.filter((m) => memberKind(m) === 'Group').map((m) => ({ ...m, type: 'Group' }));
+    const untyped = read.filter((m) => memberKind(m) === undefined);
+    const whole = provider !== 'entra'
+      && !(provider === 'sap' && read.length >= SAP_MEMBER_READ_CAP)
+      && (usersTotal === undefined || read.length - found.length >= usersTotal)
+      && !(has && !found.length && !untyped.length);
+    if (!whole) return [...found, ...(await this.groupsAmongMembersIn(call, groups, groupId, new Set([groupId, ...found.map((m) => m.value)])))];
+    const typedUsers = read.length - found.length - untyped.length;
+    if (!untyped.length || (usersTotal !== undefined && untyped.length === usersTotal - typedUsers)) return found;
+    // members without a type: the ones that are not among the group's users are groups
+    const users = await this.usersEndpoint(ctx);
+    const userIds = new Set<string>();
+    for await (const page of this.pages(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'] })) {
+      for (const u of page.resources) userIds.add(u.id);
+    }
+    return [...found, ...untyped.filter((m) => !userIds.has(m.value)).map((m) => ({ ...m, type: 'Group' }))];
+  }
+
+  /** Whether the group has a member of type Group; undefined when the provider cannot say: it refuses a filter
+   * on `members.type`, or answers one without knowing types (a group with users does not match
+   * `members.type eq "User"`). Learnt once per client, so the common case costs one small read. */
+  private async hasGroupMemberIn(call: Call, groups: string, groupId: string, usersTotal: number | undefined): Promise<boolean | undefined> {
+    if (this.memberTypeFilter === 'unsupported') return undefined;
+    const hasType = async (type: 'User' | 'Group'): Promise<boolean> => {
+      const page = await this.listPageIn(call, groups, { filter: toFilterString(and(eq('id', groupId), eq('members.type', type))), attributes: ['id'], count: 1 });
+      return page.resources.some((g) => g.id === groupId);
+    };
+    try {
+      if (await hasType('Group')) {
+        this.memberTypeFilter = 'works';
+        return true;
+      }
+      if (this.memberTypeFilter === 'works') return false;
+      if (!usersTotal) return undefined;
+      if (await hasType('User')) {
+        this.memberTypeFilter = 'works';
+        return false;
+      }
+    } catch (e) {
+      if (!refusedByService(toScimxError(e))) throw e;
+    }
+    this.memberTypeFilter = 'unsupported';
+    return undefined;
+  }
+
+  /** Which of the service's groups (but `skip`) are members of `groupId`, for a provider whose group read does
+   * not hold every member: `id eq "G" and (members.value eq "a" or …)` over 40 groups a request, a set that
+   * matches split in halves until each member is named. */
+  private async groupsAmongMembersIn(call: Call, groups: string, groupId: string, skip: ReadonlySet<string>): Promise<Member[]> {
+    const found: Member[] = [];
+    const test = async (set: ScimResource[]): Promise<void> => {
+      const filter = toFilterString(and(eq('id', groupId), or(...set.map((g) => eq('members.value', g.id)))));
+      const page = await this.listPageIn(call, groups, { filter, attributes: ['id'], count: 1 });
+      if (!page.resources.some((g) => g.id === groupId)) return;
+      if (set.length === 1) {
+        found.push({ value: set[0]!.id, display: str(set[0]!.displayName), type: 'Group' });
+        return;
+      }
+      const half = Math.ceil(set.length / 2);
+      await test(set.slice(0, half));
+      await test(set.slice(half));
+    };
+    let batch: ScimResource[] = [];
+    for await (const page of this.pages(call, groups, { attributes: ['id', 'displayName'] })) {
+      for (const g of page.resources) {
+        if (skip.has(g.id)) continue;
+        batch.push(g);
+        if (batch.length === GROUP_TEST_CHUNK) {
+          await test(batch);
+          batch = [];
+        }
+      }
+    }
+    if (batch.length) await test(batch);
+    return found;
+  }
+
   changeMembers(groupId: string, change: MembershipChange, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport> {
     const parts = [change.add.length ? `add ${change.add.length}` : '', change.remove.length ? `remove ${change.remove.length}` : ''].filter(Boolean).join(', ');
-    return this.run(`Members of ${groupId}: ${parts || 'no change'}`, ctx, (call) => runMembershipChange(this, call, groupId, change, opts), summarizeReport);
+    return this.run(`Members of ${groupId}: ${parts || 'no change'}`, ctx, async (call) => {
+      const report = await runMembershipChange(this, call, groupId, change, opts);
+      // nested groups counted in later members pages: the removed ones are gone
+      const others = this.nonUserMembers.get(groupId);
+      if (others && report.removed.length) this.nonUserMembers.set(groupId, others.filter((m) => !report.removed.includes(m.value)));
+      return report;
+    }, summarizeReport);
   }
 
   /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */
@@ -436,6 +581,27 @@ export class ScimClient {
   async close(): Promise<void> {
     await this.pipeline.close();
   }
+}
+
+/** A refusal by the SCIM service itself (400 invalidFilter, 403, 501), as opposed to the gateway's or a failure. */
+function refusedByService(err: ScimxError): boolean {
+  return err instanceof HttpStatusError && [400, 403, 501].includes(err.status) && err.code !== 'gateway';
+}
+
+/** User or Group, from `type`, else from a `$ref` on the Users or Groups endpoint; undefined when neither says. */
+function memberKind(m: Member): 'User' | 'Group' | undefined {
+  const type = m.type?.toLowerCase();
+  if (type === 'user') return 'User';
+  if (type === 'group') return 'Group';
+  const endpoint = typeof m.$ref === 'string' ? /\/(Users|Groups)\/[^/]+\/?$/i.exec(m.$ref)?.[1]?.toLowerCase() : undefined;
+  return endpoint === 'users' ? 'User' : endpoint === 'groups' ? 'Group' : undefined;
+}
+
+/** The page size to ask for: what the caller wants, never more than the service says it returns. */
+function pageCount(wanted: number, caps: Capabilities | undefined): number {
+  let count = wanted;
+  for (const cap of [caps?.maxResults, caps?.maxPageSize]) if (cap !== undefined && cap > 0) count = Math.min(count, cap);
+  return count;
 }
 
 /** The same resources as the page before: a server that ignores startIndex would be paged forever. */

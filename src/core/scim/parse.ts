@@ -59,12 +59,15 @@ export function parseListResponse(body: Json, ctx: { requested: Record<string, u
   const startIndex = num(body.startIndex) ?? num(ctx.requested.startIndex);
   const itemsPerPage = num(body.itemsPerPage) ?? list.length;
   const nextCursor = typeof body.nextCursor === 'string' && body.nextCursor ? body.nextCursor : undefined;
-  const page: ListPage & { warnings?: string[] } = { resources, totalResults: total, startIndex, itemsPerPage, nextCursor };
+  const page: ListPage = { resources, totalResults: total, startIndex, itemsPerPage, nextCursor };
   if (warnings.length) page.warnings = warnings;
 
-  if (ctx.requested.cursor !== undefined) {
-    if (nextCursor) page.next = { cursor: nextCursor };
-  } else if (list.length > 0) {
+  // RFC 9865: a server that answers with a cursor pages by it, whatever we asked for (a cursor-only server
+  // ignores startIndex, so index paging would fetch its first page forever). Asked by cursor and answered
+  // without one, this is the last page.
+  if (nextCursor) {
+    page.next = { cursor: nextCursor };
+  } else if (ctx.requested.cursor === undefined && list.length > 0) {
     const start = startIndex ?? 1;
     const nextStart = start + list.length;
     if (total !== undefined ? nextStart <= total : list.length >= (num(ctx.requested.count) ?? Infinity)) {

@@ -78,8 +78,11 @@ export interface ListPage<T = ScimResource> {
   itemsPerPage?: number;
   /** RFC 9865: next cursor, absent on the last page. */
   nextCursor?: string;
-  /** What to pass to fetch the next page, absent when this is the last one. */
+  /** What to pass to fetch the next page, absent when this is the last one: the server's cursor whenever it
+   * answered with one (RFC 9865), else the next startIndex. */
   next?: { startIndex?: number; cursor?: string };
+  /** Things about this page a reader should know (items skipped, members that could not be listed). */
+  warnings?: string[];
 }
 
 export interface Member {
@@ -112,6 +115,9 @@ export interface MembershipReport {
   verified: boolean;
   /** Someone else changed the group while we did (ETag 412 or a verification mismatch). */
   concurrentChange: boolean;
+  /** A PUT went out without If-Match (the provider gives no ETags): a change another writer made just before
+   * it would have been overwritten unseen, so it cannot be ruled out (a warning says what was checked). */
+  unconditionalWrite?: boolean;
   requests: number;
   bytesSent: number;
   bytesReceived: number;
