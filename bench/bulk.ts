@@ -1,9 +1,11 @@
 // Benchmark 3: add 5,000 members to a group in one change, split by the provider's limits (generic: 100 adds a
 // PATCH; entra: 20, enforced by the sandbox's `entra` fault), with the gateway rate-limiting a small share of
-// requests (429, Retry-After 1). Requests sent, 429s met, wall time; ratio against one member per request (a raw
-// undici PATCH per member that honours Retry-After), measured on a subset and extrapolated per member.
+// requests (429, Retry-After 1). The PATCH parts go out sequentially (profile concurrency 1) and with bounded
+// concurrency (the profile default, 4), side by side in the same run. Requests sent, 429s met, wall time;
+// ratios sequential / concurrent and against one member per request (a raw undici PATCH per member that
+// honours Retry-After), measured on a subset and extrapolated per member.
+import { DEFAULTS, type ProviderKind } from '../src/core/profile';
 import { ScimClient } from '../src/core/scim/client';
-import type { ProviderKind } from '../src/core/profile';
 import { Trace } from '../src/core/trace';
 import { goal, header, median, ms, printGoals, ratio, RawClient, REPEAT, startChildSandbox, table, timed, type ChildSandbox } from './lib';
 
@@ -13,6 +15,8 @@ const USERS = ADD + 100;
 const WIDTH = 4; // user0001..user5100
 const RATE = Number(process.env.BENCH_BULK_429_RATE ?? 0.01);
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+/** PATCH parts in flight at once: sequential, and the profile default. */
+const CONCURRENCY = [1, Number(process.env.BENCH_BULK_CONCURRENCY ?? DEFAULTS.concurrency)] as const;
 
 interface Figure { requests: number; r429: number; ms: number; members: number }
 
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
   try {
     const ids = await sb.call<string[]>('userIds', 101, 100 + ADD, WIDTH); // none in the seeded groups (their members are among the first 100)
     const rows: Array<Record<string, string | number>> = [];
-    const verdicts: Array<[string, number]> = [];
+    const verdicts: Array<{ provider: string; sequential: number; concurrent: number; single: number }> = [];
 
     for (const provider of ['generic', 'entra'] as ProviderKind[]) {
       const gid = (await sb.call<string>('groupIdByName', provider === 'generic' ? 'group-01' : 'group-02'))!;
@@ -42,24 +46,26 @@ async function main(): Promise<void> {
       };
       await reset();
 
-      // ---- the client: one change of 5,000 adds ----
-      const batched: Figure[] = [];
+      // ---- the client: one change of 5,000 adds, PATCH parts sequential and concurrent ----
+      const batched = new Map<number, Figure[]>();
       let limit = 0;
       for (let round = 0; round < bulkRepeat; round++) {
-        const trace = new Trace({ maxExchanges: 100_000 });
-        const client = new ScimClient(sb.profile({ provider }), { trace });
-        await client.discover();
-        limit = provider === 'entra' ? 20 : client.profile.maxOperationsPerPatch;
-        await sb.setFaults([...faults], { faultRate: RATE, retryAfterSeconds: 1 });
-        await sb.call('clearReceived');
-        const { ms: t, value: rep } = await timed(() => client.changeMembers(gid, { add: ids, remove: [] }, { mode: 'patch' }));
-        const c = await count429(sb);
-        await client.close();
-        if (rep.added.length !== ADD || rep.missing.length) throw new Error(`${provider}: added ${rep.added.length}, missing ${rep.missing.length}: ${rep.warnings.join('; ')}`);
-        const kinds = countKinds(trace);
-        batched.push({ requests: c.total, r429: c.r429, ms: t, members: ADD });
-        console.log(`${provider} round ${round + 1}: ${c.total} requests at the gateway (${c.r429} answered 429), client counted ${rep.requests}; ${kinds}; ${ms(t)}`);
-        await reset();
+        for (const concurrency of CONCURRENCY) {
+          const trace = new Trace({ maxExchanges: 100_000 });
+          const client = new ScimClient(sb.profile({ provider, concurrency }), { trace });
+          await client.discover();
+          limit = provider === 'entra' ? 20 : client.profile.maxOperationsPerPatch;
+          await sb.setFaults([...faults], { faultRate: RATE, retryAfterSeconds: 1 });
+          await sb.call('clearReceived');
+          const { ms: t, value: rep } = await timed(() => client.changeMembers(gid, { add: ids, remove: [] }, { mode: 'patch' }));
+          const c = await count429(sb);
+          await client.close();
+          if (rep.added.length !== ADD || rep.missing.length) throw new Error(`${provider}: added ${rep.added.length}, missing ${rep.missing.length}: ${rep.warnings.join('; ')}`);
+          const kinds = countKinds(trace);
+          batched.set(concurrency, [...(batched.get(concurrency) ?? []), { requests: c.total, r429: c.r429, ms: t, members: ADD }]);
+          console.log(`${provider} concurrency ${concurrency} round ${round + 1}: ${c.total} requests at the gateway (${c.r429} answered 429), client counted ${rep.requests}; ${kinds}; ${ms(t)}`);
+          await reset();
+        }
       }
 
       // ---- one member per request, on a subset, extrapolated per member ----
@@ -87,18 +93,23 @@ async function main(): Promise<void> {
         await reset();
       }
 
-      const b = { requests: median(batched.map((f) => f.requests)), r429: median(batched.map((f) => f.r429)), ms: median(batched.map((f) => f.ms)) };
-      const s = { requests: median(single.map((f) => f.requests)), r429: median(single.map((f) => f.r429)), ms: median(single.map((f) => f.ms)) };
+      const fig = (fs: Figure[]) => ({ requests: median(fs.map((f) => f.requests)), r429: median(fs.map((f) => f.r429)), ms: median(fs.map((f) => f.ms)) });
+      const [seq, par] = CONCURRENCY.map((c) => fig(batched.get(c)!));
+      const s = fig(single);
       const scale = ADD / SUBSET;
-      rows.push({ provider, how: `one change, ${limit} adds/PATCH, writes sequential`, members: ADD, requests: b.requests, '429s': b.r429, wall: ms(b.ms), 'ms/member': (b.ms / ADD).toFixed(2) });
+      for (const [c, b] of [[CONCURRENCY[0], seq!], [CONCURRENCY[1], par!]] as const) {
+        rows.push({ provider, how: `one change, ${limit} adds/PATCH, ${c === 1 ? 'PATCHes sequential' : `${c} PATCHes at a time`}`, members: ADD, requests: b.requests, '429s': b.r429, wall: ms(b.ms), 'ms/member': (b.ms / ADD).toFixed(2) });
+      }
       rows.push({ provider, how: `one PATCH per member (measured on ${SUBSET})`, members: SUBSET, requests: s.requests, '429s': s.r429, wall: ms(s.ms), 'ms/member': (s.ms / SUBSET).toFixed(2) });
       rows.push({ provider, how: `one PATCH per member, extrapolated ×${scale}`, members: ADD, requests: Math.round(s.requests * scale), '429s': Math.round(s.r429 * scale), wall: ms(s.ms * scale), 'ms/member': (s.ms / SUBSET).toFixed(2) });
-      verdicts.push([provider, (s.ms * scale) / b.ms]);
+      verdicts.push({ provider, sequential: seq!.ms, concurrent: par!.ms, single: s.ms * scale });
     }
     table(rows);
-    console.log('\nRatios (same run; one-per-member wall extrapolated from the subset)');
-    for (const [provider, r] of verdicts) {
-      goal(`bulk ${provider}: one change beats one PATCH per member`, r > 1, `one-per-member / batched wall = ${ratio(r)}`);
+    console.log(`\nRatios (same run; one-per-member wall extrapolated from the subset; concurrent = ${CONCURRENCY[1]} PATCHes at a time)`);
+    for (const v of verdicts) {
+      goal(`bulk ${v.provider}: concurrent PATCHes beat sequential ones`, v.sequential / v.concurrent > 1, `sequential / concurrent wall = ${ratio(v.sequential / v.concurrent)}`);
+      goal(`bulk ${v.provider}: one change beats one PATCH per member`, v.single / v.concurrent > 1,
+        `one-per-member / concurrent wall = ${ratio(v.single / v.concurrent)} (/ sequential = ${ratio(v.single / v.sequential)})`);
     }
   } finally {
     await sb.stop();

@@ -257,6 +257,28 @@ test('retries: a Retry-After longer than the limit fails with how long the gatew
   });
 });
 
+test('retries: the wait notice says when the wait ends, and its cancel() stops the wait at once (nothing more is sent)', async () => {
+  const s = await server();
+  const { p, op, waits } = setup(makeProfile(s.origin), {
+    onWait: (n) => { waits.push(n); setTimeout(() => n.cancel(), 50); },
+  });
+  s.queue(json(429, { statusCode: 429, message: 'Rate limit is exceeded. Try again in 30 seconds.' }, { 'Retry-After': '30' }, 'application/json'));
+  const controller = new AbortController();
+  const t0 = Date.now();
+  await assert.rejects(p.send(op, { method: 'GET', url: 'Users', signal: controller.signal }), (e: unknown) => {
+    assert.ok(e instanceof ScimxError && e.code === 'cancelled', String(e));
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 5_000, `cancelled long before the 30 s Retry-After (${Date.now() - t0} ms)`);
+  assert.equal(waits.length, 1);
+  assert.equal(waits[0]!.ms, 30_000);
+  assert.ok(Math.abs(waits[0]!.until - (t0 + 30_000)) < 2_000, 'until = when the wait would end');
+  assert.equal(waits[0]!.reason, '429 Retry-After');
+  assert.equal(waits[0]!.signal, controller.signal, 'the request\'s own signal, so a UI can find its progress');
+  assert.equal(s.received.length, 1, 'no second attempt');
+  assert.equal(controller.signal.aborted, false, 'the caller\'s signal is not aborted by a cancelled wait');
+});
+
 test('retries: a write is not re-sent on 503 nor on a dropped connection', async () => {
   const s = await server();
   const { p, op, waits } = setup(makeProfile(s.origin));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, parseRetryAfter, sleep, BACKOFF_MAX_MS } from '../../src/core/http/retry';
+import { backoffMs, countdownText, parseRetryAfter, sleep, BACKOFF_MAX_MS } from '../../src/core/http/retry';
 import { ScimxError } from '../../src/core/errors';
 
 test('Retry-After: seconds and HTTP dates', () => {
@@ -25,4 +25,10 @@ test('sleep is cancellable', async () => {
   const p = sleep(60_000, ac.signal);
   ac.abort();
   await assert.rejects(p, (e: unknown) => e instanceof ScimxError && e.code === 'cancelled');
+});
+
+test('countdownText: seconds, then minutes and seconds; never negative', () => {
+  assert.equal(countdownText(25_100, '429 Retry-After'), 'waiting 26 s (429 Retry-After)');
+  assert.equal(countdownText(65_000, '503'), 'waiting 1 min 05 s (503)');
+  assert.equal(countdownText(-5, 'backoff'), 'waiting 0 s (backoff)');
 });

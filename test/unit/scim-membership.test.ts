@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patchBodies, patchLimits, chunks } from '../../src/core/scim/membership';
 import { parse } from 'scim2-parse-filter';
+import { ScimxError } from '../../src/core/errors';
+import { Pipeline } from '../../src/core/http/pipeline';
+import type { HttpResponse, RequestSpec } from '../../src/core/http/types';
+import { DEFAULTS, DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, type Profile } from '../../src/core/profile';
+import { ScimClient } from '../../src/core/scim/client';
+import { chunks, memberIds, patchBodies, patchConcurrency, patchLimits } from '../../src/core/scim/membership';
+import { SCHEMA } from '../../src/core/scim/types';
+import { Trace, type Exchange, type Operation } from '../../src/core/trace';
 
 type Op = { op: string; path?: string; value?: unknown };
 const opsOf = (b: Record<string, unknown>) => b.Operations as Op[];
@@ -39,7 +46,168 @@ test('provider limits: entra 20 adds and 1 remove per request, never mixed; aws 
   assert.equal(patchBodies({ add: ids, remove: [] }, patchLimits('sap', 100)).length, 1);
 });
 
+test('PATCH parts go out profile.concurrency at a time, except with If-Match (ETags) and for Google', () => {
+  assert.equal(patchConcurrency('generic', 4, false), 4);
+  assert.equal(patchConcurrency('entra', 4, false), 4);
+  assert.equal(patchConcurrency('generic', 4, true), 1);
+  assert.equal(patchConcurrency('google', 4, false), 1);
+  assert.equal(patchConcurrency('aws', 0, false), 1);
+});
+
 test('chunks splits evenly with a short tail', () => {
   assert.deepEqual(chunks([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
   assert.deepEqual(chunks([], 3), []);
 });
+
+// ------------------------------------------------------------------------------------------- member ids
+
+test('member ids are checked for type first and kept as given: a non-string is a usage error naming it, spaces are not trimmed', async () => {
+  assert.deepEqual(memberIds([' u1 ', 'u1', ' u1 ', 'a/b'], 'add'), [' u1 ', 'u1', 'a/b']);
+  assert.deepEqual(memberIds(undefined, 'remove'), []);
+  const usage = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ScimxError, String(e));
+    assert.equal(e.code, 'usage');
+    assert.match(e.message, re);
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
+  usage(() => memberIds(['u1', 42], 'add'), /id 2 to add is the number 42/);
+  usage(() => memberIds([null], 'remove'), /id 1 to remove is null/);
+  usage(() => memberIds([{ value: 'u1' }], 'add'), /id 1 to add is an object/);
+  usage(() => memberIds(['u1', ''], 'add'), /must not be empty: id 2 to add is ""/);
+  usage(() => memberIds(['  '], 'remove'), /must not be empty: id 1 to remove is " {2}"/);
+  usage(() => memberIds('u1', 'add'), /must be a list, got "u1"/);
+
+  // through the client: the same usage errors before anything is sent, and an id with spaces goes out as given
+  const fake = new FakeProvider({ filter: true, users: ['u1', ' u2 '], members: ['u1'], filtersWork: true });
+  const client = fake.client();
+  await assert.rejects(client.changeMembers('g1', { add: ['u3', 7 as unknown as string], remove: [] }), (e: unknown) => e instanceof ScimxError && e.code === 'usage' && /the number 7/.test(e.message));
+  assert.equal(fake.sent.length, 0, 'nothing sent for a usage error');
+  const report = await client.changeMembers('g1', { add: [' u2 '], remove: [] }, { mode: 'patch' });
+  assert.deepEqual(report.added, [' u2 ']);
+  assert.ok(fake.members.has(' u2 ') && !fake.members.has('u2'));
+  const patch = fake.sent.find((s) => s.method === 'PATCH')!;
+  assert.deepEqual((patch.body as { Operations: Array<{ value: unknown }> }).Operations[0]!.value, [{ value: ' u2 ' }]);
+});
+
+// ------------------------------------------------------------------------------------------- capabilities
+
+for (const provider of ['generic', 'entra'] as const) {
+  test(`${provider}: ServiceProviderConfig says filter.supported=false: membership checks read the group, no filtered read is tried`, async () => {
+    const fake = new FakeProvider({ filter: false, users: ['u1', 'u2', 'u3', 'u4'], members: ['u1', 'u2'] });
+    const client = fake.client({ provider });
+    for (const mode of ['patch', 'put'] as const) {
+      const report = await client.changeMembers('g1', { add: mode === 'patch' ? ['u3', 'u1'] : ['u4'], remove: mode === 'patch' ? ['u2', 'u9'] : ['u3'] }, { mode });
+      assert.equal(report.verified, true, mode);
+      if (mode === 'patch') {
+        assert.deepEqual([report.added, report.removed, report.alreadyPresent, report.alreadyAbsent, report.missing], [['u3'], ['u2'], ['u1'], ['u9'], []]);
+      } else {
+        assert.deepEqual([report.added, report.removed, report.missing], [['u4'], ['u3'], []]);
+      }
+    }
+    assert.deepEqual([...fake.members].sort(), ['u1', 'u4']);
+    assert.deepEqual(fake.sent.filter((s) => s.query?.filter !== undefined).map((s) => `${s.method} ${s.url}`), [], 'no filtered read');
+    assert.equal(client.memberPaging, 'group-read', 'the tree pages members from the group too');
+  });
+}
+
+test('filter.supported=false on a provider that returns no members with a group (Entra): a clear error, nothing written', async () => {
+  const fake = new FakeProvider({ filter: false, users: ['u1', 'u2'], members: ['u1'], groupWithoutMembers: true });
+  const client = fake.client({ provider: 'entra' });
+  await assert.rejects(client.changeMembers('g1', { add: ['u2'], remove: [] }, { mode: 'patch' }), (e: unknown) => {
+    assert.ok(e instanceof ScimxError && e.code === 'unsupported', String(e));
+    assert.match(e.message, /supports no filter.*cannot be checked/);
+    assert.match(e.message, /Nothing was written/);
+    return true;
+  });
+  assert.equal(fake.sent.filter((s) => s.method !== 'GET').length, 0);
+});
+
+test('a ServiceProviderConfig that says nothing about filters does not stop filtered checks', async () => {
+  const fake = new FakeProvider({ filter: undefined, users: ['u1', 'u2'], members: ['u1'], filtersWork: true });
+  const client = fake.client();
+  const report = await client.changeMembers('g1', { add: ['u2'], remove: [] }, { mode: 'patch' });
+  assert.deepEqual(report.added, ['u2']);
+  assert.ok(fake.sent.some((s) => s.query?.filter !== undefined), 'filtered checks are still used');
+});
+
+/** A tiny in-memory SCIM provider behind the client's pipeline (no sockets): one group `g1`, PATCH and PUT
+ * of its members, `filter.supported` as told, and a filtered read answered 400 unless `filtersWork`. */
+class FakeProvider extends Pipeline {
+  readonly sent: RequestSpec[] = [];
+  readonly members: Set<string>;
+  private readonly users: Set<string>;
+  private modified = 1;
+
+  constructor(private readonly opts: { filter: boolean | undefined; users: string[]; members: string[]; groupWithoutMembers?: boolean; filtersWork?: boolean }) {
+    super(fakeProfile(), { trace: new Trace() });
+    this.users = new Set(opts.users);
+    this.members = new Set(opts.members);
+  }
+
+  client(overrides: Partial<Profile> = {}): ScimClient {
+    const trace = new Trace();
+    return new ScimClient({ ...fakeProfile(), ...overrides }, { trace, pipeline: this });
+  }
+
+  override async send(_operation: Operation, spec: RequestSpec): Promise<HttpResponse> {
+    this.sent.push(spec);
+    const path = spec.url.replace(/^\/+/, '');
+    const q = spec.query ?? {};
+    const group = () => ({
+      schemas: [SCHEMA.group], id: 'g1', displayName: 'group one',
+      meta: { resourceType: 'Group', lastModified: new Date(this.modified).toISOString() },
+      ...(this.opts.groupWithoutMembers || q.excludedAttributes === 'members' ? {} : { members: [...this.members].map((value) => ({ value })) }),
+    });
+    if (spec.method === 'GET' && path === 'ServiceProviderConfig') {
+      return answer(spec, 200, {
+        schemas: [SCHEMA.serviceProviderConfig], patch: { supported: true }, etag: { supported: false }, bulk: { supported: false }, sort: { supported: false },
+        ...(this.opts.filter === undefined ? {} : { filter: { supported: this.opts.filter, maxResults: 100 } }),
+      });
+    }
+    if (spec.method === 'GET' && path === 'ResourceTypes') {
+      return answer(spec, 200, { Resources: [{ id: 'User', name: 'User', endpoint: '/Users', schema: SCHEMA.user }, { id: 'Group', name: 'Group', endpoint: '/Groups', schema: SCHEMA.group }] });
+    }
+    if (spec.method === 'GET' && path === 'Schemas') return answer(spec, 200, { Resources: [] });
+    if (spec.method === 'GET' && q.filter !== undefined) {
+      if (!this.opts.filtersWork) return answer(spec, 400, { schemas: [SCHEMA.error], status: '400', scimType: 'invalidFilter', detail: 'filtering is not supported' });
+      // just enough for the users-by-group check: `groups.value eq "g1" and (id eq "a" or …)`
+      const ids = [...String(q.filter).matchAll(/id eq "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+      const hits = ids.filter((id) => this.members.has(id) && this.users.has(id));
+      return answer(spec, 200, { schemas: [SCHEMA.listResponse], totalResults: hits.length, startIndex: 1, itemsPerPage: hits.length, Resources: hits.map((id) => ({ id })) });
+    }
+    if (path === 'Groups/g1' && spec.method === 'GET') return answer(spec, 200, group());
+    if (path === 'Groups/g1' && spec.method === 'PATCH') {
+      for (const op of (spec.body as { Operations: Array<{ op: string; path: string; value?: Array<{ value: string }> }> }).Operations) {
+        if (op.op === 'add') for (const v of op.value ?? []) if (this.users.has(v.value)) this.members.add(v.value);
+        const m = /^members\[value eq (".*")\]$/.exec(op.path);
+        if (op.op === 'remove' && m) this.members.delete(JSON.parse(m[1]!) as string);
+      }
+      this.modified++;
+      return answer(spec, 200, group());
+    }
+    if (path === 'Groups/g1' && spec.method === 'PUT') {
+      const members = (spec.body as { members: Array<{ value: string }> }).members;
+      this.members.clear();
+      for (const m of members) this.members.add(m.value);
+      this.modified++;
+      return answer(spec, 200, group());
+    }
+    return answer(spec, 404, { schemas: [SCHEMA.error], status: '404', detail: `no ${spec.method} ${path}` });
+  }
+}
+
+function fakeProfile(): Profile {
+  return {
+    name: 'fake', baseUrl: 'http://127.0.0.1:9/scim/v2', auth: { type: 'none' },
+    gateway: { header: DEFAULT_KEY_HEADER, query: DEFAULT_KEY_QUERY, sendAs: 'header' },
+    headers: {}, secretHeaders: [], writes: 'auto', locations: 'rewrite', provider: 'generic', timeoutMs: 1000,
+    pageSize: DEFAULTS.pageSize, concurrency: DEFAULTS.concurrency, maxOperationsPerPatch: DEFAULTS.maxOperationsPerPatch, tls: { insecure: false },
+  };
+}
+
+function answer(spec: RequestSpec, status: number, json: unknown): HttpResponse {
+  const text = JSON.stringify(json);
+  const exchange = { id: `fake-${spec.method}-${spec.url}`, request: { method: spec.method, url: spec.url, headers: [] }, timings: { start: Date.now() }, warnings: [] } as unknown as Exchange;
+  return { status, headers: { 'content-type': 'application/scim+json' }, text, json, url: spec.url, exchange, bytesSent: 0, bytesReceived: text.length };
+}

@@ -357,10 +357,14 @@ export class Pipeline {
         waitMs = ra ?? backoffMs(attempt);
         reason = `${status}${ra !== undefined ? ' Retry-After' : ''}`;
       }
-      this.options.onWait?.({ operation, ms: waitMs, reason });
+      // Whoever shows the wait may cancel it (a countdown's Cancel button): the request then fails as cancelled.
+      const stop = new AbortController();
+      const signal = spec.signal ? AbortSignal.any([spec.signal, stop.signal]) : stop.signal;
+      const until = Date.now() + waitMs;
+      this.options.onWait?.({ operation, ms: waitMs, until, reason, signal: spec.signal, cancel: () => stop.abort() });
       this.options.trace.updateOperation(operation, { progress: `waiting ${formatWait(waitMs)} (${reason})` });
       try {
-        await sleep(waitMs, spec.signal);
+        await sleep(waitMs, signal);
       } finally {
         this.options.trace.updateOperation(operation, { progress: undefined });
       }

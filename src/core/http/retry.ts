@@ -52,6 +52,13 @@ export function formatWait(ms: number): string {
   return s < 600 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
+/** `waiting 26 s (429 Retry-After)`, `waiting 1 min 05 s (503)`: the countdown of a wait before a retry. */
+export function countdownText(msLeft: number, reason: string): string {
+  const s = Math.max(0, Math.ceil(msLeft / 1000));
+  const time = s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `waiting ${time} (${reason})`;
+}
+
 /** Waits `ms`, or rejects with ScimxError('cancelled') as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -40,7 +40,14 @@ export interface WaitNotice {
   operation: Operation;
   /** ms to wait before the next attempt. */
   ms: number;
+  /** Epoch ms when the wait ends (for a countdown). */
+  until: number;
+  /** e.g. `429 Retry-After`, `503`, `connection dropped`. */
   reason: string;
+  /** The signal the request was sent with, if any: lets a UI find the progress it already shows for it. */
+  signal?: AbortSignal;
+  /** Ends the wait now: the request fails as cancelled (nothing more is sent). */
+  cancel(): void;
 }
 
 export interface PipelineStats {

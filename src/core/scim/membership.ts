@@ -3,12 +3,18 @@
 // PATCH path: `add` on `members` with a value array, `remove` with `members[value eq "id"]` — never a
 // bare `remove` of `members` nor a `replace` of `members`. Changes are split to the provider's limits.
 // PUT path (no PATCH, or PATCH refused in `auto`): read-modify-write of the whole group that keeps every
-// other member and attribute, with If-Match when the provider gives ETags; 412 → re-read, re-apply.
+// other member and attribute, with If-Match when the provider gives ETags; 412 → re-read, re-apply. Without
+// ETags, meta.lastModified is re-read right before the PUT (a change since our read → re-read, re-apply), the
+// verification compares the whole member list with what was written, and the report says that a change in the
+// last moment before an unconditional PUT cannot be ruled out.
+// PATCH parts (independent adds and removes) go out `profile.concurrency` at a time, except with If-Match
+// (each write changes the version) and for Google (one member a request, kept sequential).
 // Both paths check the state before (to report "already present") and verify after, with filtered reads
 // that do not download the member list where the provider allows it.
 // A write whose outcome is unknown (reset, timeout, 5xx, 429) is never re-sent blindly: the state is
 // re-read first and only what is still missing is sent again.
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
+import { sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
 import type { Call, MembershipOptions, ScimClient } from './client';
 import { readMembers, resourcePath } from './client';
@@ -71,14 +77,12 @@ export async function changeMembers(
   change: MembershipChange,
   opts: MembershipOptions,
 ): Promise<MembershipReport> {
-  const add = unique(change.add);
-  const remove = unique(change.remove);
-  for (const id of [...add, ...remove]) {
-    if (typeof id !== 'string' || !id.trim()) throw new ScimxError('usage', 'Member ids must be non-empty strings.');
-  }
-  const both = add.filter((id) => remove.includes(id));
+  const add = memberIds(change?.add, 'add');
+  const remove = memberIds(change?.remove, 'remove');
+  const removing = new Set(remove);
+  const both = add.filter((id) => removing.has(id));
   if (both.length) throw new ScimxError('usage', `Cannot add and remove the same member: ${both.join(', ')}`);
-  if (!groupId) throw new ScimxError('usage', 'A group id is needed.');
+  if (typeof groupId !== 'string' || !groupId) throw new ScimxError('usage', `A group id is needed${groupId === undefined || groupId === '' ? '' : `, got ${describeValue(groupId)}`}.`);
 
   const report: MembershipReport = {
     groupId, mode: 'patch', added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
@@ -123,9 +127,10 @@ export async function changeMembers(
       return finish();
     }
 
+    let parallel = false;
     if (path === 'patch') {
       try {
-        await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
+        parallel = await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
       } catch (e) {
         const err = toScimxError(e);
         if (mode === 'auto' && isPatchRefused(err)) {
@@ -143,6 +148,17 @@ export async function changeMembers(
     } else {
       progress(total, 'verifying');
       afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], todo.add);
+      // A provider that applies PATCH as its own read-modify-write can lose one of two PATCHes that ran at
+      // once. The verification just read what is not in effect: send that again, one part at a time, once.
+      const lost: MembershipChange = { add: todo.add.filter((id) => !afterSet.has(id)), remove: todo.remove.filter((id) => afterSet.has(id)) };
+      if (parallel && (lost.add.length || lost.remove.length)) {
+        report.warnings.push(`${lost.add.length + lost.remove.length} change(s) not in effect after PATCH parts sent ${client.profile.concurrency} at a time: sent again one part at a time`);
+        await patchPath(client, call, groups, groupId, lost, !!caps?.etag, progress, 1);
+        progress(total, 'verifying');
+        const again = await presentAmong(client, call, groups, groupId, [...lost.add, ...lost.remove], lost.add);
+        for (const id of lost.add) if (again.has(id)) afterSet.add(id);
+        for (const id of lost.remove) if (!again.has(id)) afterSet.delete(id);
+      }
     }
     report.added = todo.add.filter((id) => afterSet.has(id));
     report.removed = todo.remove.filter((id) => !afterSet.has(id));
@@ -207,8 +223,36 @@ function isPatchRefused(err: ScimxError): boolean {
   return err.code === 'gateway' && err.status === 404;
 }
 
-function unique(ids: string[]): string[] {
-  return [...new Set(ids.map((s) => s.trim()))];
+/** The ids of one side of a change, without duplicates, as given: SCIM ids are opaque, so nothing is trimmed
+ * or otherwise changed. A value that is not a string, or an empty (or blank) id, is a usage error naming it. */
+export function memberIds(ids: unknown, side: 'add' | 'remove'): string[] {
+  if (ids === undefined || ids === null) return [];
+  if (!Array.isArray(ids)) throw new ScimxError('usage', `The member ids to ${side} must be a list, got ${describeValue(ids)}.`);
+  for (const [i, id] of ids.entries()) {
+    if (typeof id !== 'string') throw new ScimxError('usage', `Member ids must be strings: id ${i + 1} to ${side} is ${describeValue(id)}.`);
+    if (!id.trim()) throw new ScimxError('usage', `Member ids must not be empty: id ${i + 1} to ${side} is ${JSON.stringify(id)}.`);
+  }
+  return [...new Set(ids as string[])];
+}
+
+/** A value for a one-line message: its type, and the value itself when it is short and printable. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `the ${typeof v} ${String(v)}`;
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      return 'an object';
+    default:
+      return `a ${typeof v}`;
+  }
 }
 
 // ------------------------------------------------------------------------------------------- PATCH
@@ -221,15 +265,19 @@ async function patchPath(
   todo: MembershipChange,
   etags: boolean,
   progress: (done: number, message: string) => void,
-): Promise<void> {
+  limit = patchConcurrency(client.profile.provider, client.profile.concurrency, etags),
+): Promise<boolean> {
   const limits = patchLimits(client.profile.provider, client.profile.maxOperationsPerPatch);
   const bodies = patchBodies(todo, limits);
   let done = 0;
   let version: string | undefined;
-  for (const [i, part] of bodies.entries()) {
+  /** After a 429 no part starts a request before the time the gateway asked for (the limit is shared). */
+  const gate = { until: 0 };
+  const sendPart = async ({ part, i }: { part: (typeof bodies)[number]; i: number }): Promise<void> => {
     progress(done, `PATCH ${i + 1} of ${bodies.length}: ${part.kind} ${part.ids.length}`);
     let ids = part.ids;
     for (let round = 1; ; round++) {
+      await untilGate(gate, call.signal);
       if (etags && !version) version = (await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] })).etag;
       const body = part.kind === 'add' ? patchBodies({ add: ids, remove: [] }, limits)[0]!.body : patchBodies({ add: [], remove: ids }, { adds: 1, removes: ids.length })[0]!.body;
       try {
@@ -252,16 +300,41 @@ async function patchPath(
           throw err;
         }
         if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
-        // Re-read what is in effect, and send again only what is still missing.
-        const present = await presentAmong(client, call, groups, groupId, ids, part.kind === 'add' ? ids : []);
+        const ms = waitBeforeReapply(client, err, round);
+        if (status === 429) gate.until = Math.max(gate.until, Date.now() + ms);
+        // Re-read what is in effect, and send again only what is still missing (this part's ids only: the
+        // other parts are independent requests with outcomes of their own). The read is told what to expect
+        // (a 429 was not processed; a lost answer most likely was), which keeps group-filter checks to one
+        // request a part when the expectation holds.
+        const applied = status !== 429;
+        const present = await presentAmong(client, call, groups, groupId, ids, (part.kind === 'add') === applied ? ids : []);
         ids = part.kind === 'add' ? ids.filter((id) => !present.has(id)) : ids.filter((id) => present.has(id));
         if (!ids.length) break;
-        await pause(client, call, err, round);
+        await pause(client, call, err, ms);
       }
     }
     done += part.ids.length;
-  }
+  };
+  const parallel = limit > 1 && bodies.length > 1;
+  await eachBounded(bodies.map((part, i) => ({ part, i })), parallel ? limit : 1, sendPart);
   progress(done, 'written');
+  return parallel;
+}
+
+/**
+ * PATCH requests in flight at once for one change. Adds and removes of members are independent atomic
+ * operations on disjoint ids, so they can go out together, at most `profile.concurrency` at a time. Kept
+ * sequential with If-Match (each write changes the version the next one must name) and for Google (one
+ * member a request against a write quota; no documented concurrency, so none assumed).
+ */
+export function patchConcurrency(provider: ProviderKind, concurrency: number, etags: boolean): number {
+  if (etags || provider === 'google') return 1;
+  return Math.max(1, Math.floor(concurrency) || 1);
+}
+
+async function untilGate(gate: { until: number }, signal?: AbortSignal): Promise<void> {
+  const wait = gate.until - Date.now();
+  if (wait > 0) await sleep(wait, signal);
 }
 
 /** The request may or may not have been applied: connection lost, timeout, 5xx, or a 429 (never applied,
@@ -272,29 +345,24 @@ function isUnknownOutcome(err: ScimxError): boolean {
   return false;
 }
 
-async function pause(client: ScimClient, call: Call, err: ScimxError, round: number): Promise<void> {
+/** How long to wait before re-applying after `err`: the Retry-After it carried, else a backoff. */
+function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): number {
   const ex = err.exchangeId ? client.trace.findExchange(err.exchangeId) : undefined;
   const retryAfter = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
   const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  const ms = Math.min(seconds !== undefined ? seconds * 1000 : 200 * 2 ** (round - 1), 60_000);
-  client.options.onWait?.({ operation: call.operation, ms, reason: `re-applying after: ${err.message}` });
-  client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
-  await sleep(ms, call.signal);
+  return Math.min(seconds !== undefined ? seconds * 1000 : 200 * 2 ** (round - 1), 60_000);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ScimxError('cancelled', 'Cancelled.'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new ScimxError('cancelled', 'Cancelled.'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number): Promise<void> {
+  // Cancellable by whoever shows the wait (a countdown's Cancel), like the pipeline's own waits.
+  const stop = new AbortController();
+  const signal = call.signal ? AbortSignal.any([call.signal, stop.signal]) : stop.signal;
+  client.options.onWait?.({
+    operation: call.operation, ms, until: Date.now() + ms, reason: `re-applying after: ${err.message}`,
+    signal: call.signal, cancel: () => stop.abort(),
   });
+  client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
+  await sleep(ms, signal);
 }
 
 // ------------------------------------------------------------------------------------------- PUT
@@ -311,13 +379,21 @@ async function putPath(
 ): Promise<Set<string>> {
   const total = todo.add.length + todo.remove.length;
   let confirmed = false;
-  /** Members seen by the read the confirmation was asked on (no ETags: compared with a fresh read). */
+  /** Members seen by the read the confirmation was asked on, when the provider gives neither ETags nor
+   * meta.lastModified: then only a fresh full read shows a change made while the user was deciding. */
   let confirmedOn: Set<string> | undefined;
   for (let round = 1; ; round++) {
     progress(0, round === 1 ? 'reading the group (PUT needs the whole member list)' : `re-reading the group (round ${round})`);
     const { resource: group, etag } = await client.getIn(call, groups, groupId, { members: true });
     const current = readMembers(group);
-    await guardAgainstTruncatedRead(client, call, groupId, current, report);
+    /** Without ETags, what tells us the group changed since this read: its meta.lastModified. */
+    const stamp = etag ? undefined : lastModifiedOf(group);
+    if ((await guardAgainstTruncatedRead(client, call, groups, groupId, current, report, etag ?? stamp)) === 'changed') {
+      report.concurrentChange = true;
+      report.warnings.push('the group changed while we read it (its member count and version moved right after our read): re-read');
+      if (round >= MAX_ROUNDS) throw new ScimxError('conflict', `Group ${groupId} changed while we read it in ${round} rounds in a row; nothing was written in the last one. Try again when the other writer is done.`);
+      continue;
+    }
     const currentIds = new Set(current.map((m) => m.value));
     if (confirmedOn && (confirmedOn.size !== currentIds.size || [...confirmedOn].some((id) => !currentIds.has(id)))) {
       report.concurrentChange = true;
@@ -330,19 +406,42 @@ async function putPath(
       const ok = await opts.confirmPut({ groupId, add: remaining.add, remove: remaining.remove, memberCount: current.length });
       if (!ok) throw new ScimxError('cancelled', 'Cancelled before the PUT; nothing was written.');
       confirmed = true;
-      // Without ETags nothing would catch a change made while the user was deciding: read again and compare.
-      if (!etag) {
+      // Without ETags nothing would catch a change made while the user was deciding. With meta.lastModified
+      // the check right before the PUT does; without it, read the whole group again and compare.
+      if (!etag && !stamp) {
         confirmedOn = currentIds;
         continue;
       }
     }
     const removeSet = new Set(remaining.remove);
+    const addSet = new Set(remaining.add);
     const members: Member[] = [
       ...current.filter((m) => !removeSet.has(m.value)).map(writableMember),
       ...remaining.add.map((value) => ({ value })),
     ];
     const { meta: _meta, ...rest } = group;
     const body = { ...rest, members };
+    if (!etag) {
+      if (stamp) {
+        // The PUT will replace the whole list unconditionally: re-read the group without its members (a few
+        // hundred bytes) and compare meta.lastModified with the read the PUT was computed from.
+        progress(0, 'checking that the group did not change since it was read');
+        const { resource: now, etag: nowEtag } = await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] });
+        const nowStamp = lastModifiedOf(now);
+        if (nowStamp !== stamp || nowEtag) {
+          report.concurrentChange = true;
+          report.warnings.push(`the group changed while we edited it (meta.lastModified ${stamp} → ${nowStamp ?? 'none'} between our read and the PUT; the provider gives no ETags): re-read and re-applied the change to the current members`);
+          if (round >= MAX_ROUNDS) throw new ScimxError('conflict', `Group ${groupId} changed between our read and our PUT in ${round} rounds in a row; stopped without writing in the last one. Try again when the other writer is done.`);
+          continue;
+        }
+      }
+      if (!report.unconditionalWrite) {
+        report.unconditionalWrite = true;
+        report.warnings.push(stamp
+          ? 'the provider gives no ETags, so the PUT was unconditional: meta.lastModified was unchanged right before it, but a change by another writer landing between that check and the PUT (or within the same lastModified tick) cannot be ruled out and would have been overwritten'
+          : 'the provider gives no ETags and no meta.lastModified: a change by another writer between our read and our PUT cannot be ruled out (the PUT would have overwritten it); check the group');
+      }
+    }
     progress(0, `PUT of ${members.length} members`);
     try {
       // Like a typical connector, write back to the group's meta.location: the pipeline's location
@@ -367,26 +466,44 @@ async function putPath(
         throw err;
       }
       if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} PUT attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
-      if (status !== 412) await pause(client, call, err, round);
+      if (status !== 412) await pause(client, call, err, waitBeforeReapply(client, err, round));
       continue;
     }
     progress(total, 'verifying');
-    // Verify with a full read: the PUT path moved the whole list anyway, and only a full read shows a
-    // change someone else made between our read and our write.
+    // Verify with a full read: the PUT path moved the whole list anyway. A PUT replaces the whole list, so any
+    // difference from what we wrote was made by someone else after our write (and is kept); if it undid our
+    // own change, that is re-applied on the fresh state.
     const { resource: after } = await client.getIn(call, groups, groupId, { members: true });
     const afterIds = new Set(readMembers(after).map((m) => m.value));
     const expected = new Set(members.map((m) => m.value));
     const extra = [...afterIds].filter((id) => !expected.has(id));
     const gone = [...expected].filter((id) => !afterIds.has(id));
+    const undone = [...remaining.add.filter((id) => !afterIds.has(id)), ...remaining.remove.filter((id) => afterIds.has(id))];
     if (extra.length || gone.length) {
       report.concurrentChange = true;
-      report.warnings.push(
-        `the group changed around our PUT: ${extra.length} member(s) present that we did not write, ${gone.length} we wrote are gone` +
-          (etag ? '' : ' (the provider gives no ETags, so a change made between our read and our write may have been overwritten: check these members)'),
-      );
+      const theirs = [
+        ...idList('added', extra.filter((id) => !removeSet.has(id))),
+        ...idList('removed', gone.filter((id) => !addSet.has(id))),
+      ];
+      const ours = !undone.length
+        ? 'our change is in effect'
+        : `our change to ${undone.slice(0, 10).join(', ')}${undone.length > 10 ? ` and ${undone.length - 10} more` : ''} was undone${round < MAX_ROUNDS ? ', re-applying it' : ''}`;
+      report.warnings.push(`the group changed around our PUT: after our write someone else ${theirs.join('; ') || 'changed it'}; ${ours}`);
     }
+    if (undone.length && round < MAX_ROUNDS) continue;
     return afterIds;
   }
+}
+
+/** `added 3 member(s): a, b, c` (first 10 named), or nothing for an empty list. */
+function idList(verb: string, ids: string[]): string[] {
+  if (!ids.length) return [];
+  return [`${verb} ${ids.length} member(s): ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}`];
+}
+
+function lastModifiedOf(r: ScimResource): string | undefined {
+  const v = r.meta?.lastModified;
+  return typeof v === 'string' && v ? v : undefined;
 }
 
 /** Read-only sub-attributes (`display`, `$ref`) are left out of what we write back. */
@@ -398,24 +515,34 @@ function writableMember(m: Member): Member {
 
 /** Some providers cap the members a group read returns (SAP: 20,000). A PUT built from a capped read
  * would remove every member past the cap, so refuse it when the service reports more members. */
-async function guardAgainstTruncatedRead(client: ScimClient, call: Call, groupId: string, current: Member[], report: MembershipReport): Promise<void> {
-  if (client.memberPaging === 'group-read') {
+async function guardAgainstTruncatedRead(
+  client: ScimClient, call: Call, groups: string, groupId: string, current: Member[], report: MembershipReport, version: string | undefined,
+): Promise<'ok' | 'changed'> {
+  if (client.memberPaging === 'group-read' || !(await filtersSupported(client, call))) {
     if (client.profile.provider === 'sap' && current.length >= 20_000) {
       throw new ScimxError('unsupported', `Group ${groupId} returned ${current.length} members, SAP's read cap: a PUT could drop members past it. Use PATCH.`);
     }
-    return;
+    return 'ok';
   }
   try {
     const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
     const page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 0 });
     const userMembers = current.filter((m) => !m.type || m.type === 'User').length;
     if (page.totalResults !== undefined && page.totalResults > userMembers) {
-      throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${userMembers} user members but the service reports ${page.totalResults}; a PUT would drop ${page.totalResults - userMembers}. Use PATCH.`);
+      // A member added by someone else since our read looks the same as a capped read: tell them apart by
+      // the group's version (ETag or meta.lastModified), when the provider gives one.
+      if (version !== undefined) {
+        const { resource: now, etag } = await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] });
+        if ((etag ?? lastModifiedOf(now)) !== version) return 'changed';
+      }
+      throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${userMembers} user members but the service reports ${page.totalResults}; a PUT would drop ${page.totalResults - userMembers}${version === undefined ? ' (unless the group changed between the two reads: try again)' : ''}. Use PATCH.`);
     }
+    return 'ok';
   } catch (e) {
     const err = toScimxError(e);
     if (err.code === 'unsupported' || err.code === 'cancelled') throw err;
     report.warnings.push(`could not cross-check the member count before PUT (${err.message})`);
+    return 'ok';
   }
 }
 
@@ -434,6 +561,16 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
   const present = new Set<string>();
   if (!ids.length) return present;
   const ctx = { operation: call.operation, signal: call.signal };
+  if (!(await filtersSupported(client, call))) {
+    // ServiceProviderConfig says filter.supported=false: no filtered read is tried (it would only be
+    // refused), the group is read instead.
+    client.memberPaging = 'group-read';
+    const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
+    if (resource.members === undefined && client.profile.provider === 'entra') {
+      throw new ScimxError('unsupported', `Group ${groupId}: the provider supports no filter (ServiceProviderConfig) and, like Entra, returns no members with the group, so its membership cannot be checked.`);
+    }
+    return membersAmong(resource, ids);
+  }
   let byUsers = client.memberPaging !== 'group-read' && client.profile.provider !== 'entra';
   if (byUsers) {
     const users = await client.usersEndpoint(ctx);
@@ -463,9 +600,23 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
     return presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
   }
   const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
-  const all = new Set(readMembers(resource).map((m) => m.value));
-  for (const id of ids) if (all.has(id)) present.add(id);
-  return present;
+  return membersAmong(resource, ids);
+}
+
+function membersAmong(group: ScimResource, ids: string[]): Set<string> {
+  const all = new Set(readMembers(group).map((m) => m.value));
+  return new Set(ids.filter((id) => all.has(id)));
+}
+
+/** False when ServiceProviderConfig says `filter.supported: false`. True when it says true, says nothing or
+ * something unreadable (the capability then reads false, but such a provider may still filter), or could not
+ * be read: then a refused filter still falls back to reading the group. Discovery is cached per client. */
+async function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
+  const d = await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined);
+  if (!d) return true;
+  const block = d.serviceProviderConfig.filter;
+  const said = block && typeof block === 'object' ? (block as Record<string, unknown>).supported : undefined;
+  return d.capabilities.filter || !(said === false || said === 'false');
 }
 
 /**
@@ -506,7 +657,7 @@ async function presentByGroupFilter(client: ScimClient, call: Call, groups: stri
   return present;
 }
 
-/** Runs `fn` on every item, at most `limit` at once (the profile's concurrency; reads only). The first
+/** Runs `fn` on every item, at most `limit` at once (reads, and independent PATCH parts). The first
  * failure stops new starts and is thrown once the running ones have settled. */
 async function eachBounded<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

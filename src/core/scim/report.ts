@@ -11,6 +11,7 @@ export function reportParts(r: MembershipReport): string[] {
   if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
   if (r.missing.length) parts.push(`NOT applied ${r.missing.length}`);
   if (r.concurrentChange) parts.push('concurrent change detected');
+  if (r.unconditionalWrite) parts.push('no ETags: an overwrite of a concurrent change cannot be ruled out');
   return parts;
 }
 
