@@ -132,7 +132,7 @@
       var note = op.diagnosis || op.progress || op.summary || '';
       return h(doc, 'div', {
         class: 'row op-row state-' + op.state + (op.severity ? ' sev-' + op.severity : ''),
-        role: 'listitem', tabindex: index === state.focusIndex ? '0' : '-1',
+        role: 'treeitem', 'aria-level': '1', tabindex: index === state.focusIndex ? '0' : '-1',
         'data-index': index, 'data-id': op.id, 'aria-expanded': open ? 'true' : 'false',
       },
       text(doc, 'span', 'twisty', open ? '\u25BE' : '\u25B8'),
@@ -147,7 +147,7 @@
     if (state.selectedId === ex.id) cls += ' selected';
     if (state.compareIds && state.compareIds.indexOf(ex.id) >= 0) cls += ' compare';
     return h(doc, 'div', {
-      class: cls, role: 'listitem', tabindex: index === state.focusIndex ? '0' : '-1',
+      class: cls, role: 'treeitem', 'aria-level': '2', tabindex: index === state.focusIndex ? '0' : '-1',
       'data-index': index, 'data-id': ex.id, 'data-method': ex.method, 'data-status': ex.status ? String(ex.status) : '',
       'aria-selected': state.selectedId === ex.id ? 'true' : 'false',
       title: ex.diagnosis || ex.error || undefined,
@@ -231,7 +231,7 @@
         'HTTP ' + res.status + (res.statusText ? ' ' + res.statusText : '') + ' \u00B7 answered by ' + res.answeredBy));
       root.appendChild(headerTable(doc, primary ? 'res-headers' : null, 'res-headers', res.headers || [], { highlight: msg.highlightRes }));
       if (res.body) root.appendChild(text(doc, 'pre', 'body res-body', prettyBody(res.body)));
-      if (res.truncated) root.appendChild(text(doc, 'div', 'note', 'Body truncated at ' + res.bodySize + ' bytes.'));
+      if (res.truncated && !ex.bodiesDropped) root.appendChild(text(doc, 'div', 'note', 'Body truncated at ' + res.bodySize + ' bytes.'));
     } else {
       root.appendChild(text(doc, 'div', 'status-line s-none', ex.state === 'pending' ? 'pending\u2026' : 'no response'));
     }
@@ -313,7 +313,11 @@
     for (var i = 0; i < msg.rows.length; i++) {
       var r = msg.rows[i];
       var custom = (r.customHeadersSent || []).join(', ') + (r.customHeadersMissing && r.customHeadersMissing.length ? ' (missing: ' + r.customHeadersMissing.join(', ') + ')' : '');
-      table.appendChild(h(doc, 'tr', { class: 'verdict-' + r.verdict, 'data-exchange': r.exchangeId || undefined },
+      // a row with an exchange opens it: by click, or Enter when focused (Tab reaches it)
+      table.appendChild(h(doc, 'tr', {
+        class: 'verdict-' + r.verdict, 'data-exchange': r.exchangeId || undefined, tabindex: r.exchangeId ? '0' : undefined,
+        title: r.exchangeId ? 'Enter or click: show this exchange' : undefined,
+      },
         text(doc, 'td', 'p-method', r.method), text(doc, 'td', null, r.keySent), text(doc, 'td', null, custom),
         text(doc, 'td', statusClass(r.status), r.status === null ? '\u2014' : r.status), text(doc, 'td', null, r.answeredBy),
         text(doc, 'td', 'p-verdict', r.verdict), text(doc, 'td', null, r.detail)));

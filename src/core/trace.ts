@@ -77,6 +77,9 @@ export interface Exchange {
   warnings: string[];
   error?: { code: string; message: string };
   diagnosis?: Diagnosis;
+  /** The request and response bodies were dropped to keep the trace within its body budget (oldest first);
+   * the line, headers, status and timings are kept. */
+  bodiesDropped?: true;
 }
 
 export type OperationState = 'running' | 'ok' | 'failed' | 'cancelled';
@@ -107,6 +110,9 @@ export interface TraceOptions {
   maxExchanges?: number;
   /** Most characters of a request or response body kept per exchange. */
   bodyCap?: number;
+  /** Most characters of bodies kept in all (default 32 Mi): past it the oldest exchanges' bodies are dropped,
+   * their heads kept. Without it 10,000 list pages capped at 64 K would hold about 650 MB (bench/panel.ts). */
+  maxBodyChars?: number;
 }
 
 let counter = 0;
@@ -118,6 +124,10 @@ function newId(prefix: string): string {
 export class Trace {
   readonly maxExchanges: number;
   readonly bodyCap: number;
+  readonly maxBodyChars: number;
+  /** Characters of bodies held now, and per exchange (the last count), oldest exchange first. */
+  private bodyChars = 0;
+  private readonly bodies = new Map<Exchange, number>();
   private readonly ops = new Map<string, Operation>();
   private exchangeCount = 0;
   private readonly emitter = new EventEmitter();
@@ -127,6 +137,7 @@ export class Trace {
   constructor(options: TraceOptions = {}) {
     this.maxExchanges = options.maxExchanges ?? 10_000;
     this.bodyCap = options.bodyCap ?? 64 * 1024;
+    this.maxBodyChars = options.maxBodyChars ?? 32 * 1024 * 1024;
     this.emitter.setMaxListeners(50);
   }
 
@@ -174,6 +185,7 @@ export class Trace {
     const ex: Exchange = { ...init, id: newId('ex'), operationId: op.id, seq: op.exchanges.length + 1 };
     op.exchanges.push(ex);
     this.exchangeCount += 1;
+    this.countBodies(ex);
     this.emit({ type: 'exchange', operation: op, exchange: ex });
     this.enforceCap();
     return ex;
@@ -182,7 +194,14 @@ export class Trace {
   /** Signals that an exchange changed (sent, answered, failed). */
   touchExchange(ex: Exchange): void {
     const op = this.ops.get(ex.operationId);
-    if (op) this.emit({ type: 'exchange', operation: op, exchange: ex });
+    if (!op) return;
+    this.countBodies(ex);
+    this.emit({ type: 'exchange', operation: op, exchange: ex });
+  }
+
+  /** Characters of bodies the trace holds now (at most `maxBodyChars` once an exchange is added or touched). */
+  get bodySize(): number {
+    return this.bodyChars;
   }
 
   setRevealable(exchangeId: string, headerIndex: number, raw: string): void {
@@ -199,6 +218,8 @@ export class Trace {
   clear(): void {
     this.ops.clear();
     this.revealable.clear();
+    this.bodies.clear();
+    this.bodyChars = 0;
     this.exchangeCount = 0;
     this.emit({ type: 'cleared' });
   }
@@ -214,11 +235,41 @@ export class Trace {
       if (this.exchangeCount <= this.maxExchanges) break;
       if (op.state === 'running') continue; // never drop the running operation
       this.ops.delete(op.id);
-      for (const ex of op.exchanges) this.revealable.delete(ex.id);
+      for (const ex of op.exchanges) {
+        this.revealable.delete(ex.id);
+        this.forgetBodies(ex);
+      }
       this.exchangeCount -= op.exchanges.length;
       dropped.push(op.id);
     }
     if (dropped.length) this.emit({ type: 'dropped', operationIds: dropped });
+  }
+
+  /** Keeps the count of body characters current for `ex`, then drops the oldest bodies past the budget. */
+  private countBodies(ex: Exchange): void {
+    const n = (ex.request.body?.length ?? 0) + (ex.response?.body?.length ?? 0);
+    const before = this.bodies.get(ex) ?? 0;
+    if (before === n) return;
+    this.bodyChars += n - before;
+    // A new key goes last (a Map keeps insertion order): the map runs from the oldest body to the newest.
+    if (n === 0) this.bodies.delete(ex);
+    else this.bodies.set(ex, n);
+    for (const [old] of this.bodies) {
+      if (this.bodyChars <= this.maxBodyChars || old === ex) break;
+      delete old.request.body;
+      if (old.response) delete old.response.body;
+      old.bodiesDropped = true;
+      this.forgetBodies(old);
+      const op = this.ops.get(old.operationId);
+      if (op) this.emit({ type: 'exchange', operation: op, exchange: old });
+    }
+  }
+
+  private forgetBodies(ex: Exchange): void {
+    const n = this.bodies.get(ex);
+    if (n === undefined) return;
+    this.bodyChars -= n;
+    this.bodies.delete(ex);
   }
 
   private emit(e: TraceEvent): void {

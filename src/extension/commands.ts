@@ -20,6 +20,7 @@ import { TracePanel } from './trace-panel';
 import { membersNodeOf, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
 import type { ScimTree } from './tree';
 import { pickUsers } from './user-picker';
+import type { Waits } from './waits';
 import { loadCore } from './core-loader';
 
 export interface Ext {
@@ -34,6 +35,7 @@ export interface Ext {
   status: ActiveProfile;
   docs: ScimDocuments;
   sandbox: Sandbox;
+  waits: Waits;
 }
 
 type Kind = TreeNode['kind'];
@@ -116,30 +118,21 @@ export function registerCommands(x: Ext): void {
     const since = Date.now();
     try {
       const client = await clients.get(owner.profile);
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-        async (progress, token) => {
-          const abort = new AbortController();
-          const sub = token.onCancellationRequested(() => abort.abort());
-          let shown = 0;
-          try {
-            return await client.changeMembers(group.resource.id, change, {
-              onProgress: (p) => {
-                const pct = p.total ? Math.min(100, (p.done / p.total) * 100) : 0;
-                progress.report({ message: p.message, increment: Math.max(0, pct - shown) });
-                shown = Math.max(shown, pct);
-              },
-              confirmPut: async (diff) => {
-                const t = putConfirmation(label, diff, labels);
-                const ok = await vscode.window.showWarningMessage(t.message, { modal: true, detail: t.detail }, 'Apply with PUT');
-                return ok === 'Apply with PUT';
-              },
-            }, { title, signal: abort.signal });
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
+      const report = await x.waits.run(title, (progress, signal) => {
+        let shown = 0;
+        return client.changeMembers(group.resource.id, change, {
+          onProgress: (p) => {
+            const pct = p.total ? Math.min(100, (p.done / p.total) * 100) : 0;
+            progress.report({ message: p.message, increment: Math.max(0, pct - shown) });
+            shown = Math.max(shown, pct);
+          },
+          confirmPut: async (diff) => {
+            const t = putConfirmation(label, diff, labels);
+            const ok = await vscode.window.showWarningMessage(t.message, { modal: true, detail: t.detail }, 'Apply with PUT');
+            return ok === 'Apply with PUT';
+          },
+        }, { title, signal });
+      });
       tree.applyReport(owner, report);
       tree.changed(group);
       const text = membershipSummary(label, report);
@@ -209,18 +202,7 @@ export function registerCommands(x: Ext): void {
     const since = Date.now();
     try {
       const client = await clients.get(profile.name);
-      const rows = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Probing the gateway of ${profile.name}`, cancellable: true },
-        async (_p, token) => {
-          const abort = new AbortController();
-          const sub = token.onCancellationRequested(() => abort.abort());
-          try {
-            return await client.probe({ title: 'Probe gateway', signal: abort.signal });
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
+      const rows = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
       TracePanel.show(panelDeps, { probe: { profile: profile.name, rows } });
       const failed = rows.filter((r) => r.verdict === 'fail');
       if (failed.length) void vscode.window.showWarningMessage(`Probe ${profile.name}: ${failed.map((r) => `${r.method}: ${r.detail}`).join('; ')}`);
@@ -254,18 +236,7 @@ export function registerCommands(x: Ext): void {
   });
 
   reg('scim.startSandbox', async () => {
-    const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Starting the local SCIM sandbox…', cancellable: true },
-      async (_p, token) => {
-        const abort = new AbortController();
-        const sub = token.onCancellationRequested(() => abort.abort());
-        try {
-          return await x.sandbox.start(abort.signal);
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    const info = await x.waits.run('Starting the local SCIM sandbox…', (_p, signal) => x.sandbox.start(signal));
     const { yaml, secrets: values } = sandboxProfileYaml(info);
     for (const [k, v] of Object.entries(values)) await secrets.set(k, v);
     profiles.addSessionSource('Local sandbox (this session)', yaml);
@@ -321,14 +292,16 @@ export function registerCommands(x: Ext): void {
     if (n) await vscode.window.withProgress({ location: { viewId: 'scim.explorer' } }, () => tree.loadMore(n));
   });
 
-  reg('scim.exportHar', async () => {
-    const ops = trace.operations();
+  // `operationId`: export that operation only (the panel's "Export operation"); else the whole session.
+  reg('scim.exportHar', async (operationId?: unknown) => {
+    const one = typeof operationId === 'string' ? trace.operation(operationId) : undefined;
+    const ops = one ? [one] : trace.operations();
     if (!ops.length) return void vscode.window.showInformationMessage('The SCIM trace is empty.');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     const base = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
-      title: 'Export SCIM trace as HAR (secrets masked)',
-      defaultUri: base ? vscode.Uri.joinPath(base, `scim-trace-${stamp}.har`) : undefined,
+      title: one ? `Export "${one.title}" as HAR (secrets masked)` : 'Export SCIM trace as HAR (secrets masked)',
+      defaultUri: base ? vscode.Uri.joinPath(base, `scim-${one ? 'operation' : 'trace'}-${stamp}.har`) : undefined,
       filters: { HAR: ['har'], JSON: ['json'] },
     });
     if (!uri) return;

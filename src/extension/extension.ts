@@ -12,6 +12,7 @@ import { Secrets } from './secrets';
 import { Clients } from './session';
 import { ActiveProfile } from './status';
 import { ScimTree } from './tree';
+import { Waits } from './waits';
 
 let cleanup: (() => Promise<void>) | undefined;
 
@@ -25,11 +26,14 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('SCIM', { log: true });
   const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
-  const maxExchanges = vscode.workspace.getConfiguration('scim').get<number>('trace.maxExchanges', 10_000);
-  const trace = new Trace({ maxExchanges });
+  const config = vscode.workspace.getConfiguration('scim');
+  const maxExchanges = config.get<number>('trace.maxExchanges', 10_000);
+  const maxBodyChars = Math.round(config.get<number>('trace.maxBodyMB', 32) * 1024 * 1024);
+  const trace = new Trace({ maxExchanges, maxBodyChars });
   const secrets = new Secrets(context.secrets);
   const profiles = new ProfileStore(secrets, log, context.globalState);
-  const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (m) => log.info(m));
+  const waits = new Waits(log);
+  const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (n) => waits.show(n));
   const tree = new ScimTree(profiles, clients, log);
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const status = new ActiveProfile(context.workspaceState, profiles);
@@ -38,10 +42,10 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const unlog = logExchanges(trace, log);
 
   context.subscriptions.push(
-    log, profiles, tree, view, status, docs, sandbox, { dispose: unlog },
+    log, profiles, tree, view, status, docs, sandbox, waits, { dispose: unlog },
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
-  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox });
+  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
   cleanup = () => clients.dispose();
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
   return { trace, tree };

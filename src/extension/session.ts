@@ -1,5 +1,6 @@
 // One ScimClient per profile, created on first use (the HTTP stack is loaded only then, keeping
 // activation lean), all writing into the extension's single Trace. Closed when profiles change.
+import type { WaitNotice } from '../core/http/types';
 import type { ScimClient } from '../core/scim/client';
 import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
@@ -15,7 +16,7 @@ export class Clients {
     private readonly profiles: ProfileStore,
     readonly trace: Trace,
     private readonly userAgent: string,
-    private readonly onWait?: (message: string) => void,
+    private readonly onWait?: (notice: WaitNotice) => void,
   ) {}
 
   get(profileName: string): Promise<ScimClient> {
@@ -55,7 +56,7 @@ export class Clients {
     return new ScimClient(profile, {
       trace: this.trace,
       userAgent: this.userAgent,
-      onWait: (n) => this.onWait?.(`${n.operation.title}: waiting ${Math.ceil(n.ms / 1000)} s (${n.reason})`),
+      onWait: (n) => this.onWait?.(n),
     });
   }
 }

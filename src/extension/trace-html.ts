@@ -49,12 +49,13 @@ ${i.styles.map((s) => `<link rel="stylesheet" href="${attr(s)}">`).join('\n')}
 <header id="toolbar" role="toolbar" aria-label="Trace actions">
   <input id="filter" type="search" placeholder="Filter: method, status, text (e.g. PATCH 401 Groups)" aria-label="Filter exchanges">
   <button id="export-har" type="button" title="Export the whole trace as HAR (secrets masked)">Export HAR</button>
+  <button id="export-op" type="button" title="Export the operation of the selected exchange as HAR (secrets masked)" disabled>Export operation</button>
   <button id="copy-curl" type="button" title="Copy the selected exchange as curl (secrets as $VARIABLES)" disabled>Copy curl</button>
   <button id="clear" type="button" title="Clear the trace">Clear</button>
   <span id="count" aria-live="polite"></span>
 </header>
 <section id="probe" hidden aria-label="Gateway probe"></section>
-<div id="list" role="list" aria-label="Operations and exchanges" tabindex="0"><div id="spacer"></div></div>
+<div id="list" role="tree" aria-label="Operations and their exchanges" tabindex="0"><div id="spacer"></div></div>
 <div id="hint">Select an exchange (Enter) to see what went on the wire; Ctrl/Cmd-click a second one to compare.</div>
 <section id="detail" hidden aria-label="Exchange detail"></section>
 <section id="compare" hidden aria-label="Compare exchanges"></section>

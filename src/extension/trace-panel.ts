@@ -104,7 +104,7 @@ export class TracePanel implements vscode.Disposable {
         break;
       }
       case 'exportHar':
-        await vscode.commands.executeCommand('scim.exportHar');
+        await vscode.commands.executeCommand('scim.exportHar', m.operationId);
         break;
       case 'copyCurl':
         await vscode.commands.executeCommand('scim.copyCurl', m.exchangeId);

@@ -46,7 +46,7 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'detail'; exchangeId: string; slot: 'detail' | 'a' | 'b' }
   | { type: 'reveal'; exchangeId: string; index: number }
-  | { type: 'exportHar' }
+  | { type: 'exportHar'; operationId?: string }
   | { type: 'copyCurl'; exchangeId: string }
   | { type: 'clear' };
 
@@ -55,8 +55,10 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
   const t = (m as { type?: unknown }).type;
   const o = m as Record<string, unknown>;
   switch (t) {
-    case 'ready': case 'exportHar': case 'clear':
+    case 'ready': case 'clear':
       return true;
+    case 'exportHar':
+      return o['operationId'] === undefined || typeof o['operationId'] === 'string';
     case 'detail':
       return typeof o['exchangeId'] === 'string' && (o['slot'] === 'detail' || o['slot'] === 'a' || o['slot'] === 'b');
     case 'reveal':

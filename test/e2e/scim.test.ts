@@ -140,18 +140,21 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     return scope.getByRole('treeitem', { name }).first();
   }
 
+  /** Expands a tree item, and again if a refresh of the tree (profiles reloaded) folds it back meanwhile. */
   async function expand(item: Locator): Promise<void> {
     await item.waitFor({ state: 'visible' });
-    if ((await item.getAttribute('aria-expanded')) !== 'true') {
-      await item.click();
-      await assert.doesNotReject(async () => {
-        const deadline = Date.now() + T.op;
-        while ((await item.getAttribute('aria-expanded')) !== 'true') {
-          if (Date.now() > deadline) throw new Error(`tree item did not expand: ${await item.getAttribute('aria-label')}`);
-          await p().waitForTimeout(100);
-        }
-      });
+    const expanded = async () => (await item.getAttribute('aria-expanded').catch(() => null)) === 'true';
+    const deadline = Date.now() + T.op;
+    while (Date.now() < deadline) {
+      if (await expanded()) {
+        await p().waitForTimeout(300); // still expanded a moment later: no refresh folded it
+        if (await expanded()) return;
+        continue;
+      }
+      await item.click().catch(() => undefined);
+      for (const until = Date.now() + 3000; Date.now() < until && !(await expanded());) await p().waitForTimeout(100);
     }
+    throw new Error(`tree item did not expand: ${await item.getAttribute('aria-label').catch(() => '?')}`);
   }
 
   /** Runs a tree item's context-menu action (code-server draws its own HTML menus). */
@@ -217,11 +220,7 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     const sandbox = sb;
     try {
       // 1. The SCIM view in the activity bar.
-      const activity = pg.locator('.activitybar').getByRole('tab', { name: /^SCIM/ }).first();
-      await activity.waitFor({ state: 'visible', timeout: T.workbench });
-      await activity.click();
-      // one view in the container: its title is merged into the side bar's ("SCIM: Explorer")
-      await pg.locator('.sidebar .composite.title', { hasText: /SCIM/ }).first().waitFor({ state: 'visible' });
+      await openScimView();
 
       // 2. profile → Groups → a group → Members
       const profile = treeItem('sandbox');
@@ -344,6 +343,129 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
         if (tail) t.diagnostic(`code-server log tail:\n${tail}`);
       }
       throw e;
+    }
+  });
+
+  /** Shows the SCIM view from its activity bar icon (unless it is already the side bar's view). */
+  async function openScimView(): Promise<void> {
+    const pg = p();
+    // one view in the container: its title is merged into the side bar's ("SCIM: Explorer")
+    const title = pg.locator('.sidebar .composite.title', { hasText: /SCIM/ }).first();
+    if (await title.isVisible().catch(() => false)) return;
+    const activity = pg.locator('.activitybar').getByRole('tab', { name: /^SCIM/ }).first();
+    await activity.waitFor({ state: 'visible', timeout: T.workbench });
+    await activity.click();
+    await title.waitFor({ state: 'visible' });
+  }
+
+  /** The row of `parent`'s child labelled `label` (the tree is a flat list: children follow at aria-level + 1). */
+  async function childItem(parent: Locator, label: RegExp): Promise<Locator> {
+    const level = Number(await parent.getAttribute('aria-level'));
+    const parentLabel = await parent.getAttribute('aria-label');
+    let found: Locator | undefined;
+    await waitFor(async () => {
+      const rows = p().locator('.pane-body [role="treeitem"]');
+      const n = await rows.count();
+      let inside = false;
+      for (let i = 0; i < n; i++) {
+        const r = rows.nth(i);
+        const lv = Number(await r.getAttribute('aria-level'));
+        const l = (await r.getAttribute('aria-label')) ?? '';
+        if (!inside) { if (l === parentLabel && lv === level) inside = true; continue; }
+        if (lv <= level) break;
+        if (lv === level + 1 && label.test(l)) { found = r; return true; }
+      }
+      return false;
+    }, `a child ${label} of ${parentLabel}`);
+    return found!;
+  }
+
+  /** The visible toast whose text matches, and its text. */
+  async function toast(text: RegExp, timeoutMs = T.op): Promise<{ el: Locator; text: string }> {
+    const el = p().locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+    await el.waitFor({ state: 'visible', timeout: timeoutMs });
+    return { el, text: (await el.innerText()).replace(/\s+/g, ' ') };
+  }
+
+  test('secrets: a missing one is asked once; a stored one pointed at another host asks first; a 429 wait counts down and is cancelled', { timeout: 5 * 60_000 }, async (t) => {
+    if (reason) { t.skip(reason); return; }
+    assert.ok(server && page, 'set-up did not finish');
+    const pg = p();
+    const key = `vault-${Date.now().toString(36)}-0123456789abcdef`;
+    // Two services, two origins, one key: only the user may decide that the key also goes to the second one.
+    const a = await startSandbox({ users: 5, groups: 1, key, auth: { type: 'none' } });
+    const b = await startSandbox({ users: 5, groups: 1, key, auth: { type: 'none' }, retryAfterSeconds: 6 });
+    const file = path.join(server.folder, 'scim-profiles-vault.yaml');
+    const write = (url: string, note: string) => writeFileSync(file, [
+      `# ${note}`, 'profiles:', '  vault:', `    baseUrl: ${url}`, '    auth:', '      type: none', '    gateway:',
+      '      subscriptionKey: ${secret:vault-key}', '',
+    ].join('\n'));
+    const withKey = (s: Sandbox) => s.received.filter((r) => r.rawHeaders.some(([n, v]) => n.toLowerCase() === KEY_HEADER.toLowerCase() && v === key));
+    try {
+      await openScimView();
+      // 1. A profile referring to a secret that is not stored yet: asked once, in a password box.
+      write(a.gatewayUrl, 'first host');
+      const box = pg.locator('.quick-input-widget');
+      await box.locator('.quick-input-title', { hasText: 'SCIM secret "vault-key"' }).waitFor({ state: 'visible', timeout: T.op });
+      assert.equal(await box.locator('input[type="password"]').count(), 1, 'the secret is typed into a password box');
+      await box.locator('input[type="password"]').fill(key);
+      await box.locator('input[type="password"]').press('Enter');
+      await box.waitFor({ state: 'hidden' });
+      const vault = treeItem('vault');
+      await expand(vault);
+      await childItem(vault, /^Users/);
+      await waitFor(async () => withKey(a).length > 0, 'the first host to receive the key');
+      // asked once: a reload of the profiles (the file changes) does not ask again
+      write(a.gatewayUrl, 'first host, again');
+      await pg.waitForTimeout(1500);
+      assert.equal(await box.locator('.quick-input-title', { hasText: 'vault-key' }).isVisible().catch(() => false), false, 'not asked a second time');
+      await shot('4-secret-asked-once.png');
+
+      // 2. The same file now sends the stored key to another host: a modal asks first; Cancel sends nothing.
+      write(b.gatewayUrl, 'second host');
+      const dialog = pg.locator('.monaco-dialog-box');
+      await dialog.waitFor({ state: 'visible', timeout: T.op });
+      const origin = new URL(b.gatewayUrl).origin;
+      assert.match((await dialog.innerText()).replace(/\s+/g, ' '), new RegExp(`Send secret vault-key to ${esc(origin)}\\?`));
+      await shot('5-secret-new-host-asked.png');
+      await dialog.getByRole('button', { name: /^Cancel$/ }).click();
+      await treeItem(/^vault.*not approved/).waitFor({ state: 'visible', timeout: T.op });
+      await pg.waitForTimeout(500);
+      assert.equal(b.received.length, 0, 'nothing was sent to the host the user refused');
+
+      // 3. Asked again once the file changes; Allow: the key goes there, with every request.
+      b.scriptFault('GET', '429'); // …and its first GET is rate-limited (Retry-After: 6)
+      write(b.gatewayUrl, 'second host, allowed');
+      await dialog.waitFor({ state: 'visible', timeout: T.op });
+      await dialog.getByRole('button', { name: /^Allow$/ }).click();
+      // the error node goes, the profile comes back (clicking the error node would open the file instead)
+      const vault2 = treeItem(new RegExp(`^vault · ${esc(new URL(b.gatewayUrl).host)}$`));
+      await vault2.waitFor({ state: 'visible', timeout: T.op });
+      await expand(vault2);
+      await waitFor(async () => withKey(b).length > 0, 'the second host to receive the key once allowed');
+
+      // 4. The 429 wait: a notification counts down; its Cancel stops the wait and nothing more is sent.
+      const first = await toast(/waiting \d+ s \(429 Retry-After\)/);
+      await pg.waitForTimeout(1200);
+      const later = await toast(/waiting \d+ s \(429 Retry-After\)/);
+      const secs = (s: string) => Number(/waiting (\d+) s/.exec(s)?.[1]);
+      assert.ok(secs(later.text) < secs(first.text), `the countdown moves: "${first.text}" then "${later.text}"`);
+      await shot('6-wait-countdown.png');
+      const sentBefore = b.received.length;
+      await later.el.hover();
+      await later.el.getByRole('button', { name: /^Cancel$/ }).click();
+      await waitFor(async () => !(await pg.locator('.notifications-toasts .notification-toast', { hasText: /429 Retry-After/ }).isVisible().catch(() => false)), 'the countdown to go away');
+      await pg.waitForTimeout(7000); // longer than the Retry-After: a retry would have been sent by now
+      assert.equal(b.received.length, sentBefore, 'no retry after the wait was cancelled');
+      const gets429 = b.received.filter((r) => r.status === 429);
+      assert.equal(gets429.length, 1, 'one request was rate-limited');
+    } catch (e) {
+      await shot('failure-secrets.png').catch(() => undefined);
+      throw e;
+    } finally {
+      rmSync(file, { force: true });
+      await a.stop();
+      await b.stop();
     }
   });
 

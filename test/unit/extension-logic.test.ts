@@ -71,6 +71,8 @@ test('messages from the webview are checked before use', () => {
   assert.ok(isWebviewMessage({ type: 'detail', exchangeId: 'e', slot: 'a' }));
   assert.ok(isWebviewMessage({ type: 'reveal', exchangeId: 'e', index: 2 }));
   assert.ok(!isWebviewMessage({ type: 'reveal', exchangeId: 'e', index: '2' }));
+  assert.ok(isWebviewMessage({ type: 'exportHar' }) && isWebviewMessage({ type: 'exportHar', operationId: 'op1' }));
+  assert.ok(!isWebviewMessage({ type: 'exportHar', operationId: 7 }), 'an operation id is a string');
   assert.ok(!isWebviewMessage({ type: 'detail', exchangeId: 'e', slot: 'x' }));
   assert.ok(!isWebviewMessage({ type: 'run', command: 'rm -rf' }));
   assert.ok(!isWebviewMessage(null));

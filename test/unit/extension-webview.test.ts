@@ -122,7 +122,11 @@ test('rows, compare and probe views keep hostile strings as text too', () => {
   assert.match(exRow.className, /\bex-row\b/);
   assert.equal(exRow.attributes['data-method'], 'PATCH');
   assert.equal(exRow.attributes['data-status'], '204');
-  assert.equal(exRow.attributes['role'], 'listitem');
+  // a tree of operations and their exchanges (ARIA: aria-expanded and aria-selected are valid on treeitems)
+  assert.equal(opRow.attributes['role'], 'treeitem');
+  assert.equal(opRow.attributes['aria-level'], '1');
+  assert.equal(exRow.attributes['role'], 'treeitem');
+  assert.equal(exRow.attributes['aria-level'], '2');
   assert.ok(exRow.textContent.includes(`/Groups/${XSS[0]}`));
   const a = { exchange: hostileExchange(), revealable: [] };
   const b = { exchange: { ...hostileExchange(), id: 'ex2', request: { ...hostileExchange().request, headers: [['Accept', 'x']] } }, revealable: [] };

@@ -103,6 +103,9 @@ export function toCurl(exchange: Exchange, profile: Profile): string {
   if (req.body !== undefined && req.bodySize > Buffer.byteLength(req.body)) {
     lines.push(`# the request body was truncated in the trace (${req.bodySize} bytes sent)`);
   }
+  if (exchange.bodiesDropped && req.body === undefined && req.bodySize > 0) {
+    lines.push(`# the request body (${req.bodySize} bytes sent) is no longer in the trace (its body budget keeps the newest)`);
+  }
   // One argument per line after the first, so long commands stay readable; still one shell command.
   const [cmd, ...rest] = groupArgs(args);
   lines.push([cmd, ...rest].join(' \\\n  '));

@@ -89,7 +89,8 @@ function entry(op: Operation, ex: Exchange): Entry {
             size: res.bodySize,
             mimeType: resType,
             ...(res.body !== undefined ? { text: res.body } : {}),
-            ...(res.truncated ? { comment: `truncated to ${res.body?.length ?? 0} characters of ${res.bodySize} bytes` } : {}),
+            ...(ex.bodiesDropped && res.bodySize > 0 ? { comment: 'body no longer in the trace (its body budget keeps the newest)' }
+              : res.truncated ? { comment: `truncated to ${res.body?.length ?? 0} characters of ${res.bodySize} bytes` } : {}),
           },
           redirectURL: headerValue(res.headers, 'location') ?? '',
           headersSize: -1,
