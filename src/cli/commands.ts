@@ -206,8 +206,9 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   const [action, groupId, ...userIds] = ctx.args as [string, string, ...string[]];
   const mode = str(ctx, 'mode') ?? ctx.profile.writes;
   if (!['auto', 'patch', 'put'].includes(mode)) throw usage(`--mode must be auto, patch or put, not "${mode}"`, 'members');
-  const ids = [...new Set(userIds.map((u) => u.trim()))];
-  if (ids.some((u) => !u) || !groupId.trim()) throw usage('GROUP_ID and USER_IDs must not be empty', 'members');
+  // ids are opaque (RFC 7643 §3.1): kept as given, only blank ones refused
+  const ids = [...new Set(userIds)];
+  if (ids.some((u) => !u.trim()) || !groupId.trim()) throw usage('GROUP_ID and USER_IDs must not be empty', 'members');
   const change = action === 'add' ? { add: ids, remove: [] } : { add: [], remove: ids };
   const report = await client.changeMembers(groupId, change, {
     mode: mode as MembershipMode,
@@ -219,16 +220,18 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
     ctx.out(json({ ok: !failed, ...report }));
     return failed ? 1 : 0;
   }
+  const all = client.pipeline.stats.requests;
   const lines = [
-    `members ${action}: group ${groupId} via ${report.mode.toUpperCase()}, ${report.verified ? 'verified' : 'NOT verified'}, ${report.requests} request(s)`,
+    `members ${action}: group ${groupId} via ${report.mode.toUpperCase()}, ${report.verified ? 'verified' : 'NOT verified'}, `
+      + `${report.requests} request(s)${all > report.requests ? ` (${all} with discovery)` : ''}`,
   ];
-  const row = (label: string, list: string[]) => { if (list.length) lines.push(`  ${label.padEnd(16)}${list.join(', ')}`); };
+  const row = (label: string, list: string[]) => { if (list.length) lines.push(`  ${label.padEnd(18)}${list.join(', ')}`); };
   row('added:', report.added);
   row('removed:', report.removed);
   row('already present:', report.alreadyPresent);
   row('already absent:', report.alreadyAbsent);
   row('MISSING:', report.missing);
-  if (report.concurrentChange) lines.push('  note: someone else changed the group meanwhile; the change was re-applied on the fresh state');
+  if (report.concurrentChange) lines.push('  note: someone else changed the group meanwhile (the warnings say what was kept and what was re-applied)');
   for (const w of report.warnings) lines.push(`  warning: ${w}`);
   ctx.out(`${lines.join('\n')}\n`);
   if (failed) {

@@ -88,6 +88,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (word === undefined) {
       if (pre.values.version === true) { out(`scimx ${VERSION}\n`); return EXIT.ok; }
       if (pre.values.help === true) { out(globalHelp()); return EXIT.ok; }
+      const unknown = pre.tokens?.find((t) => t.kind === 'option' && !(t.name in ALL_OPTIONS));
+      if (unknown && unknown.kind === 'option') throw usage(`unknown option ${unknown.rawName}`, 'scimx --help');
       err(globalHelp());
       return EXIT.usage;
     }

@@ -56,6 +56,7 @@ describe('scimx help and usage errors (exit 2)', () => {
   const usageCases: Array<[string, string[], RegExp]> = [
     ['unknown command', ['frobnicate'], /^scimx: unknown command "frobnicate"/],
     ['unknown option', ['discover', '--nope'], /^scimx: unknown option --nope/],
+    ['unknown option, no command', ['--bogus'], /^scimx: unknown option --bogus/],
     ['option of another command', ['get', 'Users', '1', '--filter', 'x'], /^scimx: --filter is an option of list, not get/],
     ['missing TYPE', ['list'], /^scimx: missing arguments: scimx list TYPE/],
     ['too many arguments', ['get', 'Users', '1', '2'], /^scimx: unexpected argument "2"/],
