@@ -1,4 +1,4 @@
-// "Start Local Sandbox": runs `node dist/cli.js sandbox --json` from the extension's own folder, reads
+// "Start Local Sandbox": runs `node dist/sandbox.js --json` from the extension's own folder, reads
 // its one JSON line (gateway URL, key, ...), keeps the key in SecretStorage and adds a session-only
 // `sandbox` profile. The process is ours: it is stopped by its own pid when the extension deactivates.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,8 +19,8 @@ export class Sandbox implements vscode.Disposable {
 
   start(signal: AbortSignal, timeoutMs = 30_000): Promise<SandboxInfo> {
     if (this.running && this.info) return Promise.resolve(this.info);
-    const cli = join(this.extensionPath, 'dist', 'cli.js');
-    const child = spawn(process.execPath, [cli, 'sandbox', '--json'], {
+    const main = join(this.extensionPath, 'dist', 'sandbox.js'); // what `scimx sandbox` runs; the CLI is not shipped
+    const child = spawn(process.execPath, [main, '--json'], {
       cwd: this.extensionPath,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

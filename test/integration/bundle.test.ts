@@ -1,0 +1,200 @@
+// The shipped core bundle itself (dist/lazy-core.js, what the extension loads on first use), not src/: the
+// build trims undici (no SIMD parser, no FormData bodies, no HTTP/2 client, llhttp's constants cut to the two
+// client-h1 reads, its wasm parser stored compressed) and loads yaml's ES module build (scripts/build.mjs).
+// These requests prove the trimmed bundle still does the real thing: profiles parsed by the bundle's yaml, then
+// requests through the bundle's ScimClient to the sandbox on 127.0.0.1 directly, through tinyproxy (HTTP
+// CONNECT), through a SOCKS5 proxy (the kind VS Code's http.proxy may name), and over TLS to a server that
+// offers h2 (ALPN must settle on http/1.1). Each asserts the 200 and the gateway key as received.
+// `npm test` builds dist/ before the integration suite; run alone: node scripts/build.mjs first.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import type * as LazyCore from '../../src/extension/lazy-core';
+import type { Profile } from '../../src/core/profile';
+import { Trace } from '../../src/core/trace';
+import { withVsCodeProxy } from '../../src/extension/proxy';
+import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
+import { startTinyproxy, tinyproxySkipReason, type TestProxy } from '../helpers/proxy';
+import { makeCerts, opensslSkipReason, type TestCerts } from '../helpers/certs';
+
+const bundle = join(__dirname, '..', '..', 'dist', 'lazy-core.js');
+
+function loadBundle(): typeof LazyCore {
+  if (!existsSync(bundle)) throw new Error('dist/lazy-core.js is missing: run `node scripts/build.mjs` first (npm test does)');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(bundle) as typeof LazyCore;
+}
+
+function header(raw: Array<[string, string]>, name: string): string | undefined {
+  return raw.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+/** A SOCKS5 proxy (RFC 1928: no authentication, CONNECT only) that records where it was asked to connect. */
+async function startSocks5(): Promise<{ url: string; connects: string[]; close(): Promise<void> }> {
+  const connects: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket): net.Socket => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); return s; };
+  const reply = (rep: number): Buffer => Buffer.from([5, rep, 0, 1, 0, 0, 0, 0, 0, 0]);
+  const server = net.createServer((c) => {
+    track(c);
+    c.once('data', (hello) => {
+      if (hello[0] !== 5 || !hello.subarray(2, 2 + (hello[1] ?? 0)).includes(0)) { c.end(Buffer.from([5, 0xff])); return; }
+      c.write(Buffer.from([5, 0]));
+      c.once('data', (req) => {
+        let host: string;
+        let at: number;
+        if (req[0] !== 5 || req[1] !== 1) { c.end(reply(7)); return; }
+        if (req[3] === 1) { host = [...req.subarray(4, 8)].join('.'); at = 8; }
+        else if (req[3] === 3) { host = req.subarray(5, 5 + req[4]!).toString('latin1'); at = 5 + req[4]!; }
+        else { c.end(reply(8)); return; }
+        const port = req.readUInt16BE(at);
+        connects.push(`${host}:${port}`);
+        const up = track(net.connect(port, host, () => { c.write(reply(0)); up.pipe(c); c.pipe(up); }));
+        up.once('error', () => { if (c.writable) c.end(reply(5)); });
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `socks5://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connects,
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+const core = loadBundle();
+let sb: Sandbox;
+let profile: Profile;
+const clients: Array<{ close(): Promise<void> }> = [];
+
+before(async () => {
+  sb = await startTestSandbox();
+  // The bundle's own parser (yaml's ES module build) reads the sandbox's profiles file.
+  const parsed = await core.parseProfiles(sb.profileYaml('bundle'), 'scim-profiles.yaml', { env: {} });
+  assert.deepEqual(parsed.problems, []);
+  assert.equal(parsed.profiles.length, 1);
+  profile = parsed.profiles[0]!;
+});
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await sb?.stop();
+});
+
+/** GET Users through the bundle's ScimClient; returns the status and what the gateway received. */
+async function getUsers(p: Profile): Promise<{ status: number; trace: Trace }> {
+  const trace = new Trace();
+  const client = new core.ScimClient(p, { trace });
+  clients.push(client);
+  sb.clearReceived();
+  const res = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users?count=2' }));
+  const got = sb.received.at(-1);
+  assert.ok(got, 'the gateway received the request');
+  assert.equal(got.method, 'GET');
+  assert.match(got.url, /^\/scim\/v2\/Users\?count=2/);
+  assert.equal(header(got.rawHeaders, sb.keyHeader), sb.key, 'the subscription key on the wire');
+  assert.equal(got.status, 200);
+  return { status: res.status, trace };
+}
+
+describe('dist/lazy-core.js (the trimmed bundle)', () => {
+  test('has no vscode import and no HTTP/2 client; the h2 stub says what it is', () => {
+    const text = readFileSync(bundle, 'utf8');
+    assert.doesNotMatch(text, /require\("vscode"\)/);
+    assert.doesNotMatch(text, /require\("node:http2"\)/);
+    assert.match(text, /HTTP\/2 is not supported/);
+  });
+
+  test('a request to the sandbox over http: 200, key on the wire, headers traced from the wire', async () => {
+    const { status, trace } = await getUsers(profile);
+    assert.equal(status, 200);
+    const ex = trace.operations()[0]!.exchanges[0]!;
+    assert.equal(ex.request.wire, true);
+    assert.ok(header(ex.request.headers, sb.keyHeader), 'the trace shows the key header (masked)');
+  });
+
+  test('a membership change (PATCH with a body), through the bundle', async () => {
+    const client = new core.ScimClient(profile, { trace: new Trace() });
+    clients.push(client);
+    const groupId = sb.groupIdByName('group-01');
+    const user = sb.userIdByName('user0020');
+    assert.ok(groupId && user, 'the seeded group-01 and user0020');
+    sb.removeMemberDirect(groupId, user);
+    sb.clearReceived();
+    const report = await client.changeMembers(groupId, { add: [user], remove: [] }, { mode: 'patch' });
+    assert.deepEqual(report.added, [user]);
+    assert.ok(sb.members(groupId).includes(user));
+    const patch = sb.received.find((r) => r.method === 'PATCH');
+    assert.ok(patch, 'a PATCH reached the gateway');
+    assert.ok(patch.status >= 200 && patch.status < 300, `PATCH answered ${patch.status}`);
+    assert.match(patch.body, new RegExp(user));
+    assert.equal(header(patch.rawHeaders, sb.keyHeader), sb.key);
+  });
+
+  test('through a SOCKS5 proxy named by VS Code http.proxy (undici ProxyAgent kept whole)', async () => {
+    const socks = await startSocks5();
+    try {
+      const p = withVsCodeProxy(profile, { proxy: socks.url });
+      assert.equal(p.proxy, socks.url);
+      const { status } = await getUsers(p);
+      assert.equal(status, 200);
+      assert.deepEqual(socks.connects.slice(0, 1), [new URL(sb.gatewayUrl).host]);
+    } finally {
+      await socks.close();
+    }
+  });
+
+  const proxySkip = tinyproxySkipReason();
+  if (proxySkip) console.log(`# SKIP bundle: ${proxySkip}`);
+  describe('through tinyproxy (profile.proxy, HTTP CONNECT)', { skip: proxySkip }, () => {
+    let proxy: TestProxy;
+    before(async () => { proxy = await startTinyproxy(); });
+    after(async () => { await proxy?.stop(); });
+
+    test('200, key on the wire, the proxy carried it', async () => {
+      const parsed = await core.parseProfiles(`${sb.profileYaml('viaProxy').trimEnd()}\n    proxy: ${proxy.url}\n`, 'scim-profiles.yaml', { env: {} });
+      assert.deepEqual(parsed.problems, []);
+      const p = parsed.profiles[0]!;
+      assert.equal(p.proxy, `${proxy.url}/`);
+      const { status } = await getUsers(p);
+      assert.equal(status, 200);
+      const host = new URL(sb.gatewayUrl).host.replace(/\./g, '\\.');
+      await proxy.waitForLog(new RegExp(`(CONNECT|GET) (http://)?${host}`));
+    });
+  });
+
+  const sslSkip = opensslSkipReason();
+  if (sslSkip) console.log(`# SKIP bundle: ${sslSkip}`);
+  describe('over TLS to a server that offers h2', { skip: sslSkip }, () => {
+    let certs: TestCerts;
+    let server: http2.Http2SecureServer;
+    const seen: Array<{ httpVersion: string; alpn: string | false | null; key: string | undefined }> = [];
+    before(async () => {
+      certs = makeCerts();
+      server = http2.createSecureServer({ cert: certs.read(certs.serverCertFile), key: certs.read(certs.serverKeyFile), allowHTTP1: true }, (req, res) => {
+        seen.push({ httpVersion: req.httpVersion, alpn: (req.socket as TLSSocket).alpnProtocol, key: req.headers['ocp-apim-subscription-key'] as string | undefined });
+        const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, Resources: [] });
+        res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    });
+    after(async () => {
+      await new Promise<void>((r) => server?.close(() => r()));
+      certs?.cleanup();
+    });
+
+    test('ALPN settles on http/1.1 (the h2 client is never needed): 200, key received', async () => {
+      const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const p: Profile = { ...profile, baseUrl: `${origin}/scim/v2`, tls: { insecure: false, caFile: certs.caFile } };
+      const client = new core.ScimClient(p, { trace: new Trace() });
+      clients.push(client);
+      const res = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users' }));
+      assert.equal(res.status, 200);
+      assert.deepEqual(seen, [{ httpVersion: '1.1', alpn: 'http/1.1', key: sb.key }]);
+    });
+  });
+});
