@@ -3,6 +3,7 @@ import { ScimxError } from '../core/errors';
 import type { Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
+import { trafficPart } from '../core/scim/report';
 import type { Discovery, ListOptions, ListPage, MembershipMode, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table } from './format';
@@ -231,6 +232,8 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   row('already present:', report.alreadyPresent);
   row('already absent:', report.alreadyAbsent);
   row('MISSING:', report.missing);
+  const traffic = trafficPart(report);
+  if (traffic) lines.push(`  ${traffic} (a PUT reads the whole member list and writes it back)`);
   if (report.concurrentChange) lines.push('  note: someone else changed the group meanwhile (the warnings say what was kept and what was re-applied)');
   for (const w of report.warnings) lines.push(`  warning: ${w}`);
   ctx.out(`${lines.join('\n')}\n`);

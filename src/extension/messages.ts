@@ -27,7 +27,7 @@ export function putConfirmation(groupLabel: string, diff: PutDiff, labels: Reado
 
 export function membershipSummary(groupLabel: string, r: MembershipReport): string {
   const how = `${r.mode.toUpperCase()}${r.verified ? ', verified' : ', not verified'}`;
-  return `${groupLabel}: ${reportParts(r).join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
+  return `${groupLabel}: ${reportParts(r, { traffic: true }).join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
 }
 
 /** The one line a failure is shown with: the diagnosis when there is one, then its fix. */

@@ -350,7 +350,9 @@ function asScimError(ex: unknown): never {
 
 function page(c: Ctx, resource: SCIMMY.Types.Resource, ids: readonly string[], render: (id: string) => unknown): SCIMMY.Messages.ListResponse {
   const cons = { startIndex: c.startIndex ?? resource.constraints?.startIndex, count: c.count ?? resource.constraints?.count };
-  const max = c.state.maxPageSize;
+  // a filtered list is capped at filter.maxResults too (RFC 7643 §5: the most resources returned in a response)
+  const filtered = !!resource.filter && resource.filter.length > 0;
+  const max = filtered && c.state.filterMaxResults !== undefined ? Math.min(c.state.maxPageSize, c.state.filterMaxResults) : c.state.maxPageSize;
   const count = Math.max(0, Math.min(typeof cons.count === 'number' ? cons.count : Math.min(DEFAULT_PAGE, max), max));
   const cursorMode = c.state.faults.has('cursor');
   const offset = cursorMode ? c.cursorOffset : Math.max(1, typeof cons.startIndex === 'number' ? cons.startIndex : 1) - 1;
@@ -706,7 +708,7 @@ function serviceProviderConfig(state: SandboxState, base: string): Json {
   const spc = new SCIMMY.Schemas.ServiceProviderConfig({
     patch: { supported: !state.faults.has('no-patch') },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: state.maxPageSize },
+    filter: { supported: !state.faults.has('no-filter'), maxResults: state.filterMaxResults ?? state.maxPageSize },
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: state.faults.has('etag') },
@@ -717,6 +719,11 @@ function serviceProviderConfig(state: SandboxState, base: string): Json {
   out['pagination'] = state.faults.has('cursor')
     ? { cursor: true, index: false, defaultPaginationMethod: 'cursor', defaultPageSize: Math.min(DEFAULT_PAGE, state.maxPageSize), maxPageSize: state.maxPageSize, cursorTimeout: 3600 }
     : { cursor: false, index: true, defaultPaginationMethod: 'index', defaultPageSize: Math.min(DEFAULT_PAGE, state.maxPageSize), maxPageSize: state.maxPageSize };
+  if (state.declareCaps === false) {
+    // a provider that caps its pages without saying so
+    delete (out['filter'] as Json)['maxResults'];
+    delete (out['pagination'] as Json)['maxPageSize'];
+  }
   return out;
 }
 
@@ -844,6 +851,14 @@ export function createBackendApp(state: SandboxState): express.Express {
       }
     }
     next();
+  });
+
+  // 'no-filter': no filtered list or search, whatever the filter (see FaultMode)
+  scim.use((req: Request, res: Response, next: NextFunction) => {
+    const listing = (req.method === 'GET' && /^\/(Users|Groups)\/?$/i.test(req.path)) || (req.method === 'POST' && /\/\.search\/?$/i.test(req.path));
+    const filter = req.method === 'POST' ? (req.body as Json | undefined)?.['filter'] : req.query['filter'];
+    if (!state.faults.has('no-filter') || !listing || filter === undefined) return next();
+    res.status(400).type('application/scim+json').send(JSON.stringify(scimError(400, 'Filtering is not supported by this service provider', 'invalidFilter')));
   });
 
   scim.get('/ServiceProviderConfig', (req: Request, res: Response) => {

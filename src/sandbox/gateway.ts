@@ -22,6 +22,14 @@ function sendApim(res: http.ServerResponse, rec: ReceivedRequest, status: number
   res.end(body);
 }
 
+/** The SCIM service's own 409 Conflict (RFC 7644 §3.12 error body), for the scripted '409' fault. */
+function sendScimConflict(res: http.ServerResponse, rec: ReceivedRequest): void {
+  const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', detail: 'Conflict: the resource was modified concurrently' });
+  rec.status = 409;
+  res.writeHead(409, { 'Content-Type': 'application/scim+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 function quotaWait(): string {
   // time to the next full hour, APIM style hh:mm:ss
   const now = new Date();
@@ -120,6 +128,7 @@ export function createGateway(state: SandboxState): http.Server {
     const si = state.scripted.findIndex((x) => x.method === method);
     const scripted = si >= 0 ? state.scripted.splice(si, 1)[0]!.fault : undefined;
     if (scripted === '429') return sendApim(res, rec, 429, `Rate limit is exceeded. Try again in ${s.retryAfterSeconds} seconds.`, { 'Retry-After': String(s.retryAfterSeconds) });
+    if (scripted === '409') return sendScimConflict(res, rec);
     if (f.has('quota')) return sendApim(res, rec, 403, `Out of call volume quota. Quota will be replenished in ${quotaWait()}.`);
     if (f.has('ratelimit') && state.random() < s.faultRate) {
       return sendApim(res, rec, 429, `Rate limit is exceeded. Try again in ${s.retryAfterSeconds} seconds.`, { 'Retry-After': String(s.retryAfterSeconds) });

@@ -38,6 +38,11 @@ export interface SandboxOptions {
   slowMs?: number;
   /** server cap on count, default 1000 (capped silently, as servers do) */
   maxPageSize?: number;
+  /** ServiceProviderConfig filter.maxResults, and the cap on filtered lists (default maxPageSize) */
+  filterMaxResults?: number;
+  /** false: ServiceProviderConfig declares no cap (filter.maxResults and pagination.maxPageSize left out), while
+   * the caps still apply, silently; default true */
+  declareCaps?: boolean;
   gatewayPort?: number;
   backendPort?: number;
 }
@@ -98,6 +103,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!Number.isInteger(users) || users < 0 || users > 1_000_000) throw new Error(`users must be an integer between 0 and 1000000, got ${users}`);
   if (!Number.isInteger(groups) || groups < 0) throw new Error(`groups must be a non-negative integer, got ${groups}`);
   if (!Number.isInteger(big) || big < 0) throw new Error(`bigGroupMembers must be a non-negative integer, got ${big}`);
+  const fmr = options.filterMaxResults;
+  if (fmr !== undefined && (!Number.isInteger(fmr) || fmr < 1)) throw new Error(`filterMaxResults must be a positive integer, got ${fmr}`);
   const auth: SandboxAuth = options.auth ?? { type: 'basic', username: 'scim-sandbox', password: randomBytes(12).toString('base64url') };
   const store = new Store();
   store.seed(users, groups, big);
@@ -110,6 +117,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     keyHeader: options.keyHeader ?? 'Ocp-Apim-Subscription-Key',
     keyQuery: options.keyQuery ?? 'subscription-key',
     maxPageSize: options.maxPageSize ?? 1000,
+    filterMaxResults: options.filterMaxResults,
+    declareCaps: options.declareCaps,
     gatewayUrl: '',
     backendUrl: '',
     received: [],

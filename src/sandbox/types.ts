@@ -1,12 +1,16 @@
 import type { Store } from './store';
 
 /** `cursor`: RFC 9865 cursor paging only (startIndex is ignored, as cursor-only providers do);
- * `untyped-members`: members carry no `type` nor `$ref`, and a Groups filter on members.type is refused. */
+ * `untyped-members`: members carry no `type` nor `$ref`, and a Groups filter on members.type is refused;
+ * `no-filter`: a provider without filtering: ServiceProviderConfig says filter.supported false, and a list or
+ * search with a `filter` is answered 400 invalidFilter (RFC 7644 §3.12: "the specified attribute and filter
+ * comparison combination is not supported", which for this provider is every one; 501 is for an operation the
+ * provider lacks, and listing is not one). PATCH value paths (`members[value eq "x"]`) still work. */
 export type FaultMode = 'ratelimit' | 'flaky' | 'slow' | 'no-patch' | 'etag' | 'cursor' | 'entra'
-  | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors' | 'untyped-members';
+  | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors' | 'untyped-members' | 'no-filter';
 
 export const FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'no-patch', 'etag', 'cursor', 'entra',
-  'backend-locations', 'patch-not-routed', 'quota', 'html-errors', 'untyped-members'];
+  'backend-locations', 'patch-not-routed', 'quota', 'html-errors', 'untyped-members', 'no-filter'];
 
 export type SandboxAuth = { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string } | { type: 'none' };
 
@@ -25,8 +29,9 @@ export interface ReceivedRequest {
 }
 
 /** One fault injected on the next request of a method (tests that need a precise outcome, not a rate):
- * `*-after` ones reach the backend (the write is applied) and lose or delay the answer. */
-export type ScriptedFault = '429' | '503-before' | '503-after' | 'reset-before' | 'reset-after' | 'slow-after';
+ * `*-after` ones reach the backend (the write is applied) and lose or delay the answer; `409` is the SCIM
+ * service's 409 Conflict (a concurrent modification, or "member already exists"), nothing applied. */
+export type ScriptedFault = '429' | '503-before' | '503-after' | 'reset-before' | 'reset-after' | 'slow-after' | '409';
 
 export interface FaultSettings {
   retryAfterSeconds: number;
@@ -44,6 +49,11 @@ export interface SandboxState {
   keyHeader: string;
   keyQuery: string;
   maxPageSize: number;
+  /** ServiceProviderConfig filter.maxResults, applied to filtered lists (undefined: maxPageSize) */
+  filterMaxResults?: number;
+  /** false: ServiceProviderConfig states no page cap (no filter.maxResults, no pagination.maxPageSize), the caps
+   * still apply, silently */
+  declareCaps?: boolean;
   gatewayUrl: string;
   backendUrl: string;
   received: ReceivedRequest[];

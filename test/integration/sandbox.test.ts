@@ -305,6 +305,54 @@ describe('fault modes', () => {
     assert.ok(typed.length > 0 && typed.every((m) => m['type'] === 'User' && typeof m['$ref'] === 'string'));
   });
 
+  test('no-filter: filter.supported=false, every filtered list or search answered 400 invalidFilter, the rest works', async () => {
+    sb.setFaults(['no-filter']);
+    const gid = sb.groupIdByName('group-01')!;
+    const spc = obj((await call(sb, 'GET', '/ServiceProviderConfig')).json());
+    assert.equal(obj(spc['filter'])['supported'], false);
+    for (const path of [`/Users?filter=${encodeURIComponent(`groups.value eq "${gid}"`)}`, `/Groups?filter=${encodeURIComponent(`id eq "${gid}"`)}&count=1`, '/Users?filter=userName%20pr']) {
+      const r = await call(sb, 'GET', path);
+      assert.equal(r.status, 400, path);
+      assert.equal(obj(r.json())['scimType'], 'invalidFilter', path);
+    }
+    const search = await call(sb, 'POST', '/Users/.search', { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName pr' } });
+    assert.equal(search.status, 400);
+    assert.equal(obj(search.json())['scimType'], 'invalidFilter');
+    assert.equal((await call(sb, 'GET', '/Users?count=2&attributes=userName')).status, 200);
+    const members = obj((await call(sb, 'GET', `/Groups/${gid}?attributes=members`)).json())['members'] as Json[];
+    assert.deepEqual(members.map((m) => m['value']), sb.members(gid));
+    // a PATCH value path is not a query filter: still served
+    const outsider = sb.userIdByName('user0030')!;
+    const add = await call(sb, 'PATCH', `/Groups/${gid}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: outsider }] }] } });
+    assert.equal(add.status, 200);
+    const remove = await call(sb, 'PATCH', `/Groups/${gid}`, { body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${outsider}"]` }] } });
+    assert.equal(remove.status, 200);
+    assert.ok(!sb.members(gid).includes(outsider));
+    sb.setFaults([]);
+    assert.equal(obj(obj((await call(sb, 'GET', '/ServiceProviderConfig')).json())['filter'])['supported'], true);
+    assert.equal((await call(sb, 'GET', '/Users?filter=userName%20pr&count=1')).status, 200);
+  });
+
+  test('scripted 409: the SCIM service\'s Conflict error on the next PATCH, nothing applied, then served again', async () => {
+    const gid = sb.groupIdByName('group-02')!;
+    const outsider = sb.userIdByName('user0029')!;
+    const before = sb.members(gid);
+    const body = { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: outsider }] }] };
+    sb.clearReceived();
+    sb.scriptFault('PATCH', '409');
+    const r = await call(sb, 'PATCH', `/Groups/${gid}`, { body });
+    assert.equal(r.status, 409);
+    assert.match(String(r.headers['content-type']), /^application\/scim\+json/);
+    const err = obj(r.json());
+    assert.deepEqual(err['schemas'], ['urn:ietf:params:scim:api:messages:2.0:Error']);
+    assert.equal(err['status'], '409');
+    assert.equal(sb.backendReceived.length, 0, 'refused before the backend');
+    assert.deepEqual(sb.members(gid), before);
+    assert.equal((await call(sb, 'PATCH', `/Groups/${gid}`, { body })).status, 200);
+    assert.ok(sb.members(gid).includes(outsider));
+    sb.removeMemberDirect(gid, outsider);
+  });
+
   test('entra: member limits per PATCH, no members on GET, lowercase resources', async () => {
     sb.setFaults(['entra']);
     const gid = sb.groupIdByName('group-01')!;
@@ -397,6 +445,28 @@ describe('backend: SCIM behaviour', () => {
     }
     assert.equal(total, sb.members(big).length);
     assert.deepEqual(seen, sb.members(big).filter((id) => id.startsWith('5c1e')));
+  });
+
+  test('filterMaxResults caps filtered lists and is declared; declareCaps=false states no cap and still applies it', async () => {
+    const small = await startTestSandbox({ users: 30, groups: 1, filterMaxResults: 4, maxPageSize: 20 });
+    const silent = await startTestSandbox({ users: 30, groups: 1, maxPageSize: 7, declareCaps: false });
+    try {
+      const spc = obj((await call(small, 'GET', '/ServiceProviderConfig')).json());
+      assert.equal(obj(spc['filter'])['maxResults'], 4);
+      assert.equal(obj(spc['pagination'])['maxPageSize'], 20);
+      const filtered = obj((await call(small, 'GET', '/Users?filter=userName%20pr&count=30')).json());
+      assert.deepEqual([(filtered['Resources'] as Json[]).length, filtered['totalResults']], [4, 30]);
+      assert.equal((obj((await call(small, 'GET', '/Users?count=30')).json())['Resources'] as Json[]).length, 20, 'unfiltered: maxPageSize');
+
+      const quiet = obj((await call(silent, 'GET', '/ServiceProviderConfig')).json());
+      assert.equal(obj(quiet['filter'])['maxResults'], undefined);
+      assert.equal(obj(quiet['pagination'])['maxPageSize'], undefined);
+      const capped = obj((await call(silent, 'GET', '/Users?filter=userName%20pr&count=30')).json());
+      assert.deepEqual([(capped['Resources'] as Json[]).length, capped['totalResults']], [7, 30]);
+    } finally {
+      await small.stop();
+      await silent.stop();
+    }
   });
 
   test('users expose their groups; members.value filter on Groups', async () => {

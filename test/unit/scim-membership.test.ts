@@ -7,7 +7,8 @@ import type { HttpResponse, RequestSpec } from '../../src/core/http/types';
 import { DEFAULTS, DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, type Profile } from '../../src/core/profile';
 import { ScimClient } from '../../src/core/scim/client';
 import { chunks, memberIds, patchBodies, patchConcurrency, patchLimits } from '../../src/core/scim/membership';
-import { SCHEMA } from '../../src/core/scim/types';
+import { formatBytes, reportParts, summarizeReport, trafficPart } from '../../src/core/scim/report';
+import { SCHEMA, type MembershipReport } from '../../src/core/scim/types';
 import { Trace, type Exchange, type Operation } from '../../src/core/trace';
 
 type Op = { op: string; path?: string; value?: unknown };
@@ -131,15 +132,89 @@ test('a ServiceProviderConfig that says nothing about filters does not stop filt
   assert.ok(fake.sent.some((s) => s.query?.filter !== undefined), 'filtered checks are still used');
 });
 
+test('a ServiceProviderConfig without a filter block: filtered checks are tried, a 400 falls back to reading the group, the report is exact', async () => {
+  const fake = new FakeProvider({ filter: undefined, users: ['u1', 'u2', 'u3'], members: ['u1', 'u2'] });
+  const client = fake.client();
+  const d = await client.discover();
+  assert.deepEqual([d.capabilities.filter, d.capabilities.filterSupport], [true, 'unknown']);
+  const report = await client.changeMembers('g1', { add: ['u3', 'u1'], remove: ['u2'] }, { mode: 'patch' });
+  assert.deepEqual([report.added, report.removed, report.alreadyPresent, report.missing], [['u3'], ['u2'], ['u1'], []]);
+  const filtered = fake.sent.filter((s) => s.query?.filter !== undefined);
+  assert.deepEqual([...new Set(filtered.map((s) => s.url))], ['Users', 'Groups'], 'the users filter tried, then the group filter');
+  const firstWrite = fake.sent.findIndex((s) => s.method === 'PATCH');
+  assert.ok(fake.sent.slice(firstWrite).every((s) => s.query?.filter === undefined), 'once refused, not tried again: the group is read');
+  assert.equal(client.memberPaging, 'group-read');
+  assert.deepEqual([...fake.members].sort(), ['u1', 'u3']);
+});
+
+test('a users-filter check answered short without totalResults (a page cap the provider does not state): the ids not found are asked again in sets that fit', async () => {
+  const users = Array.from({ length: 60 }, (_, i) => `u${i}`);
+  const fake = new FakeProvider({ filter: true, users, members: users.slice(0, 30), filtersWork: true, pageCap: 7, noTotal: true });
+  const client = fake.client();
+  const add = [...users.slice(30, 50), ...users.slice(0, 12)]; // 20 new, 12 present
+  const remove = [...users.slice(12, 16), ...users.slice(55, 60)]; // 4 members, 5 not
+  const report = await client.changeMembers('g1', { add, remove }, { mode: 'patch' });
+  assert.deepEqual(new Set(report.added), new Set(users.slice(30, 50)));
+  assert.deepEqual(new Set(report.alreadyPresent), new Set(users.slice(0, 12)));
+  assert.deepEqual(new Set(report.removed), new Set(users.slice(12, 16)));
+  assert.deepEqual(new Set(report.alreadyAbsent), new Set(users.slice(55, 60)));
+  assert.deepEqual(report.missing, []);
+  const adds = fake.sent.filter((s) => s.method === 'PATCH').flatMap((s) => (s.body as { Operations: Array<{ op: string; value?: Array<{ value: string }> }> }).Operations)
+    .flatMap((op) => (op.op === 'add' ? (op.value ?? []).map((v) => v.value) : []));
+  assert.deepEqual(new Set(adds), new Set(users.slice(30, 50)), 'no present member re-added');
+});
+
+test('a provider that ignores filters (answers users and groups the filter cannot match): not trusted, the group is read, the report is exact', async () => {
+  const fake = new FakeProvider({ filter: undefined, users: ['u1', 'u2', 'u3', 'u4', 'u5'], members: ['u1', 'u2'], filtersWork: true, ignoresFilter: true });
+  const client = fake.client();
+  const report = await client.changeMembers('g1', { add: ['u3', 'u1'], remove: ['u2', 'u4'] }, { mode: 'patch' });
+  assert.deepEqual([report.added, report.removed, report.alreadyPresent, report.alreadyAbsent, report.missing], [['u3'], ['u2'], ['u1'], ['u4'], []]);
+  assert.equal(client.memberPaging, 'group-read');
+  assert.deepEqual([...fake.members].sort(), ['u1', 'u3']);
+  const firstWrite = fake.sent.findIndex((s) => s.method === 'PATCH');
+  assert.ok(fake.sent.slice(firstWrite).every((s) => s.query?.filter === undefined), 'not tried again after the writes');
+});
+
+// ------------------------------------------------------------------------------------------- report
+
+test('report summary: the bytes the PUT path moved, when asked for and when it ran; the default line is unchanged', () => {
+  const base: MembershipReport = {
+    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    verified: true, concurrentChange: false, requests: 5, bytesSent: 9_600_000, bytesReceived: 10_400_000, warnings: [], putPath: true,
+  };
+  assert.equal(trafficPart(base), 'PUT moved 19.1 MB (9.2 MB sent, 9.9 MB received)');
+  assert.equal(summarizeReport(base, { traffic: true }), 'PUT: added 1, PUT moved 19.1 MB (9.2 MB sent, 9.9 MB received) (verified)');
+  assert.equal(summarizeReport(base), 'PUT: added 1 (verified)');
+  assert.deepEqual(reportParts(base, { traffic: true }), ['added 1', 'PUT moved 19.1 MB (9.2 MB sent, 9.9 MB received)']);
+  // the PATCH path, a PUT-capable change with nothing to write, or nothing measured: no traffic line
+  assert.equal(trafficPart({ ...base, mode: 'patch', putPath: undefined }), undefined);
+  assert.equal(trafficPart({ ...base, putPath: undefined }), undefined);
+  assert.equal(trafficPart({ ...base, bytesSent: 0, bytesReceived: 0 }), undefined);
+  assert.deepEqual([formatBytes(512), formatBytes(2765), formatBytes(20_000_000)], ['512 B', '2.7 KB', '19.1 MB']);
+});
+
+test('through the client: a PUT change says what it moved in its trace summary; a PATCH change does not', async () => {
+  const fake = new FakeProvider({ filter: false, users: ['u1', 'u2', 'u3'], members: ['u1'] });
+  const client = fake.client();
+  const put = await client.changeMembers('g1', { add: ['u2'], remove: [] }, { mode: 'put' });
+  assert.equal(put.putPath, true);
+  const patch = await client.changeMembers('g1', { add: ['u3'], remove: [] }, { mode: 'patch' });
+  assert.equal(patch.putPath, undefined);
+  const [putOp, patchOp] = client.trace.operations().filter((o) => o.title.startsWith('Members of g1'));
+  assert.match(putOp!.summary!, /^PUT: added 1, .*, PUT moved \d+ B \(0 B sent, \d+ B received\) \(verified\)$/);
+  assert.equal(patchOp!.summary, 'PATCH: added 1 (verified)');
+});
+
 /** A tiny in-memory SCIM provider behind the client's pipeline (no sockets): one group `g1`, PATCH and PUT
- * of its members, `filter.supported` as told, and a filtered read answered 400 unless `filtersWork`. */
+ * of its members, `filter.supported` as told, and a filtered read answered 400 unless `filtersWork` (then at
+ * most `pageCap` resources an answer, without totalResults when `noTotal`; every resource when `ignoresFilter`). */
 class FakeProvider extends Pipeline {
   readonly sent: RequestSpec[] = [];
   readonly members: Set<string>;
   private readonly users: Set<string>;
   private modified = 1;
 
-  constructor(private readonly opts: { filter: boolean | undefined; users: string[]; members: string[]; groupWithoutMembers?: boolean; filtersWork?: boolean }) {
+  constructor(private readonly opts: { filter: boolean | undefined; users: string[]; members: string[]; groupWithoutMembers?: boolean; filtersWork?: boolean; pageCap?: number; noTotal?: boolean; ignoresFilter?: boolean }) {
     super(fakeProfile(), { trace: new Trace() });
     this.users = new Set(opts.users);
     this.members = new Set(opts.members);
@@ -173,8 +248,13 @@ class FakeProvider extends Pipeline {
       if (!this.opts.filtersWork) return answer(spec, 400, { schemas: [SCHEMA.error], status: '400', scimType: 'invalidFilter', detail: 'filtering is not supported' });
       // just enough for the users-by-group check: `groups.value eq "g1" and (id eq "a" or …)`
       const ids = [...String(q.filter).matchAll(/id eq "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+      if (this.opts.ignoresFilter) {
+        const all = path === 'Groups' ? [{ id: 'g0' }, { id: 'g1' }] : [...this.users].map((id) => ({ id }));
+        return answer(spec, 200, { schemas: [SCHEMA.listResponse], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
+      }
       const hits = ids.filter((id) => this.members.has(id) && this.users.has(id));
-      return answer(spec, 200, { schemas: [SCHEMA.listResponse], totalResults: hits.length, startIndex: 1, itemsPerPage: hits.length, Resources: hits.map((id) => ({ id })) });
+      const shown = hits.slice(0, this.opts.pageCap ?? hits.length);
+      return answer(spec, 200, { schemas: [SCHEMA.listResponse], ...(this.opts.noTotal ? {} : { totalResults: hits.length }), startIndex: 1, itemsPerPage: shown.length, Resources: shown.map((id) => ({ id })) });
     }
     if (path === 'Groups/g1' && spec.method === 'GET') return answer(spec, 200, group());
     if (path === 'Groups/g1' && spec.method === 'PATCH') {

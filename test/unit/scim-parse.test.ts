@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDiscovery, parseListResponse, parseResource } from '../../src/core/scim/parse';
+import { capabilitiesOf, parseDiscovery, parseListResponse, parseResource } from '../../src/core/scim/parse';
 import { validateFilter } from '../../src/core/scim/filter';
 import { ScimxError } from '../../src/core/errors';
 
@@ -52,6 +52,27 @@ test('discovery: capabilities from ServiceProviderConfig, RFC 9865 pagination, b
   assert.equal(d.capabilities.cursor, true);
   assert.equal(d.capabilities.index, false);
   assert.equal(d.resourceTypes[0]!.endpoint, 'Users');
+});
+
+test('discovery: a missing or unreadable filter block is unknown (filtered reads tried), only supported=false is a no', () => {
+  const cases: Array<[unknown, boolean, string]> = [
+    [{ supported: true, maxResults: 10 }, true, 'yes'],
+    [{ supported: 'true' }, true, 'yes'],
+    [{ supported: false, maxResults: 10 }, false, 'no'],
+    [{ supported: 'false' }, false, 'no'],
+    [undefined, true, 'unknown'],
+    [{ maxResults: 10 }, true, 'unknown'],
+    [{ supported: 1 }, true, 'unknown'],
+    ['yes', true, 'unknown'],
+  ];
+  for (const [block, filter, said] of cases) {
+    const warnings: string[] = [];
+    const c = capabilitiesOf(block === undefined ? {} : { filter: block }, warnings);
+    assert.deepEqual([c.filter, c.filterSupport], [filter, said], JSON.stringify(block));
+    assert.equal(warnings.some((w) => /filter\.supported is missing/.test(w)), said === 'unknown', JSON.stringify(block));
+  }
+  // the same reading through parseDiscovery
+  assert.equal(parseDiscovery({ patch: { supported: true } }, []).capabilities.filter, true);
 });
 
 test('filters are validated by the library', () => {

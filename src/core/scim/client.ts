@@ -194,6 +194,14 @@ export class ScimClient {
     return d;
   }
 
+  /** Whether filtered reads are worth trying: false only when ServiceProviderConfig says `filter.supported: false`
+   * (then none is sent, the group is read instead). True when it says true, says nothing readable (RFC 7643 §5
+   * makes the block REQUIRED: unknown, so tried), or could not be read: a refused filter (400/501) then falls
+   * back to reading the group. Discovery is cached per client. */
+  async filtersUsable(ctx?: CallContext): Promise<boolean> {
+    return (await this.discover(ctx).catch(() => undefined))?.capabilities.filter ?? true;
+  }
+
   /** The endpoint of the Group resource type (`Groups` unless the server says otherwise). */
   async groupsEndpoint(ctx?: CallContext): Promise<string> {
     const d = await this.discover(ctx).catch(() => undefined);
@@ -403,6 +411,8 @@ export class ScimClient {
   async membersPageIn(call: Call, groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }): Promise<ListPage<Member>> {
     const ctx = { operation: call.operation, signal: call.signal };
     const users = await this.usersEndpoint(ctx);
+    // a provider that says it cannot filter gets no filtered read (nor the nested-group lookup that follows one)
+    if (this.memberPaging !== 'group-read' && !(await this.filtersUsable(ctx))) this.memberPaging = 'group-read';
     if (this.memberPaging !== 'group-read') {
       let page: ListPage | undefined;
       try {
@@ -557,7 +567,7 @@ export class ScimClient {
       const others = this.nonUserMembers.get(groupId);
       if (others && report.removed.length) this.nonUserMembers.set(groupId, others.filter((m) => !report.removed.includes(m.value)));
       return report;
-    }, summarizeReport);
+    }, (r) => summarizeReport(r, { traffic: true }));
   }
 
   /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */
@@ -584,7 +594,7 @@ export class ScimClient {
 }
 
 /** A refusal by the SCIM service itself (400 invalidFilter, 403, 501), as opposed to the gateway's or a failure. */
-function refusedByService(err: ScimxError): boolean {
+export function refusedByService(err: ScimxError): boolean {
   return err instanceof HttpStatusError && [400, 403, 501].includes(err.status) && err.code !== 'gateway';
 }
 

@@ -12,12 +12,13 @@
 // Both paths check the state before (to report "already present") and verify after, with filtered reads
 // that do not download the member list where the provider allows it.
 // A write whose outcome is unknown (reset, timeout, 5xx, 429) is never re-sent blindly: the state is
-// re-read first and only what is still missing is sent again.
+// re-read first and only what is still missing is sent again. A 409 Conflict to a membership PATCH ("member
+// already exists", or a concurrent modification, often with several parts in flight) is handled the same way.
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
 import { sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
 import type { Call, MembershipOptions, ScimClient } from './client';
-import { readMembers, resourcePath } from './client';
+import { readMembers, refusedByService, resourcePath } from './client';
 import { and, eq, or, toFilterString } from './filter';
 import type { Member, MembershipChange, MembershipReport, ScimResource } from './types';
 import { SCHEMA } from './types';
@@ -144,6 +145,7 @@ export async function changeMembers(
     report.mode = path;
     let afterSet: Set<string>;
     if (path === 'put') {
+      report.putPath = true;
       afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
     } else {
       progress(total, 'verifying');
@@ -294,8 +296,11 @@ async function patchPath(
         const err = toScimxError(e);
         if (err.code === 'cancelled' || isPatchRefused(err)) throw err;
         const status = err instanceof HttpStatusError ? err.status : undefined;
-        if (status === 412) {
-          version = undefined; // someone else changed the group: read the new version, re-apply
+        if (status === 412 || status === 409) {
+          // 412: someone else changed the group: read the new version, re-apply. 409: a member of this part
+          // already exists, or the group was being changed at the same time: which of the part's ids are in
+          // effect is re-read below, and only the others are sent again.
+          version = undefined;
         } else if (!isUnknownOutcome(err)) {
           throw err;
         }
@@ -565,25 +570,18 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
     // ServiceProviderConfig says filter.supported=false: no filtered read is tried (it would only be
     // refused), the group is read instead.
     client.memberPaging = 'group-read';
-    const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
-    if (resource.members === undefined && client.profile.provider === 'entra') {
-      throw new ScimxError('unsupported', `Group ${groupId}: the provider supports no filter (ServiceProviderConfig) and, like Entra, returns no members with the group, so its membership cannot be checked.`);
-    }
-    return membersAmong(resource, ids);
+    return groupReadAmong(client, call, groups, groupId, ids, 'the provider supports no filter (ServiceProviderConfig)');
   }
   let byUsers = client.memberPaging !== 'group-read' && client.profile.provider !== 'entra';
   if (byUsers) {
     const users = await client.usersEndpoint(ctx);
     try {
-      await eachBounded(chunks(ids, CHECK_CHUNK), client.profile.concurrency, async (part) => {
-        const filter = toFilterString(and(eq('groups.value', groupId), or(...part.map((id) => eq('id', id)))));
-        const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: part.length, startIndex: 1 });
-        for (const r of page.resources) if (part.includes(r.id)) present.add(r.id);
-      });
+      const batch = await checkBatch(client, call);
+      await eachBounded(chunks(ids, batch), client.profile.concurrency, (part) => usersAmong(client, call, users, groupId, part, present));
       client.memberPaging = 'users-filter';
     } catch (e) {
       const err = toScimxError(e);
-      if (!(err instanceof HttpStatusError) || ![400, 403, 501].includes(err.status) || err.code === 'gateway') throw err;
+      if (!filterUnusable(err)) throw err;
       client.memberPaging = 'group-read';
       byUsers = false;
       present.clear();
@@ -591,16 +589,92 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
     if (byUsers) {
       const unknown = expected.filter((id) => !present.has(id));
       if (unknown.length && unknown.length <= CHECK_CHUNK) {
-        for (const id of await presentByGroupFilter(client, call, groups, groupId, unknown, new Set(unknown))) present.add(id);
+        for (const id of await presentOnGroup(client, call, groups, groupId, unknown, unknown)) present.add(id);
       }
       return present;
     }
   }
   if (ids.length <= CHECK_CHUNK || client.profile.provider === 'entra') {
-    return presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
+    return presentOnGroup(client, call, groups, groupId, ids, expected);
   }
+  return groupReadAmong(client, call, groups, groupId, ids);
+}
+
+/** A filtered check answered with resources the filter cannot match: the provider ignored the filter (as one
+ * without filtering may), so its answer says nothing about membership. */
+class FilterIgnored extends ScimxError {
+  constructor(endpoint: string, filter: string) {
+    super('unsupported', `${endpoint}: the answer to filter ${filter.slice(0, 80)} holds resources it cannot match; the provider ignores the filter.`);
+  }
+}
+
+/** The service refused the filter (400 invalidFilter, 403, 501) or ignored it: the group is read instead. */
+function filterUnusable(err: ScimxError): boolean {
+  return err instanceof FilterIgnored || refusedByService(err);
+}
+
+/** Clients whose provider refused or ignored a filter on the group's members (its ServiceProviderConfig said
+ * nothing, or said it filters): their checks read the group's member list instead, without asking again. */
+const groupFilterRefused = new WeakSet<ScimClient>();
+
+/** Which of `ids` are members, tested on the group's own filter (presentByGroupFilter), or read from its member
+ * list when the service refuses or ignores that filter. */
+async function presentOnGroup(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[]): Promise<Set<string>> {
+  if (!groupFilterRefused.has(client)) {
+    try {
+      return await presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
+    } catch (e) {
+      if (!filterUnusable(toScimxError(e))) throw e;
+      groupFilterRefused.add(client);
+    }
+  }
+  return groupReadAmong(client, call, groups, groupId, ids, 'the provider refused or ignored the membership filters');
+}
+
+/** Which of `ids` the group's member list holds, in one read of the list. A provider that returns no members
+ * with a group (Entra) cannot be checked this way: `why` says why it had to be. */
+async function groupReadAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], why?: string): Promise<Set<string>> {
   const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
+  if (why && resource.members === undefined && client.profile.provider === 'entra') {
+    throw new ScimxError('unsupported', `Group ${groupId}: ${why} and, like Entra, the provider returns no members with the group, so its membership cannot be checked.`);
+  }
   return membersAmong(resource, ids);
+}
+
+/** The most resources a provider returned in one answer while more matched, learnt per client (a page cap it
+ * does not state): later checks ask no more ids at once. */
+const learntPageCap = new WeakMap<ScimClient, number>();
+
+/** Ids per users-filter check: 40, or fewer when the provider returns fewer in one answer (its filter.maxResults
+ * or pagination.maxPageSize, or what it was seen to return): a check must never be cut short by a page. */
+async function checkBatch(client: ScimClient, call: Call): Promise<number> {
+  const caps = (await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
+  let batch = CHECK_CHUNK;
+  for (const cap of [caps?.maxResults, caps?.maxPageSize, learntPageCap.get(client)]) if (cap !== undefined && cap > 0) batch = Math.min(batch, cap);
+  return batch;
+}
+
+/**
+ * Adds to `present` which of `ids` are users in the group: `groups.value eq "G" and (id eq "a" or …)`. Each id
+ * matches at most one user, so an answer holding as many resources as ids asked, or as many as its
+ * totalResults, is complete. A shorter one (a page cap under the batch, not stated or not applied as stated)
+ * is not: the ids not found are asked again in sets no larger than what came back, which a page holds whole.
+ */
+async function usersAmong(client: ScimClient, call: Call, users: string, groupId: string, ids: string[], present: Set<string>): Promise<void> {
+  const filter = toFilterString(and(eq('groups.value', groupId), or(...ids.map((id) => eq('id', id)))));
+  const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: ids.length, startIndex: 1 });
+  const asked = new Set(ids);
+  if (page.resources.some((r) => !asked.has(r.id))) throw new FilterIgnored(users, filter);
+  for (const r of page.resources) present.add(r.id);
+  const got = page.resources.length;
+  const total = page.totalResults;
+  if (got >= ids.length || (total !== undefined && total <= got)) return;
+  if (got === 0) {
+    if (total === undefined) return; // nothing matched
+    throw new ScimxError('response', `${users}: a membership check of ${ids.length} ids answered totalResults ${total} but no resources; the check cannot be trusted.`);
+  }
+  if (total !== undefined) learntPageCap.set(client, Math.min(got, learntPageCap.get(client) ?? got));
+  for (const part of chunks(ids.filter((id) => !present.has(id)), got)) await usersAmong(client, call, users, groupId, part, present);
 }
 
 function membersAmong(group: ScimResource, ids: string[]): Set<string> {
@@ -608,15 +682,9 @@ function membersAmong(group: ScimResource, ids: string[]): Set<string> {
   return new Set(ids.filter((id) => all.has(id)));
 }
 
-/** False when ServiceProviderConfig says `filter.supported: false`. True when it says true, says nothing or
- * something unreadable (the capability then reads false, but such a provider may still filter), or could not
- * be read: then a refused filter still falls back to reading the group. Discovery is cached per client. */
-async function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
-  const d = await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined);
-  if (!d) return true;
-  const block = d.serviceProviderConfig.filter;
-  const said = block && typeof block === 'object' ? (block as Record<string, unknown>).supported : undefined;
-  return d.capabilities.filter || !(said === false || said === 'false');
+/** See ScimClient.filtersUsable: false only when ServiceProviderConfig says `filter.supported: false`. */
+function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
+  return client.filtersUsable({ operation: call.operation, signal: call.signal });
 }
 
 /**
@@ -630,6 +698,7 @@ async function presentByGroupFilter(client: ScimClient, call: Call, groups: stri
   const present = new Set<string>();
   const matches = async (filter: string): Promise<boolean> => {
     const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });
+    if (page.resources.some((g) => g.id !== groupId)) throw new FilterIgnored(groups, filter);
     return page.resources.some((g) => g.id === groupId);
   };
   const test = async (set: string[], expectPresent: boolean): Promise<void> => {

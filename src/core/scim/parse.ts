@@ -117,17 +117,22 @@ export function parseDiscovery(spc: Json, resourceTypesBody: Json | unknown[], s
 }
 
 export function capabilitiesOf(spc: Json, warnings: string[] = []): Capabilities {
-  const supported = (key: string): boolean => {
+  const said = (key: string): boolean | undefined => {
     const v = bool(obj(spc[key])?.supported);
     if (v === undefined) warnings.push(`ServiceProviderConfig.${key}.supported is missing`);
-    return v ?? false;
+    return v;
   };
+  const supported = (key: string): boolean => said(key) ?? false;
   const filter = obj(spc.filter);
   const pagination = obj(spc.pagination);
+  // RFC 7643 §5 makes `filter` REQUIRED: a missing or unreadable block is a broken config that tells nothing,
+  // not a "no". Filtered reads are then tried, and a refusal (400/501) falls back to reading the group.
+  const filterSaid = said('filter');
   return {
     patch: supported('patch'),
     etag: supported('etag'),
-    filter: supported('filter'),
+    filter: filterSaid ?? true,
+    filterSupport: filterSaid === undefined ? 'unknown' : filterSaid ? 'yes' : 'no',
     maxResults: num(filter?.maxResults),
     sort: bool(obj(spc.sort)?.supported) ?? false,
     bulk: bool(obj(spc.bulk)?.supported) ?? false,

@@ -2,8 +2,15 @@
 // Kept free of imports so the extension's activation bundle can use it without loading the client.
 import type { MembershipReport } from './types';
 
-/** `added 3`, `already present 1`, `NOT applied 2`, … in that order; empty when nothing happened. */
-export function reportParts(r: MembershipReport): string[] {
+/** What a summary adds to the outcome. */
+export interface SummaryOptions {
+  /** The bytes the PUT path moved (trafficPart), when it ran. */
+  traffic?: boolean;
+}
+
+/** `added 3`, `already present 1`, `NOT applied 2`, … in that order (and, asked for, what the PUT path moved);
+ * empty when nothing happened. */
+export function reportParts(r: MembershipReport, opts: SummaryOptions = {}): string[] {
   const parts: string[] = [];
   if (r.added.length) parts.push(`added ${r.added.length}`);
   if (r.removed.length) parts.push(`removed ${r.removed.length}`);
@@ -12,10 +19,26 @@ export function reportParts(r: MembershipReport): string[] {
   if (r.missing.length) parts.push(`NOT applied ${r.missing.length}`);
   if (r.concurrentChange) parts.push('concurrent change detected');
   if (r.unconditionalWrite) parts.push('no ETags: an overwrite of a concurrent change cannot be ruled out');
+  const traffic = opts.traffic ? trafficPart(r) : undefined;
+  if (traffic) parts.push(traffic);
   return parts;
 }
 
 /** One line for a trace or a log: `PATCH: added 3, already present 1 (verified)`. */
-export function summarizeReport(r: MembershipReport): string {
-  return `${r.mode.toUpperCase()}: ${reportParts(r).join(', ') || 'nothing to do'}${r.verified ? ' (verified)' : ''}`;
+export function summarizeReport(r: MembershipReport, opts: SummaryOptions = {}): string {
+  return `${r.mode.toUpperCase()}: ${reportParts(r, opts).join(', ') || 'nothing to do'}${r.verified ? ' (verified)' : ''}`;
+}
+
+/** `PUT moved 19.1 MB (9.5 MB sent, 9.6 MB received)` when the PUT path ran: it reads the whole member list
+ * and writes it back, so its cost grows with the group (issue 4). The whole change is counted (checks and
+ * verification included). Undefined for the PATCH path, or when nothing was measured. */
+export function trafficPart(r: MembershipReport): string | undefined {
+  if (!r.putPath || r.bytesSent + r.bytesReceived <= 0) return undefined;
+  return `PUT moved ${formatBytes(r.bytesSent + r.bytesReceived)} (${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesReceived)} received)`;
+}
+
+/** `512 B`, `2.7 KB`, `19.1 MB` (1024-based, as the benchmarks print them). */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`;
 }

@@ -36,7 +36,12 @@ export interface ResourceTypeInfo {
 export interface Capabilities {
   patch: boolean;
   etag: boolean;
+  /** Whether filtered reads are tried: false only when ServiceProviderConfig says `filter.supported: false`.
+   * A missing or unreadable `filter` block (RFC 7643 §5 makes it REQUIRED) is unknown, see filterSupport:
+   * filtered reads are tried, and a refusal (400 invalidFilter, 501) falls back to reading the group. */
   filter: boolean;
+  /** What ServiceProviderConfig says about `filter.supported`: `unknown` when it says nothing readable. */
+  filterSupport?: 'yes' | 'no' | 'unknown';
   /** Most results the server returns in one page, when it says. */
   maxResults?: number;
   sort: boolean;
@@ -118,6 +123,8 @@ export interface MembershipReport {
   /** A PUT went out without If-Match (the provider gives no ETags): a change another writer made just before
    * it would have been overwritten unseen, so it cannot be ruled out (a warning says what was checked). */
   unconditionalWrite?: boolean;
+  /** The PUT path ran (read the whole member list, wrote it back): bytesSent/bytesReceived say what it cost. */
+  putPath?: boolean;
   requests: number;
   bytesSent: number;
   bytesReceived: number;
