@@ -19,13 +19,19 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   /** Children of profile nodes (Service + resource types), by profile name; dropped on refresh. */
   private readonly profileChildren = new Map<string, Promise<TreeNode[]>>();
   private readonly parents = new WeakMap<TreeNode, TreeNode>();
+  /** Nodes VS Code knows now: the children last returned for each parent (ROOT for the roots). A change event
+   * for any other node (one replaced by a reload while a request was in flight) would be a TreeError
+   * "Data tree node not found", so it is not sent: the refresh that replaced it covers it. */
+  private readonly live = new WeakSet<TreeNode>();
+  private readonly kids = new WeakMap<object, TreeNode[]>();
+  private readonly ROOT = {};
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly profiles: ProfileStore, private readonly clients: Clients, private readonly log: vscode.LogOutputChannel) {
     this.sub = profiles.onDidChange(() => {
       this.clients.reset();
       this.profileChildren.clear();
-      this.emitter.fire();
+      this.fire();
     });
   }
 
@@ -54,8 +60,32 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     const children = await this.children(node);
-    if (node) for (const c of children) this.parents.set(c, node);
+    const key = node ?? this.ROOT;
+    const kept = new Set(children);
+    for (const old of this.kids.get(key) ?? []) if (!kept.has(old)) this.forget(old);
+    this.kids.set(key, children);
+    for (const c of children) {
+      this.live.add(c);
+      if (node) this.parents.set(c, node);
+    }
     return children;
+  }
+
+  /** True while VS Code knows `node` (it was returned by the last getChildren of its parent). */
+  isLive(node: TreeNode): boolean {
+    return this.live.has(node);
+  }
+
+  private forget(node: TreeNode): void {
+    this.live.delete(node);
+    for (const k of this.kids.get(node) ?? []) this.forget(k);
+    this.kids.delete(node);
+  }
+
+  /** A change event, for the whole tree or for a node VS Code still knows (see `live`). */
+  private fire(node?: TreeNode): void {
+    if (node && !this.live.has(node)) return;
+    this.emitter.fire(node);
   }
 
   /** Re-read a node's children (or everything, profiles files included, without a node). */
@@ -69,7 +99,7 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
       case 'profile':
         this.profileChildren.delete(node.profile.name);
         void this.clients.get(node.profile.name).then((c) => c.discover({ refresh: true, title: 'Discover (refresh)' })).catch(() => undefined)
-          .finally(() => this.emitter.fire(node));
+          .finally(() => this.fire(node));
         return;
       case 'resourceType':
         node.paging = emptyPaging();
@@ -82,33 +112,33 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
         break;
       case 'member':
         node.members.paging = emptyPaging();
-        this.emitter.fire(node.members);
+        this.fire(node.members);
         return;
       default:
         break;
     }
-    this.emitter.fire(node);
+    this.fire(node);
   }
 
   changed(node?: TreeNode): void {
-    this.emitter.fire(node);
+    this.fire(node);
   }
 
   async loadMore(node: LoadMoreNode): Promise<void> {
     await this.loadPage(node.owner);
-    this.emitter.fire(node.owner);
+    this.fire(node.owner);
   }
 
   setFilter(node: ResourceTypeNode, filter: string | undefined): void {
     node.filter = filter?.trim() || undefined;
     node.paging = emptyPaging();
-    this.emitter.fire(node);
+    this.fire(node);
   }
 
   /** Updates a group's loaded members from a verified change, without reloading them. */
   applyReport(owner: MembersNode, report: MembershipReport): void {
     applyMembershipReport(owner, report, this.clients.names(owner.profile));
-    this.emitter.fire(owner);
+    this.fire(owner);
   }
 
   private async children(node?: TreeNode): Promise<TreeNode[]> {
@@ -216,6 +246,6 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
       const name = names.get(n.member.value);
       if (name && !n.name) { n.name = name; changed = true; }
     }
-    if (changed) this.emitter.fire(owner);
+    if (changed) this.fire(owner);
   }
 }

@@ -195,12 +195,17 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
   }
 
   async function childLabelsNow(parent: Locator): Promise<string[]> {
-    // Custom trees render as a flat list: children follow the parent with aria-level + 1.
+    return (await childRowsNow(parent)).map((c) => c.label);
+  }
+
+  /** `parent`'s children as shown now. Custom trees render as a flat list: children follow the parent with
+   * aria-level + 1. */
+  async function childRowsNow(parent: Locator): Promise<Array<{ row: Locator; label: string }>> {
     const level = Number(await parent.getAttribute('aria-level'));
     const rows = p().locator('.pane-body [role="treeitem"]');
     const n = await rows.count();
     const parentLabel = await parent.getAttribute('aria-label');
-    const out: string[] = [];
+    const out: Array<{ row: Locator; label: string }> = [];
     let inside = false;
     for (let i = 0; i < n; i++) {
       const r = rows.nth(i);
@@ -208,10 +213,11 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       const label = (await r.getAttribute('aria-label')) ?? '';
       if (!inside) { if (label === parentLabel && lv === level) inside = true; continue; }
       if (lv <= level) break;
-      if (lv === level + 1) out.push(label);
+      if (lv === level + 1) out.push({ row: r, label });
     }
     return out;
   }
+
 
   test('browse, add a member, remove a member, read the PATCH in the trace panel', { timeout: 8 * 60_000 }, async (t) => {
     if (reason) { t.skip(reason); return; }
@@ -358,25 +364,13 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     await title.waitFor({ state: 'visible' });
   }
 
-  /** The row of `parent`'s child labelled `label` (the tree is a flat list: children follow at aria-level + 1). */
+  /** The row of `parent`'s child whose label matches, once it is shown. */
   async function childItem(parent: Locator, label: RegExp): Promise<Locator> {
-    const level = Number(await parent.getAttribute('aria-level'));
-    const parentLabel = await parent.getAttribute('aria-label');
     let found: Locator | undefined;
     await waitFor(async () => {
-      const rows = p().locator('.pane-body [role="treeitem"]');
-      const n = await rows.count();
-      let inside = false;
-      for (let i = 0; i < n; i++) {
-        const r = rows.nth(i);
-        const lv = Number(await r.getAttribute('aria-level'));
-        const l = (await r.getAttribute('aria-label')) ?? '';
-        if (!inside) { if (l === parentLabel && lv === level) inside = true; continue; }
-        if (lv <= level) break;
-        if (lv === level + 1 && label.test(l)) { found = r; return true; }
-      }
-      return false;
-    }, `a child ${label} of ${parentLabel}`);
+      found = (await childRowsNow(parent)).find((c) => label.test(c.label))?.row;
+      return !!found;
+    }, `a child ${label} of ${await parent.getAttribute('aria-label')}`);
     return found!;
   }
 
@@ -466,6 +460,29 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       rmSync(file, { force: true });
       await a.stop();
       await b.stop();
+    }
+  });
+
+  test('"SCIM: Start Local Sandbox" runs the shipped sandbox from the .vsix and adds a browsable profile', { timeout: 3 * 60_000 }, async (t) => {
+    if (reason) { t.skip(reason); return; }
+    assert.ok(server && page, 'set-up did not finish');
+    try {
+      await openScimView();
+      await command('SCIM: Start Local Sandbox');
+      const local = treeItem(/^local-sandbox · 127\.0\.0\.1:\d+$/);
+      await local.waitFor({ state: 'visible', timeout: T.op });
+      const host = /· (\S+)$/.exec((await local.getAttribute('aria-label')) ?? '')?.[1] ?? '';
+      const { text } = await toast(/Sandbox running at /);
+      assert.match(text, new RegExp(`Sandbox running at http://${esc(host)}/scim/v2; profile "local-sandbox" added`));
+      await expand(local);
+      const groups = await childItem(local, /^Groups/);
+      await expand(groups);
+      assert.ok((await childLabels(groups)).some((l) => /^group-\d+/.test(l)), 'the sandbox\'s seeded groups are listed');
+      assert.match(await p().locator('.statusbar').innerText(), /SCIM: local-sandbox/, 'the status bar shows it as the active profile');
+      await shot('7-local-sandbox.png');
+    } catch (e) {
+      await shot('failure-local-sandbox.png').catch(() => undefined);
+      throw e;
     }
   });
 
