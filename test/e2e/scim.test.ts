@@ -480,6 +480,7 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       assert.ok((await childLabels(groups)).some((l) => /^group-\d+/.test(l)), 'the sandbox\'s seeded groups are listed');
       assert.match(await p().locator('.statusbar').innerText(), /SCIM: local-sandbox/, 'the status bar shows it as the active profile');
       await shot('7-local-sandbox.png');
+      assert.doesNotMatch(outputChannelLog(), /TreeError/, 'no tree error in a whole session of reloads, edits and a new profile');
     } catch (e) {
       await shot('failure-local-sandbox.png').catch(() => undefined);
       throw e;
