@@ -382,6 +382,7 @@ function reportStream(s: StreamResult): void {
 const USERS = 2_000;
 const GROUPS = 40;
 const LIST_COUNT = 120; // users a list page: about 75 KB of body, more than the 64 KB body cap
+const WORST_PAGES = 1_000; // list pages only: 64 Mi characters of capped bodies, twice the default body budget
 const WORKERS = 4;
 
 interface Fixture { users: string[]; groups: string[] }
@@ -485,6 +486,27 @@ async function listPageCost(sb: ChildSandbox): Promise<{ perPage: number; size: 
   return { perPage, size: trace.size, cap: trace.maxExchanges };
 }
 
+interface WorstCase { pages: number; budget: number; heap: number; heapUnbounded: number; held: number; heldUnbounded: number; dropped: number }
+
+/** The worst mix: nothing but full-size list pages, with the default body budget and without one. */
+async function listPagesOnly(sb: ChildSandbox, pages: number): Promise<WorstCase> {
+  const run = async (maxBodyChars?: number): Promise<{ heap: number; held: number; dropped: number; budget: number }> => {
+    const trace = new Trace(maxBodyChars === undefined ? {} : { maxBodyChars }); // undefined: the default budget
+    const client = new ScimClient(sb.profile(), { trace });
+    await client.discover();
+    trace.clear();
+    const h0 = heapUsed();
+    for (let i = 0; i < pages; i++) await client.listPage('Users', { count: LIST_COUNT, startIndex: 1 + (i % 15) * LIST_COUNT });
+    const heap = heapUsed() - h0;
+    const dropped = trace.operations().flatMap((o) => o.exchanges).filter((e) => e.bodiesDropped).length;
+    await client.close();
+    return { heap, held: trace.bodySize, dropped, budget: trace.maxBodyChars };
+  };
+  const bounded = await run();
+  const unbounded = await run(Infinity);
+  return { pages, budget: bounded.budget, heap: bounded.heap, heapUnbounded: unbounded.heap, held: bounded.held, heldUnbounded: unbounded.held, dropped: bounded.dropped };
+}
+
 /** Watches drops: the running operation must never be one, nor a finished op newer than one still kept. */
 function dropWatch(trace: Trace): { keep(op: Operation): void; violations(): string[] } {
   const order = new Map<string, number>();
@@ -543,7 +565,8 @@ async function memoryFigures(): Promise<void> {
     const fillMs = performance.now() - t0;
     await client.close();
     const cost = await listPageCost(sb);
-    reportMemory({ cap, base, at1, at2, pushed1, pushed2, size1, size2: trace.size, maxSize: Math.max(max1, max2), b, cost, fillMs, requests: client.pipeline.stats.requests });
+    const worst = await listPagesOnly(sb, WORST_PAGES);
+    reportMemory({ cap, base, at1, at2, pushed1, pushed2, size1, size2: trace.size, maxSize: Math.max(max1, max2), b, cost, fillMs, requests: client.pipeline.stats.requests, worst });
     goal('running operation never dropped', runningKept === runningSent && runningKept > 0 && drops.violations().length === 0,
       `its ${runningKept} of ${runningSent} exchanges still in the trace after ${(pushed2 - pushed1).toLocaleString('en')} more were pushed; it is ${oldest ? 'the oldest operation kept' : 'NOT the oldest kept'}; drop order: ${drops.violations().length ? drops.violations().slice(0, 3).join('; ') : 'oldest finished first, every time'}`);
   } finally {
@@ -553,7 +576,7 @@ async function memoryFigures(): Promise<void> {
 
 interface MemoryFigures {
   cap: number; base: number; at1: number; at2: number; pushed1: number; pushed2: number; size1: number; size2: number; maxSize: number;
-  b: Breakdown; cost: { perPage: number; size: number; cap: number }; fillMs: number; requests: number;
+  b: Breakdown; cost: { perPage: number; size: number; cap: number }; fillMs: number; requests: number; worst: WorstCase;
 }
 
 function reportMemory(m: MemoryFigures): void {
@@ -571,9 +594,17 @@ function reportMemory(m: MemoryFigures): void {
   console.log(`heap per exchange with the ring full: ${kb(d1 / m.size1)} (${m.size1.toLocaleString('en')} exchanges, ${b.listPages} of them list pages of ${LIST_COUNT} users = ${((b.listPages / b.exchanges) * 100).toFixed(0)}%)`);
   console.log(`breakdown of the ${mb(d1)}: response bodies of list pages ${mb(b.listBody)}, other response bodies ${mb(b.otherBody)}, request bodies ${mb(b.requestBody)}, headers ${mb(b.headers)} (${(b.headerEntries / b.exchanges).toFixed(0)} per exchange), URLs and request lines ${mb(b.urls)}; objects, maps and the rest ${mb(d1 - strings)}`);
   console.log(`one full-size list-page exchange (body capped at 64 KB): ${kb(m.cost.perPage)} (measured in a trace with cap ${m.cost.cap}: it kept ${m.cost.size} of 200 pushed); any other exchange: about ${kb(otherCost)}`);
-  const worst = m.cap * m.cost.perPage;
-  const size = d1 > 300 * 1024 * 1024 ? `LARGE: the ring buffer full takes ${mb(d1)}, more than 300 MB` : `the ring buffer full takes ${mb(d1)} with this mix`;
-  console.log(`${size}; a ring of ${m.cap.toLocaleString('en')} full-size list pages would take about ${mb(worst)}${worst > 300 * 1024 * 1024 ? ' (LARGE: more than 300 MB; the body cap, not the exchange cap, bounds it)' : ''}`);
+  const w = m.worst;
+  const chars = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} Mi chars`;
+  console.log(`\nWorst mix, ${w.pages.toLocaleString('en')} full-size list pages and nothing else (the body budget keeps the newest bodies, every exchange's head stays):`);
+  table([
+    { trace: `body budget ${chars(w.budget)} (default)`, 'bodies held': chars(w.held), 'bodies dropped': w.dropped.toLocaleString('en'), 'trace heap (delta)': mb(w.heap) },
+    { trace: 'no body budget', 'bodies held': chars(w.heldUnbounded), 'bodies dropped': 0, 'trace heap (delta)': mb(w.heapUnbounded) },
+  ]);
+  const heads = m.cap * otherCost;
+  const bound = w.budget * 2 + heads; // a character is at most 2 bytes in V8
+  console.log(`with the budget: ${mb(w.heap)} vs ${mb(w.heapUnbounded)} without (${(w.heap / w.heapUnbounded).toFixed(2)}×); at the cap of ${m.cap.toLocaleString('en')} the trace holds at most the budget (${chars(w.budget)}, ≤ ${mb(w.budget * 2)}) plus ${m.cap.toLocaleString('en')} heads (${mb(heads)}): ≤ ${mb(bound)} (without a budget: ${mb(m.cap * m.cost.perPage)})`);
+  goal('bodies held stay within the body budget (only list pages)', w.held <= w.budget && w.dropped > 0, `${chars(w.held)} held ≤ ${chars(w.budget)}; ${w.dropped} oldest bodies dropped`);
   goal(`heap flat after ${(m.pushed2 - m.pushed1).toLocaleString('en')} more pushed (heapUsed after / at full ≤ 1.15)`, m.at2 / m.at1 <= 1.15, `${mb(m.at2)} / ${mb(m.at1)} = ${(m.at2 / m.at1).toFixed(3)} (trace heap alone ${(d2 / d1).toFixed(3)})`);
   goal('trace.size stays ≤ cap', m.maxSize <= m.cap && m.size2 <= m.cap, `largest seen ${m.maxSize.toLocaleString('en')}, at the end ${m.size2.toLocaleString('en')}, cap ${m.cap.toLocaleString('en')}`);
 }
