@@ -44,6 +44,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   stdio?: 'pipe' | 'inherit' | 'ignore';
+  /** Leave workspace trust on (default off): the folder opens in Restricted Mode until trusted. */
+  workspaceTrust?: boolean;
 }
 export interface RunningCodeServer {
   url: string;

@@ -308,7 +308,7 @@ function killGroup(child, signal) {
  */
 export async function startCodeServer({
   vsixPath, extensionDevelopmentPath, folder, userDataDir, extensionsDir, port = 0, settings = {},
-  env: extraEnv = {}, timeoutMs = 60_000, stdio = 'pipe',
+  env: extraEnv = {}, timeoutMs = 60_000, stdio = 'pipe', workspaceTrust = false,
 } = {}) {
   if (!folder) throw new Error('startCodeServer: folder is required');
   const p = ensureCodeServer({ quiet: true });
@@ -317,7 +317,10 @@ export async function startCodeServer({
   const extDir = resolve(extensionsDir ?? join(udd, 'extensions'));
   mkdirSync(udd, { recursive: true });
   mkdirSync(extDir, { recursive: true });
-  writeUserSettings(udd, settings);
+  // workspaceTrust: VS Code asks whether to trust the folder (Restricted Mode until it is), as for a user
+  const trustSettings = workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
+  const noTrust = workspaceTrust ? [] : ['--disable-workspace-trust'];
+  writeUserSettings(udd, { ...settings, ...trustSettings });
   if (vsixPath) installExtension({ vsixPath, extensionsDir: extDir, userDataDir: udd });
   const chosenPort = port || await freePort();
   const absFolder = resolve(folder);
@@ -327,7 +330,7 @@ export async function startCodeServer({
     const serverData = join(udd, 'server-data');
     mkdirSync(serverData, { recursive: true });
     args = [p.serverMain, '--host', '127.0.0.1', '--port', String(chosenPort), '--without-connection-token',
-      '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust',
+      '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', ...noTrust,
       '--server-data-dir', serverData, '--user-data-dir', udd, '--extensions-dir', extDir];
     const authority = `127.0.0.1:${chosenPort}`;
     const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${resolve(extensionDevelopmentPath)}`], ['skipWelcome', 'true']];
@@ -335,10 +338,10 @@ export async function startCodeServer({
       `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     // server-main reads the machine settings from its server data dir; user settings are in the browser's
     // profile storage there, so also seed the server-side User folder.
-    writeUserSettings(serverData, settings);
+    writeUserSettings(serverData, { ...settings, ...trustSettings });
   } else {
     args = [p.codeServerEntry, '--auth', 'none', '--bind-addr', `127.0.0.1:${chosenPort}`, '--user-data-dir', udd,
-      '--extensions-dir', extDir, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--extensions-dir', extDir, '--disable-telemetry', '--disable-update-check', ...noTrust,
       '--disable-getting-started-override', absFolder];
     url = `http://127.0.0.1:${chosenPort}/?folder=${encodeURIComponent(absFolder)}`;
   }

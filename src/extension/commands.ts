@@ -241,9 +241,11 @@ export function registerCommands(x: Ext): void {
     for (const [k, v] of Object.entries(values)) await secrets.set(k, v);
     profiles.addSessionSource('Local sandbox (this session)', yaml);
     await status.set(SANDBOX_PROFILE);
-    // Showing the view while it refreshes can race inside VS Code ("Data tree node not found" for a node the
-    // reload replaced): the sandbox runs and its profile is added either way, so that must not fail the command.
-    await vscode.commands.executeCommand('workbench.view.extension.scim').then(undefined, (e: unknown) => log.warn(`showing the SCIM view: ${failureLine(e)}`));
+    // Showing the view while it refreshes races inside VS Code ("Data tree node not found" for a node the reload
+    // replaced): show it only when it is hidden, and never let that fail the command (the sandbox runs either way).
+    if (!view.visible) {
+      await vscode.commands.executeCommand('workbench.view.extension.scim').then(undefined, (e: unknown) => log.warn(`showing the SCIM view: ${failureLine(e)}`));
+    }
     void vscode.window.showInformationMessage(`Sandbox running at ${info.gatewayUrl}; profile "${SANDBOX_PROFILE}" added for this session.`);
   });
 

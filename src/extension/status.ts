@@ -55,16 +55,21 @@ export class ActiveProfile implements vscode.Disposable {
   }
 
   async refresh(): Promise<void> {
+    // Refreshes overlap (a reload, a choice): only the newest one may draw, or a slow one started before a
+    // choice would draw the state from before it.
+    const ticket = ++this.drawn;
     const name = this.name;
     if (!name) {
       // No choice made yet: a workspace with one profile has an obvious active one.
       const { profiles } = await this.profiles.load().catch(() => ({ profiles: [] as Profile[] }));
-      this.render(profiles.length === 1 ? profiles[0] : undefined);
+      if (ticket === this.drawn) this.render(profiles.length === 1 ? profiles[0] : undefined);
       return;
     }
     const profile = await this.profiles.get(name).catch(() => undefined);
-    this.render(profile ?? null);
+    if (ticket === this.drawn) this.render(profile ?? null);
   }
+
+  private drawn = 0;
 
   dispose(): void {
     for (const s of this.subs) s.dispose();

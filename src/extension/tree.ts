@@ -171,8 +171,9 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
     const out: TreeNode[] = set.notices.map((text, i) => ({ kind: 'message' as const, key: `notice/${i}`, text, severity: 'info' as const }));
     for (const p of set.profiles) out.push({ kind: 'profile', key: `profile/${p.name}`, profile: p });
     for (const e of set.errors) out.push({ kind: 'profileError', key: `error/${e.file}/${e.name}`, name: e.name, file: e.file, problems: e.problems });
-    // No profiles and nothing to say: an empty tree shows the welcome view.
-    return set.profiles.length || set.errors.length ? out : [];
+    // No profiles and nothing to say: an empty tree shows the welcome view. A notice (an untrusted workspace
+    // whose profiles files are ignored) is worth saying even then: "no profiles yet" would be untrue.
+    return set.profiles.length || set.errors.length || set.notices.length ? out : [];
   }
 
   private async discover(profile: string): Promise<TreeNode[]> {

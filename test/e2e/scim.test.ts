@@ -440,10 +440,10 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
 
       // 4. The 429 wait: a notification counts down; its Cancel stops the wait and nothing more is sent.
       const first = await toast(/waiting \d+ s \(429 Retry-After\)/);
-      await pg.waitForTimeout(1200);
-      const later = await toast(/waiting \d+ s \(429 Retry-After\)/);
       const secs = (s: string) => Number(/waiting (\d+) s/.exec(s)?.[1]);
-      assert.ok(secs(later.text) < secs(first.text), `the countdown moves: "${first.text}" then "${later.text}"`);
+      let later = first;
+      await waitFor(async () => secs((later = await toast(/waiting \d+ s \(429 Retry-After\)/)).text) < secs(first.text),
+        `the countdown to move from "${first.text}"`, 4_000);
       await shot('6-wait-countdown.png');
       const sentBefore = b.received.length;
       await later.el.hover();
@@ -468,6 +468,9 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     assert.ok(server && page, 'set-up did not finish');
     try {
       await openScimView();
+      // fold the profile the first test opened, so that this one's rows are the only ones of their names
+      const other = treeItem('sandbox');
+      if ((await other.getAttribute('aria-expanded').catch(() => null)) === 'true') await other.click();
       await command('SCIM: Start Local Sandbox');
       const local = treeItem(/^local-sandbox · 127\.0\.0\.1:\d+$/);
       await local.waitFor({ state: 'visible', timeout: T.op });
@@ -475,15 +478,68 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       const { text } = await toast(/Sandbox running at /);
       assert.match(text, new RegExp(`Sandbox running at http://${esc(host)}/scim/v2; profile "local-sandbox" added`));
       await expand(local);
-      const groups = await childItem(local, /^Groups/);
+      await childItem(local, /^Groups/);
+      const groups = treeItem('Groups');
       await expand(groups);
       assert.ok((await childLabels(groups)).some((l) => /^group-\d+/.test(l)), 'the sandbox\'s seeded groups are listed');
-      assert.match(await p().locator('.statusbar').innerText(), /SCIM: local-sandbox/, 'the status bar shows it as the active profile');
+      await p().locator('.statusbar', { hasText: 'SCIM: local-sandbox' }).waitFor({ state: 'visible', timeout: T.ui }); // the active profile
       await shot('7-local-sandbox.png');
       assert.doesNotMatch(outputChannelLog(), /TreeError/, 'no tree error in a whole session of reloads, edits and a new profile');
     } catch (e) {
       await shot('failure-local-sandbox.png').catch(() => undefined);
       throw e;
+    }
+  });
+
+  test('an untrusted workspace: its profiles file is not read and nothing is sent until it is trusted; the view says why; trusting it brings the profile', { timeout: 3 * 60_000 }, async (t) => {
+    if (reason) { t.skip(reason); return; }
+    assert.ok(vs && browser, 'set-up did not finish');
+    const own = await startSandbox({ users: 3, groups: 1 });
+    const ws = path.join(runDir, 'untrusted');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(path.join(ws, 'scim-profiles.yaml'), own.profileYaml('untrusted-profile'));
+    const srv = await vs.startCodeServer({
+      vsixPath, folder: ws, userDataDir: path.join(runDir, 'user-data-untrusted'), extensionsDir: path.join(runDir, 'extensions-untrusted'),
+      port: 0, workspaceTrust: true,
+    });
+    const trusted = page;
+    const pg = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    pg.setDefaultTimeout(T.ui);
+    page = pg; // the helpers below drive this window
+    try {
+      await pg.goto(srv.url, { timeout: T.workbench });
+      await pg.locator('.monaco-workbench').waitFor({ timeout: T.workbench });
+      // VS Code may ask whether to trust the authors of the folder: say no. Either way it is in Restricted Mode.
+      const ask = pg.locator('.monaco-dialog-box');
+      if (await ask.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) await ask.getByRole('button', { name: /^No/ }).click();
+      await pg.locator('.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: T.op });
+      await openScimView();
+      await treeItem(/^Workspace profiles files are ignored until you trust this workspace/).waitFor({ state: 'visible', timeout: T.op });
+      await pg.waitForTimeout(1500);
+      assert.equal(await treeItem('untrusted-profile').count(), 0, 'the workspace profile is not listed');
+      assert.equal(own.received.length, 0, 'nothing was sent to the host the untrusted file names');
+      await shot('8-untrusted-workspace.png');
+      // trusted now (Workspace Trust editor): the file is read, its profile listed and usable
+      await command('Workspaces: Manage Workspace Trust');
+      await pg.getByRole('button', { name: /^Trust$/ }).first().click();
+      const profile = treeItem('untrusted-profile');
+      await profile.waitFor({ state: 'visible', timeout: T.op });
+      // close the Workspace Trust editor, which VS Code 1.139 opens as a modal over the side bar
+      const trustEditor = pg.getByText('You trust this folder');
+      await trustEditor.waitFor({ state: 'visible', timeout: T.ui });
+      await command('View: Close Editor');
+      await trustEditor.waitFor({ state: 'hidden', timeout: T.ui });
+      await expand(profile);
+      await childItem(profile, /^Users/);
+      assert.ok(own.received.length > 0, 'once trusted, the profile is used');
+    } catch (e) {
+      await shot('failure-untrusted.png').catch(() => undefined);
+      throw e;
+    } finally {
+      page = trusted;
+      await pg.close().catch(() => undefined);
+      await srv.stop();
+      await own.stop();
     }
   });
 
