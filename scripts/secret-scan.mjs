@@ -6,6 +6,7 @@
 // artifacts/, and the logs of the VS Code sessions the e2e tests ran (the SCIM output channel among them).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { inspect } from 'node:util';
 
 const MIN_LENGTH = 8;
 const NAME = /(?:KEY|PASSWORD|TOKEN|SECRET)/;
@@ -39,10 +40,12 @@ function isText(buf) {
   return !buf.subarray(0, 8000).includes(0);
 }
 
-/** Every form a leaked secret could take in a log: as is, URL-encoded (both styles), JSON-escaped. */
+/** Every form a leaked secret could take in a log: as is, URL-encoded (both styles), JSON-escaped, and as
+ * node's test reporters print values (util.inspect: backslashes doubled, quotes left alone). */
 export function forms(secret) {
   const json = JSON.stringify(secret).slice(1, -1);
-  return [...new Set([secret, encodeURIComponent(secret), new URLSearchParams({ x: secret }).toString().slice(2), json])];
+  const inspected = inspect(secret).slice(1, -1);
+  return [...new Set([secret, encodeURIComponent(secret), new URLSearchParams({ x: secret }).toString().slice(2), json, inspected])];
 }
 
 /**
@@ -70,7 +73,10 @@ export function scanForSecrets({ root, ledger, printed, since = 0 }) {
     ...walk(join(root, 'artifacts'), () => true),
     ...(existsSync(join(root, '.vscode-test')) ? readdirSync(join(root, '.vscode-test'), { withFileTypes: true }) : [])
       .filter((e) => e.isDirectory())
-      .flatMap((e) => walk(join(root, '.vscode-test', e.name, 'user-data', 'logs'), () => true)),
+      // every VS Code profile a run made (user-data, user-data-untrusted, …)
+      .flatMap((e) => readdirSync(join(root, '.vscode-test', e.name), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name.startsWith('user-data'))
+        .flatMap((d) => walk(join(root, '.vscode-test', e.name, d.name, 'logs'), () => true))),
   ].filter((f) => statSync(f).mtimeMs >= since);
   for (const f of files) {
     const buf = readFileSync(f);

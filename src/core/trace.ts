@@ -215,13 +215,25 @@ export class Trace {
     return this.revealable.get(exchangeId)?.get(headerIndex);
   }
 
+  /** Empties the trace, but for running operations (they go on adding exchanges, and are never dropped):
+   * after `cleared` they are announced again, so that a view shows them. */
   clear(): void {
+    const running = [...this.ops.values()].filter((op) => op.state === 'running');
     this.ops.clear();
     this.revealable.clear();
     this.bodies.clear();
     this.bodyChars = 0;
     this.exchangeCount = 0;
+    for (const op of running) {
+      this.ops.set(op.id, op);
+      this.exchangeCount += op.exchanges.length;
+      for (const ex of op.exchanges) this.countBodies(ex);
+    }
     this.emit({ type: 'cleared' });
+    for (const op of running) {
+      this.emit({ type: 'operation', operation: op });
+      for (const ex of op.exchanges) this.emit({ type: 'exchange', operation: op, exchange: ex });
+    }
   }
 
   get size(): number {
@@ -251,11 +263,14 @@ export class Trace {
     const before = this.bodies.get(ex) ?? 0;
     if (before === n) return;
     this.bodyChars += n - before;
-    // A new key goes last (a Map keeps insertion order): the map runs from the oldest body to the newest.
-    if (n === 0) this.bodies.delete(ex);
-    else this.bodies.set(ex, n);
+    // A Map keeps insertion order: re-inserting puts the body just counted (a response that arrived) at the
+    // newest end, so the map runs from the least recently filled body to the most recent.
+    this.bodies.delete(ex);
+    if (n > 0) this.bodies.set(ex, n);
     for (const [old] of this.bodies) {
-      if (this.bodyChars <= this.maxBodyChars || old === ex) break;
+      if (this.bodyChars <= this.maxBodyChars) break;
+      // never the exchange being filled, nor one still in flight (its response is yet to come)
+      if (old === ex || old.state === 'pending') continue;
       delete old.request.body;
       if (old.response) delete old.response.body;
       old.bodiesDropped = true;

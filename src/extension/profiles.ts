@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { ConfigProblem } from '../core/errors';
 import type { Profile } from '../core/profile';
-import { withVsCodeProxy, type ProxySettings } from './proxy';
+import { envProxy, withVsCodeProxy, type ProxySettings } from './proxy';
 import type { Secrets } from './secrets';
 import { secretRefs } from './secret-refs';
 import { loadCore } from './core-loader';
@@ -188,6 +188,10 @@ export class ProfileStore implements vscode.Disposable {
       support: http.get<ProxySettings['support']>('proxySupport'),
       env: process.env,
     };
+    if (!proxy.proxy && proxy.support !== 'off') {
+      const problem = envProxy('https://x.invalid', process.env).problem ?? envProxy('http://x.invalid', process.env).problem;
+      if (problem) this.log.warn(`proxy: ${problem}`);
+    }
     for (const src of await this.sources(set.notices)) {
       for (const n of secretRefs(src.text)) if (!set.secretNames.includes(n)) set.secretNames.push(n);
       let result: { profiles: Profile[]; problems: ConfigProblem[]; broken: Array<{ name: string; problems: ConfigProblem[] }> };

@@ -17,13 +17,39 @@ export interface ProxySettings {
   env?: Record<string, string | undefined>;
 }
 
-/** The proxy from the environment for this URL, and the NO_PROXY entries. */
-export function envProxy(url: string, env: Record<string, string | undefined> = {}): { proxy?: string; noProxy: string[] } {
-  const get = (name: string): string | undefined => (env[name] ?? env[name.toLowerCase()])?.trim() || undefined;
+/** The proxy from the environment for this URL, and the NO_PROXY entries. A value without a scheme
+ * (`proxy.corp:3128`, as curl accepts) is read as http; one that is no URL is not used, and `problem` says so. */
+export function envProxy(url: string, env: Record<string, string | undefined> = {}): { proxy?: string; noProxy: string[]; problem?: string } {
+  const get = (name: string): [string, string] | undefined => {
+    for (const n of [name, name.toLowerCase()]) {
+      const v = env[n]?.trim();
+      if (v) return [n, v];
+    }
+    return undefined;
+  };
   const https = url.toLowerCase().startsWith('https:');
-  const proxy = (https ? get('HTTPS_PROXY') : undefined) ?? get('HTTP_PROXY');
-  const noProxy = (get('NO_PROXY') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return { proxy, noProxy };
+  const found = (https ? get('HTTPS_PROXY') : undefined) ?? get('HTTP_PROXY');
+  const noProxy = (get('NO_PROXY')?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!found) return { noProxy };
+  const [name, raw] = found;
+  const value = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    const u = new URL(value);
+    if (!['http:', 'https:', 'socks:', 'socks5:'].includes(u.protocol) || !u.hostname) throw new Error('not a proxy URL');
+    return { proxy: value, noProxy };
+  } catch {
+    return { noProxy, problem: `environment variable ${name} is not a proxy URL (${raw.replace(/\/\/[^@/]*@/, '//••••@')}); it is not used` };
+  }
+}
+
+/** Loopback never goes through a proxy: the proxy's own 127.0.0.1 is not ours (the local sandbox lives here). */
+export function isLoopback(url: string): boolean {
+  try {
+    const h = new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  } catch {
+    return false;
+  }
 }
 
 /** True when `host` matches a `http.noProxy` entry (`example.com`, `.example.com`, `*.example.com`, `host:port`). */
@@ -53,7 +79,7 @@ export function bypassesProxy(url: string, noProxy: readonly string[] = []): boo
  * only relaxes TLS for profiles that go through that proxy, and is then visible on the profile (`tls.insecure`).
  */
 export function withVsCodeProxy(profile: Profile, s: ProxySettings): Profile {
-  if (profile.proxy || s.support === 'off') return profile;
+  if (profile.proxy || s.support === 'off' || isLoopback(profile.baseUrl)) return profile;
   const fromEnv = envProxy(profile.baseUrl, s.env);
   const proxy = s.proxy?.trim() || fromEnv.proxy;
   if (!proxy) return profile;

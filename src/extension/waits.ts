@@ -41,15 +41,17 @@ export class Waits implements vscode.Disposable {
     this.log?.info(`${n.operation.title}: ${countdownText(n.until - Date.now(), n.reason)}`);
     const own = n.signal ? this.reporters.get(n.signal) : undefined;
     if (own) {
-      this.countdown(n, (text) => own.report({ message: text }));
+      // after the wait, the command's own progress says what it does next, not "waiting 1 s"
+      this.countdown(n, (text) => own.report({ message: text }), () => own.report({ message: `retrying (${n.reason})` }));
       return;
     }
     if (n.ms < NOTIFY_FROM_MS) return;
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `SCIM: ${n.operation.title}`, cancellable: true },
       (progress, token) => new Promise<void>((resolve) => {
-        const stop = this.countdown(n, (text) => progress.report({ message: text }), () => { sub.dispose(); resolve(); });
+        let stop = (): void => undefined;
         const sub = token.onCancellationRequested(() => { n.cancel(); stop(); });
+        stop = this.countdown(n, (text) => progress.report({ message: text }), () => { sub.dispose(); resolve(); });
       }),
     );
   }

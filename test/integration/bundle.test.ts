@@ -134,11 +134,13 @@ describe('dist/lazy-core.js (the trimmed bundle)', () => {
     assert.equal(header(patch.rawHeaders, sb.keyHeader), sb.key);
   });
 
-  test('through a SOCKS5 proxy named by VS Code http.proxy (undici ProxyAgent kept whole)', async () => {
+  test('through a SOCKS5 proxy, as VS Code http.proxy can name one (undici ProxyAgent kept whole)', async () => {
     const socks = await startSocks5();
     try {
-      const p = withVsCodeProxy(profile, { proxy: socks.url });
-      assert.equal(p.proxy, socks.url);
+      // http.proxy applies to remote hosts only (loopback never goes through a proxy): the proxy is set on the
+      // profile as withVsCodeProxy would for a remote one
+      assert.equal(withVsCodeProxy({ ...profile, baseUrl: 'https://scim.example.com/scim/v2' }, { proxy: socks.url }).proxy, socks.url);
+      const p: Profile = { ...profile, proxy: socks.url };
       const { status } = await getUsers(p);
       assert.equal(status, 200);
       assert.deepEqual(socks.connects.slice(0, 1), [new URL(sb.gatewayUrl).host]);

@@ -266,6 +266,19 @@ describe('hostile server answers (scripted raw server)', () => {
       await c.close();
     });
 
+    test(`a server that pages correctly but always echoes startIndex 1 is paged to the end (concurrency ${concurrency})`, async () => {
+      srv.setDefault(scimRouter((r, path) => {
+        if (path !== '/Users') return undefined;
+        const start = Number(new URL(r.url, 'http://x').searchParams.get('startIndex') ?? 1);
+        return json(200, { Resources: users(start, Math.min(10, 35 - start + 1)), totalResults: 35, startIndex: 1, itemsPerPage: 10 });
+      }, { pagination: { index: true, cursor: false } }));
+      const c = client({ concurrency });
+      const all = await c.listAll('Users', { count: 10 });
+      assert.equal(all.length, 35);
+      assert.equal(new Set(all.map((u) => u.id)).size, 35);
+      await c.close();
+    });
+
     test(`endless paging: a server that ignores startIndex and repeats its first page (concurrency ${concurrency})`, async () => {
       let n = 0;
       srv.setDefault(scimRouter((_r, path) => (path === '/Users' ? (n++, json(200, { Resources: users(1, 10), itemsPerPage: 10 })) : undefined), { pagination: { index: true, cursor: false } }));

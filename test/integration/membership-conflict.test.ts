@@ -164,3 +164,37 @@ describe('409 Conflict to a membership PATCH: re-read, send only what is missing
     assertReReadBeforeResend(sb);
   });
 });
+
+test('a failure before any membership write says "Nothing was written", though an OAuth token was fetched (a POST) within the change', async () => {
+  const http = await import('node:http');
+  const sb = await startTestSandbox({ users: 10, groups: 2, auth: { type: 'bearer', token: 'oauth-issued-token-0123' } });
+  const tokens = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ access_token: 'oauth-issued-token-0123', expires_in: 1 }));
+    });
+  });
+  await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r));
+  const tokenUrl = `http://127.0.0.1:${(tokens.address() as { port: number }).port}/token`;
+  const c = new ScimClient(sandboxProfile(sb, { auth: { type: 'oauth2', tokenUrl, clientId: 'scimx', clientSecret: 'oauth-client-secret-0123' } }), { trace: new Trace() });
+  try {
+    const gid = sb.groupIdByName('group-01')!;
+    const outside = (await c.listAll('Users', { attributes: ['id'] })).map((u) => u.id).filter((u) => !sb.members(gid).includes(u));
+    await new Promise((r) => setTimeout(r, 1100)); // the token expires: the change fetches a new one first
+    sb.clearReceived();
+    sb.scriptFault('GET', '409'); // the membership check fails: nothing may be written after that
+    await assert.rejects(c.changeMembers(gid, { add: [outside[0]!], remove: [] }, { mode: 'patch' }), (e: unknown) => {
+      assert.ok(e instanceof ScimxError);
+      assert.match(e.message, /Nothing was written to group/);
+      assert.deepEqual(membershipFailureReport(e)?.missing, [outside[0]]);
+      return true;
+    });
+    assert.ok(c.trace.operations().some((o) => o.exchanges.some((x) => x.request.method === 'POST' && x.request.url.endsWith('/token'))), 'a token was fetched within');
+    assert.equal(sb.received.filter((r) => r.method === 'PATCH' || r.method === 'PUT').length, 0);
+  } finally {
+    await c.close();
+    tokens.close();
+    await sb.stop();
+  }
+});

@@ -107,6 +107,37 @@ describe('nested groups in a group\'s Members', () => {
     await c.close();
   });
 
+  for (const fault of ['409', '503-before'] as const) {
+    test(`removing a nested group whose PATCH answers ${fault}: re-read on the group itself, sent again, reported only once in effect`, async () => {
+      const c = client();
+      sb.clearReceived();
+      sb.scriptFault('PATCH', fault); // nothing applied: the group is still a member after this answer
+      const report = await c.changeMembers(gid, { add: [], remove: [nested[0]!] }, { mode: 'patch' });
+      const patches = sb.received.filter((r) => r.method === 'PATCH');
+      assert.equal(patches.length, 2, 'the remove was sent again after the re-read found the group still a member');
+      assert.ok(!sb.members(gid).includes(nested[0]!), 'removed on the server');
+      assert.deepEqual(report.removed, [nested[0]]);
+      assert.deepEqual(report.missing, []);
+      await c.close();
+    });
+  }
+
+  test('a nested group still a member after the change is reported missing, not removed', async () => {
+    const c = client();
+    // the other writer puts it back between our PATCH and our verification
+    const pipeline = c.pipeline as unknown as { send: (...a: unknown[]) => Promise<unknown> };
+    const send = pipeline.send.bind(pipeline);
+    pipeline.send = async (...a: unknown[]) => {
+      const res = await send(...a);
+      if ((a[1] as { method?: string }).method === 'PATCH') sb.addMemberDirect(gid, nested[0]!);
+      return res;
+    };
+    const report = await c.changeMembers(gid, { add: [], remove: [nested[0]!] }, { mode: 'patch' });
+    assert.deepEqual(report.removed, []);
+    assert.deepEqual(report.missing, [nested[0]]);
+    await c.close();
+  });
+
   for (const [faults, provider, why] of [
     [['untyped-members'], 'generic', 'no members.type filter and untyped members: the member list is read, users told apart'],
     [['entra'], 'entra', 'Entra (no members on a group GET): the other groups are tested with members.value filters'],

@@ -8,7 +8,7 @@ import { Trace, type Exchange } from '../../src/core/trace';
 import type { MembershipReport } from '../../src/core/scim/types';
 import { filterProblem } from '../../src/extension/filter-input';
 import { exchangeLogLine, failureLine, isCancellation, membershipSummary, putConfirmation } from '../../src/extension/messages';
-import { bypassesProxy, withVsCodeProxy } from '../../src/extension/proxy';
+import { bypassesProxy, envProxy, isLoopback, withVsCodeProxy } from '../../src/extension/proxy';
 import { SANDBOX_KEY_SECRET, sandboxProfileYaml } from '../../src/extension/sandbox-profile';
 import { isValidSecretName, secretRefs } from '../../src/extension/secret-refs';
 import { TraceBatcher, exRow, isWebviewMessage, snapshot, type HostMessage } from '../../src/extension/trace-protocol';
@@ -143,6 +143,20 @@ test('http.proxySupport off, http.proxyAuthorization, and HTTPS_PROXY / HTTP_PRO
   assert.equal(withVsCodeProxy(base, { proxy: 'http://setting:1', env: { HTTPS_PROXY: 'http://env:1' } }).proxy, 'http://setting:1', 'the setting wins');
   assert.equal(withVsCodeProxy(base, { env: { HTTPS_PROXY: 'http://env:1', no_proxy: 'localhost, .example.com' } }).proxy, undefined, 'NO_PROXY');
   assert.ok(profileSecrets({ ...base, proxy: 'http://u:s%40cret-pw@p:1' }).includes('s@cret-pw'), 'a password in the proxy URL is a secret');
+});
+
+test('loopback never goes through a VS Code or environment proxy; a proxy variable without a scheme is http; a bad one is not used', () => {
+  for (const url of ['http://127.0.0.1:8080/scim/v2', 'http://localhost:3000/scim', 'http://[::1]:9/scim', 'http://127.3.2.1/x']) {
+    assert.ok(isLoopback(url), url);
+    const local = { ...base, baseUrl: url };
+    assert.equal(withVsCodeProxy(local, { proxy: 'http://proxy.corp:3128', env: { HTTP_PROXY: 'http://proxy.corp:3128' } }), local, url);
+  }
+  assert.ok(!isLoopback('https://127.0.0.1.example.com/x'));
+  assert.equal(withVsCodeProxy(base, { env: { https_proxy: 'proxy.corp:3128' } }).proxy, 'http://proxy.corp:3128');
+  const bad = envProxy('https://gw.example.com/x', { HTTPS_PROXY: 'ftp://user:pw@proxy.corp' });
+  assert.equal(bad.proxy, undefined);
+  assert.match(bad.problem ?? '', /^environment variable HTTPS_PROXY is not a proxy URL \(ftp:\/\/••••@proxy\.corp\); it is not used$/);
+  assert.equal(withVsCodeProxy(base, { env: { HTTPS_PROXY: 'ftp://proxy.corp' } }).proxy, undefined);
 });
 
 test('secret references, names and SCIM filter validation', () => {

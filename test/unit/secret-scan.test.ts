@@ -50,3 +50,24 @@ test('a ledger secret in printed output, URL-encoded in an artifact, JSON-escape
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('the forms include how node\'s reporters print a string (util.inspect), and every VS Code profile\'s logs are scanned', async () => {
+  const { forms, scanForSecrets } = (await import('../../scripts/secret-scan.mjs')) as Scan;
+  const { inspect } = await import('node:util');
+  const secret = 'k3y\\with "quotes" and \'apostrophes\'';
+  assert.ok(forms(secret).includes(inspect(secret).slice(1, -1)));
+  const root = mkdtempSync(join(tmpdir(), 'scimx-scan-'));
+  try {
+    mkdirSync(join(root, 'test'));
+    mkdirSync(join(root, '.vscode-test', 'e2e-run', 'user-data-untrusted', 'logs'), { recursive: true });
+    const ledger = join(root, 'ledger');
+    writeFileSync(ledger, `${JSON.stringify({ value: secret, from: 'sandbox key' })}\n`);
+    writeFileSync(join(root, '.vscode-test', 'e2e-run', 'user-data-untrusted', 'logs', 'SCIM.log'), 'nothing here');
+    const printed = [{ what: 'unit output', text: `AssertionError: ${inspect({ key: secret })}` }];
+    assert.deepEqual(scanForSecrets({ root, ledger, printed }).leaks, [`secret "••••hes'" (sandbox key) in unit output, line 1`]);
+    writeFileSync(join(root, '.vscode-test', 'e2e-run', 'user-data-untrusted', 'logs', 'SCIM.log'), `key=${secret}`);
+    assert.equal(scanForSecrets({ root, ledger, printed: [] }).leaks.length, 1, 'the untrusted session\'s log is scanned too');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

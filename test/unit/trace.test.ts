@@ -89,3 +89,44 @@ test('a dropped body is said so in HAR and curl, not passed off as empty', () =>
   } satisfies Profile;
   assert.match(toCurl(first, profile), /# the request body \(60 bytes sent\) is no longer in the trace/);
 });
+
+test('body budget: an exchange still in flight keeps its request body; a response just in counts as the newest', () => {
+  const trace = new Trace({ maxBodyChars: 1_000 });
+  const op = trace.startOperation('write', 'p');
+  const pending = trace.addExchange(op, {
+    state: 'pending', attempt: 1, keySentAs: 'header', warnings: [], timings: { start: Date.now() },
+    request: { method: 'PATCH', url: 'https://gw.test/scim/v2/Groups/g', line: 'PATCH /scim/v2/Groups/g HTTP/1.1', headers: [], wire: true, bodySize: 300, body: 'p'.repeat(300) },
+  });
+  const pages = [1, 2, 3, 4].map(() => add(trace, op, 300));
+  assert.equal(pending.request.body?.length, 300, 'not dropped while in flight');
+  assert.equal(pending.bodiesDropped, undefined);
+  assert.ok(trace.bodySize <= 1_000);
+  assert.ok(pages[0]!.bodiesDropped, 'the oldest finished body went instead');
+  // its answer arrives: now the newest body, so the next to go are older ones
+  pending.response = { status: 200, statusText: 'OK', headers: [], bodySize: 100, truncated: false, answeredBy: 'backend', body: 'r'.repeat(100) };
+  pending.state = 'done';
+  trace.touchExchange(pending);
+  add(trace, op, 300);
+  assert.equal(pending.request.body?.length, 300, 'kept: filled most recently');
+  assert.ok(trace.bodySize <= 1_000);
+});
+
+test('clear keeps running operations, their count and bodies: the cap and the budget stay right afterwards', () => {
+  const trace = new Trace({ maxExchanges: 3, maxBodyChars: 10_000 });
+  const events: TraceEvent[] = [];
+  const running = trace.startOperation('long', 'p');
+  add(trace, running, 100);
+  const done = trace.startOperation('short', 'p');
+  add(trace, done, 100);
+  trace.endOperation(done, 'ok');
+  trace.onEvent((e) => events.push(e));
+  trace.clear();
+  assert.deepEqual(trace.operations().map((o) => o.id), [running.id], 'the running one stays');
+  assert.equal(trace.size, 1);
+  assert.equal(trace.bodySize, 100);
+  assert.deepEqual(events.map((e) => e.type), ['cleared', 'operation', 'exchange'], 'and is announced again after cleared');
+  const next = trace.startOperation('next', 'p');
+  add(trace, next);
+  trace.endOperation(next, 'ok');
+  assert.ok(trace.operation(next.id), 'a new finished operation is not dropped for exchanges that are gone');
+});

@@ -302,7 +302,9 @@ export class ScimClient {
         launch();
         const page = await pending.get(s)!;
         pending.delete(s);
-        if ((page.startIndex !== undefined && page.startIndex < s) || repeatsPage(prevPage, page)) {
+        // the same resources again: the server ignores startIndex (one that only echoes a wrong startIndex
+        // but pages correctly is paged on)
+        if (repeatsPage(prevPage, page)) {
           for (const rest of pending.values()) rest.catch(() => undefined);
           throw notAdvancing(s, page);
         }

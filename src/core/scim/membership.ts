@@ -100,6 +100,9 @@ export async function changeMembers(
 
   const writesBefore = writesSent(call);
   let todo: MembershipChange = { add, remove };
+  /** Ids of the group's members that are not users (nested groups), seen by the first check. */
+  const nested = new Set<string>();
+  const expect = (adds: string[], removes: string[]): string[] => [...adds, ...removes.filter((id) => nested.has(id))];
   let groupsAt = 'Groups';
   try {
     const ctx = { operation: call.operation, signal: call.signal };
@@ -116,8 +119,10 @@ export async function changeMembers(
     if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
 
     progress(0, 'checking current membership');
-    // Ids we mean to remove that are not users are checked on the group itself (nested groups).
-    const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove);
+    // Ids we mean to remove that are not users are checked on the group itself (nested groups); those found
+    // only there are remembered, so that every later check looks for them there too (a removed group is never
+    // among the users: without this it would always look removed).
+    const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove, nested);
     report.alreadyPresent = add.filter((id) => before.has(id));
     report.alreadyAbsent = remove.filter((id) => !before.has(id));
     todo = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
@@ -131,7 +136,7 @@ export async function changeMembers(
     let parallel = false;
     if (path === 'patch') {
       try {
-        parallel = await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress);
+        parallel = await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress, nested);
       } catch (e) {
         const err = toScimxError(e);
         if (mode === 'auto' && isPatchRefused(err)) {
@@ -149,15 +154,15 @@ export async function changeMembers(
       afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
     } else {
       progress(total, 'verifying');
-      afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], todo.add);
+      afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], expect(todo.add, todo.remove));
       // A provider that applies PATCH as its own read-modify-write can lose one of two PATCHes that ran at
       // once. The verification just read what is not in effect: send that again, one part at a time, once.
       const lost: MembershipChange = { add: todo.add.filter((id) => !afterSet.has(id)), remove: todo.remove.filter((id) => afterSet.has(id)) };
       if (parallel && (lost.add.length || lost.remove.length)) {
         report.warnings.push(`${lost.add.length + lost.remove.length} change(s) not in effect after PATCH parts sent ${client.profile.concurrency} at a time: sent again one part at a time`);
-        await patchPath(client, call, groups, groupId, lost, !!caps?.etag, progress, 1);
+        await patchPath(client, call, groups, groupId, lost, !!caps?.etag, progress, nested, 1);
         progress(total, 'verifying');
-        const again = await presentAmong(client, call, groups, groupId, [...lost.add, ...lost.remove], lost.add);
+        const again = await presentAmong(client, call, groups, groupId, [...lost.add, ...lost.remove], expect(lost.add, lost.remove));
         for (const id of lost.add) if (again.has(id)) afterSet.add(id);
         for (const id of lost.remove) if (!again.has(id)) afterSet.delete(id);
       }
@@ -170,7 +175,7 @@ export async function changeMembers(
     return finish();
   } catch (e) {
     // A failure after writing may leave the change partly in effect: say exactly what is (or that it is unknown).
-    throw await withGroupState(client, call, groupsAt, groupId, todo, toScimxError(e), writesSent(call) > writesBefore, report, finish);
+    throw await withGroupState(client, call, groupsAt, groupId, todo, toScimxError(e), writesSent(call) > writesBefore, report, finish, expect(todo.add, todo.remove));
   }
 }
 
@@ -182,13 +187,14 @@ export function membershipFailureReport(e: unknown): MembershipReport | undefine
   return e instanceof ScimxError && 'report' in e ? (e as MembershipFailure).report : undefined;
 }
 
+/** Membership writes sent so far (PATCH and PUT: an OAuth token request is a POST, and writes nothing). */
 function writesSent(call: Call): number {
-  return call.operation.exchanges.filter((x) => x.request.method !== 'GET' && x.request.method !== 'HEAD').length;
+  return call.operation.exchanges.filter((x) => x.request.method === 'PATCH' || x.request.method === 'PUT').length;
 }
 
 async function withGroupState(
   client: ScimClient, call: Call, groups: string, groupId: string, todo: MembershipChange, err: ScimxError,
-  wrote: boolean, report: MembershipReport, finish: () => MembershipReport,
+  wrote: boolean, report: MembershipReport, finish: () => MembershipReport, expected: string[],
 ): Promise<MembershipFailure> {
   const ids = [...todo.add, ...todo.remove];
   let state: string;
@@ -199,7 +205,7 @@ async function withGroupState(
     state = `Group ${groupId}: the state of ${ids.join(', ')} is unknown (cancelled after writing); re-read the group.`;
   } else {
     try {
-      const now = await presentAmong(client, call, groups, groupId, ids, todo.add);
+      const now = await presentAmong(client, call, groups, groupId, ids, expected);
       report.added = todo.add.filter((id) => now.has(id));
       report.removed = todo.remove.filter((id) => !now.has(id));
       report.missing = [...todo.add.filter((id) => !now.has(id)), ...todo.remove.filter((id) => now.has(id))];
@@ -267,6 +273,7 @@ async function patchPath(
   todo: MembershipChange,
   etags: boolean,
   progress: (done: number, message: string) => void,
+  nested: ReadonlySet<string>,
   limit = patchConcurrency(client.profile.provider, client.profile.concurrency, etags),
 ): Promise<boolean> {
   const limits = patchLimits(client.profile.provider, client.profile.maxOperationsPerPatch);
@@ -312,7 +319,8 @@ async function patchPath(
         // (a 429 was not processed; a lost answer most likely was), which keeps group-filter checks to one
         // request a part when the expectation holds.
         const applied = status !== 429;
-        const present = await presentAmong(client, call, groups, groupId, ids, (part.kind === 'add') === applied ? ids : []);
+        const expected = (part.kind === 'add') === applied ? ids : part.kind === 'remove' ? ids.filter((id) => nested.has(id)) : [];
+        const present = await presentAmong(client, call, groups, groupId, ids, expected);
         ids = part.kind === 'add' ? ids.filter((id) => !present.has(id)) : ids.filter((id) => present.has(id));
         if (!ids.length) break;
         await pause(client, call, err, ms);
@@ -562,7 +570,9 @@ async function guardAgainstTruncatedRead(
  * among users are checked on the group (nested group members), so the usual case costs nothing extra;
  * the group-filter path uses the expectation to test 40 ids a request (see presentByGroupFilter).
  */
-export async function presentAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[] = []): Promise<Set<string>> {
+export async function presentAmong(
+  client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[] = [], foundOnGroup?: Set<string>,
+): Promise<Set<string>> {
   const present = new Set<string>();
   if (!ids.length) return present;
   const ctx = { operation: call.operation, signal: call.signal };
@@ -589,7 +599,10 @@ export async function presentAmong(client: ScimClient, call: Call, groups: strin
     if (byUsers) {
       const unknown = expected.filter((id) => !present.has(id));
       if (unknown.length && unknown.length <= CHECK_CHUNK) {
-        for (const id of await presentOnGroup(client, call, groups, groupId, unknown, unknown)) present.add(id);
+        for (const id of await presentOnGroup(client, call, groups, groupId, unknown, unknown)) {
+          present.add(id);
+          foundOnGroup?.add(id);
+        }
       }
       return present;
     }

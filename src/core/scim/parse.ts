@@ -68,7 +68,11 @@ export function parseListResponse(body: Json, ctx: { requested: Record<string, u
   if (nextCursor) {
     page.next = { cursor: nextCursor };
   } else if (ctx.requested.cursor === undefined && list.length > 0) {
-    const start = startIndex ?? 1;
+    // Never before where we asked (below 1 reads as 1, RFC 7644 §3.4.2.4): a server that echoes a lower
+    // startIndex (always 1, or 0-based) but pages correctly is paged on; one that ignores startIndex repeats
+    // its page, which the pagers stop on.
+    const asked = Math.max(1, num(ctx.requested.startIndex) ?? 1);
+    const start = Math.max(asked, startIndex ?? 1);
     const nextStart = start + list.length;
     if (total !== undefined ? nextStart <= total : list.length >= (num(ctx.requested.count) ?? Infinity)) {
       page.next = { startIndex: nextStart };
