@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, ScimxError, isScimxError, toScimxError } from '../core/errors';
 import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles-file';
 import { profileSecrets, type Profile } from '../core/profile';
-import { countdownText } from '../core/http/retry';
-import type { WaitNotice } from '../core/http/types';
+import { countDown } from '../core/http/retry';
 import { Trace } from '../core/trace';
 // The client and the HAR writer are loaded when needed: --help and usage errors stay instant.
 type ClientModule = typeof import('../core/scim/client');
@@ -137,7 +136,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const client = new ScimClient(profile, {
       trace,
       userAgent: `scimx/${VERSION}`,
-      onWait: (n) => countdown(n, ctx.progress),
+      // a wait before a retry, counted down on the progress line (Ctrl-C cancels it like any step)
+      onWait: (n) => { countDown(n, (text) => ctx.progress(`${n.operation.title}: ${text}`)); },
     });
     try {
       code = await runCommand(command, client, ctx);
@@ -245,19 +245,6 @@ async function resolveProfile(values: Record<string, string | boolean | string[]
     profile = { ...profile, timeoutMs: n };
   }
   return profile;
-}
-
-/** A wait before a retry, counted down on the progress line every second (Ctrl-C cancels it like any step). */
-function countdown(n: WaitNotice, progress: (text: string | undefined) => void): void {
-  const tick = (): boolean => {
-    const left = n.until - Date.now();
-    if (left <= 0 || n.signal?.aborted) return false;
-    progress(`${n.operation.title}: ${countdownText(left, n.reason)}`);
-    return true;
-  };
-  if (!tick()) return;
-  const timer = setInterval(() => { if (!tick()) clearInterval(timer); }, 1000);
-  timer.unref();
 }
 
 /** Progress on stderr, one rewritten line, only when stderr is a terminal. `undefined` clears it. */

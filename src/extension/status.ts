@@ -10,6 +10,8 @@ const KEY = 'scim.activeProfile';
 export class ActiveProfile implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('scim.activeProfile', vscode.StatusBarAlignment.Left, 10);
   private readonly subs: vscode.Disposable[];
+  /** The newest refresh: only it may draw. */
+  private drawn = 0;
 
   constructor(private readonly state: vscode.Memento, private readonly profiles: ProfileStore) {
     this.item.name = 'SCIM Active Profile';
@@ -68,8 +70,6 @@ export class ActiveProfile implements vscode.Disposable {
     const profile = await this.profiles.get(name).catch(() => undefined);
     if (ticket === this.drawn) this.render(profile ?? null);
   }
-
-  private drawn = 0;
 
   dispose(): void {
     for (const s of this.subs) s.dispose();

@@ -71,11 +71,6 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
     return children;
   }
 
-  /** True while VS Code knows `node` (it was returned by the last getChildren of its parent). */
-  isLive(node: TreeNode): boolean {
-    return this.live.has(node);
-  }
-
   private forget(node: TreeNode): void {
     this.live.delete(node);
     for (const k of this.kids.get(node) ?? []) this.forget(k);

@@ -4,7 +4,7 @@
 // a label lookup) that has to wait gets a cancellable notification of its own for the time of the wait.
 import * as vscode from 'vscode';
 import type { WaitNotice } from '../core/http/types';
-import { countdownText } from '../core/http/retry';
+import { countDown, countdownText } from '../core/http/retry';
 
 type Reporter = vscode.Progress<{ message?: string; increment?: number }>;
 
@@ -13,7 +13,8 @@ const NOTIFY_FROM_MS = 1500;
 
 export class Waits implements vscode.Disposable {
   private readonly reporters = new Map<AbortSignal, Reporter>();
-  private readonly timers = new Set<ReturnType<typeof setInterval>>();
+  /** Countdowns running now, stopped on dispose. */
+  private readonly running = new Set<() => void>();
 
   constructor(private readonly log?: vscode.LogOutputChannel) {}
 
@@ -57,32 +58,16 @@ export class Waits implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const t of this.timers) clearInterval(t);
-    this.timers.clear();
+    for (const stop of [...this.running]) stop();
     this.reporters.clear();
   }
 
-  /** Calls `render` now and every second until the wait is over (or the operation is cancelled); the
-   * returned function stops it early. `done` runs once, either way. */
+  /** countDown, remembered until it ends so that dispose can stop it. */
   private countdown(n: WaitNotice, render: (text: string) => void, done?: () => void): () => void {
-    let finished = false;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const stop = (): void => {
-      if (finished) return;
-      finished = true;
-      if (timer) { clearInterval(timer); this.timers.delete(timer); }
-      done?.();
-    };
-    const tick = (): void => {
-      const left = n.until - Date.now();
-      if (left <= 0 || n.signal?.aborted) stop();
-      else render(countdownText(left, n.reason));
-    };
-    tick();
-    if (!finished) {
-      timer = setInterval(tick, 1000);
-      this.timers.add(timer);
-    }
+    let stop: (() => void) | undefined;
+    let ended = false;
+    stop = countDown(n, render, () => { ended = true; if (stop) this.running.delete(stop); done?.(); });
+    if (!ended) this.running.add(stop); // a wait already over ends within countDown
     return stop;
   }
 }

@@ -12,7 +12,7 @@ import { createDispatcher } from './dispatcher';
 import { appendQuery, decideLocation, dropQueryParams, joinBase, resolveServerUrl } from './locations';
 import { Masker } from './mask';
 import {
-  backoffMs, formatWait, isReadMethod, parseRetryAfter, RETRY_ERROR_CODES, RETRY_STATUSES, sleep,
+  announcedSleep, backoffMs, formatWait, isReadMethod, parseRetryAfter, RETRY_ERROR_CODES, RETRY_STATUSES,
 } from './retry';
 import type { HttpMethod, HttpResponse, PipelineStats, RequestSpec, WaitNotice } from './types';
 import { recordAttempt, WireRecord } from './wire';
@@ -358,13 +358,9 @@ export class Pipeline {
         reason = `${status}${ra !== undefined ? ' Retry-After' : ''}`;
       }
       // Whoever shows the wait may cancel it (a countdown's Cancel button): the request then fails as cancelled.
-      const stop = new AbortController();
-      const signal = spec.signal ? AbortSignal.any([spec.signal, stop.signal]) : stop.signal;
-      const until = Date.now() + waitMs;
-      this.options.onWait?.({ operation, ms: waitMs, until, reason, signal: spec.signal, cancel: () => stop.abort() });
       this.options.trace.updateOperation(operation, { progress: `waiting ${formatWait(waitMs)} (${reason})` });
       try {
-        await sleep(waitMs, signal);
+        await announcedSleep(this.options.onWait, { operation, ms: waitMs, reason, signal: spec.signal });
       } finally {
         this.options.trace.updateOperation(operation, { progress: undefined });
       }

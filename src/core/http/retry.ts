@@ -12,6 +12,8 @@
 // Each attempt also needs a fresh location decision, a fresh OAuth token and its own timeout; so the loop
 // lives in pipeline.ts and the decisions (what is retryable, how long to wait) live here, tested on their own.
 import { ScimxError } from '../errors';
+import type { Operation } from '../trace';
+import type { WaitNotice } from './types';
 
 export const RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
 /** Error codes of a dropped connection; a refused connection or an unknown host is not retried. */
@@ -57,6 +59,44 @@ export function countdownText(msLeft: number, reason: string): string {
   const s = Math.max(0, Math.ceil(msLeft / 1000));
   const time = s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `waiting ${time} (${reason})`;
+}
+
+/**
+ * A wait announced to whoever shows it (`onWait`: a countdown, a log line), then slept: it ends after `ms`, or
+ * as soon as `signal` aborts or the notice's `cancel()` is called (both reject with ScimxError('cancelled')).
+ * The one way the pipeline's retries and the membership re-applies wait.
+ */
+export function announcedSleep(
+  onWait: ((notice: WaitNotice) => void) | undefined, wait: { operation: Operation; ms: number; reason: string; signal?: AbortSignal },
+): Promise<void> {
+  const stop = new AbortController();
+  const signal = wait.signal ? AbortSignal.any([wait.signal, stop.signal]) : stop.signal;
+  onWait?.({ operation: wait.operation, ms: wait.ms, until: Date.now() + wait.ms, reason: wait.reason, signal: wait.signal, cancel: () => stop.abort() });
+  return sleep(wait.ms, signal);
+}
+
+/** Calls `render` with the countdown text now and every second until the wait is over (or its request's
+ * signal aborts); `done` runs once at the end, and the returned function ends it early (and runs `done`). */
+export function countDown(n: WaitNotice, render: (text: string) => void, done?: () => void): () => void {
+  let finished = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const stop = (): void => {
+    if (finished) return;
+    finished = true;
+    if (timer) clearInterval(timer);
+    done?.();
+  };
+  const tick = (): void => {
+    const left = n.until - Date.now();
+    if (left <= 0 || n.signal?.aborted) stop();
+    else render(countdownText(left, n.reason));
+  };
+  tick();
+  if (!finished) {
+    timer = setInterval(tick, 1000);
+    timer.unref?.();
+  }
+  return stop;
 }
 
 /** Waits `ms`, or rejects with ScimxError('cancelled') as soon as `signal` aborts. */

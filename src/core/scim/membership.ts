@@ -15,10 +15,10 @@
 // re-read first and only what is still missing is sent again. A 409 Conflict to a membership PATCH ("member
 // already exists", or a concurrent modification, often with several parts in flight) is handled the same way.
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
-import { sleep } from '../http/retry';
+import { announcedSleep, sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
 import type { Call, MembershipOptions, ScimClient } from './client';
-import { readMembers, refusedByService, resourcePath } from './client';
+import { pageCount, readMembers, refusedByService, resourcePath } from './client';
 import { and, eq, or, toFilterString } from './filter';
 import type { Member, MembershipChange, MembershipReport, ScimResource } from './types';
 import { SCHEMA } from './types';
@@ -368,14 +368,8 @@ function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): 
 
 async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number): Promise<void> {
   // Cancellable by whoever shows the wait (a countdown's Cancel), like the pipeline's own waits.
-  const stop = new AbortController();
-  const signal = call.signal ? AbortSignal.any([call.signal, stop.signal]) : stop.signal;
-  client.options.onWait?.({
-    operation: call.operation, ms, until: Date.now() + ms, reason: `re-applying after: ${err.message}`,
-    signal: call.signal, cancel: () => stop.abort(),
-  });
   client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
-  await sleep(ms, signal);
+  await announcedSleep(client.options.onWait, { operation: call.operation, ms, reason: `re-applying after: ${err.message}`, signal: call.signal });
 }
 
 // ------------------------------------------------------------------------------------------- PUT
@@ -662,9 +656,8 @@ const learntPageCap = new WeakMap<ScimClient, number>();
  * or pagination.maxPageSize, or what it was seen to return): a check must never be cut short by a page. */
 async function checkBatch(client: ScimClient, call: Call): Promise<number> {
   const caps = (await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
-  let batch = CHECK_CHUNK;
-  for (const cap of [caps?.maxResults, caps?.maxPageSize, learntPageCap.get(client)]) if (cap !== undefined && cap > 0) batch = Math.min(batch, cap);
-  return batch;
+  const learnt = learntPageCap.get(client);
+  return Math.min(pageCount(CHECK_CHUNK, caps), learnt !== undefined && learnt > 0 ? learnt : CHECK_CHUNK);
 }
 
 /**
