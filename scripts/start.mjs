@@ -134,6 +134,9 @@ async function main() {
     await startVsCode(ws, profilesFile);
   } catch (e) {
     if (stopping) return;
+    // the details (npm's or vsce's output) first, then the way in as the last thing on the screen
+    const rest = String(e instanceof Error ? e.message : e).split('\n').slice(1).filter((l) => l.trim()).slice(-20);
+    if (rest.length) console.error(rest.map((l) => `[start]   ${l}`).join('\n'));
     wayIn(firstLine(e), profilesFile);
   }
 }
@@ -153,7 +156,7 @@ async function startVsCode(ws, profilesFile) {
   } else {
     say('packaging the extension (node scripts/package.mjs)');
     const { packageExtension } = await import('./package.mjs');
-    const p = packageExtension({ out: join(root, '.sandbox', 'scim-explorer-dev.vsix'), quiet: true });
+    const p = packageExtension({ out: join(resolve(ws, '..'), 'scim-explorer-dev.vsix'), quiet: true });
     launch = { vsixPath: p.vsixPath };
   }
   const srv = await vs.startCodeServer({

@@ -46,6 +46,8 @@ export function leftOutLines(leftOut: LeftOutAddon[] | undefined, dir?: string):
 /** The complete cached build, or undefined (synchronous, touches nothing). */
 export function cachedCodeServer(): CachedCodeServer | undefined;
 /** Builds Node 24 + code-server into the cache unless there (progress on stderr); `env`: what the build sees. */
+/** Runs fn holding the cache's build lock (one build per cache at a time; a dead holder's lock is taken over). */
+export function withBuildLock<T>(fn: () => Promise<T>): Promise<T>;
 export function ensureCodeServer(opts?: { quiet?: boolean; env?: NodeJS.ProcessEnv }): Promise<EnsuredCodeServer>;
 export function freePort(): Promise<number>;
 export function installExtension(opts: { vsixPath: string; extensionsDir: string; userDataDir?: string }): string;

@@ -105,8 +105,9 @@ export function paths() {
  * npm_lifecycle_*, npm_execpath, NODE... An inner npm reads npm_config_user_agent as its own config, so
  * code-server's postinstall would see "node/v20" from the outer npm and refuse to build ("requires node v24").
  */
-// Network settings a user or CI may pass as npm_config_* env vars are kept (registry mirror, proxy, TLS, auth).
-const KEEP_NPM_ENV = /^npm_config_(registry|@[^:]+:registry|proxy|https?[-_]proxy|no[-_]?proxy|cafile|ca|strict[-_]ssl|fetch[-_].*|maxsockets|_auth.*|\/\/.*)$/i;
+// Network settings a user or CI may pass as npm_config_* env vars are kept (registry mirror, proxy, TLS, auth), and
+// where npm keeps its download cache.
+const KEEP_NPM_ENV = /^npm_config_(cache|registry|@[^:]+:registry|proxy|https?[-_]proxy|no[-_]?proxy|cafile|ca|strict[-_]ssl|fetch[-_].*|maxsockets|_auth.*|\/\/.*)$/i;
 
 export function cleanEnv(base = process.env) {
   const env = { ...base };
@@ -291,6 +292,36 @@ export function cachedCodeServer() {
 
 let building; // one build per process at a time
 
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+/**
+ * Runs `fn` holding the cache's build lock (a folder with the builder's pid), so that two processes sharing a
+ * cache (npm start and the e2e suite, or two clones pointed at one $SCIMX_VSCODE_CACHE) never build into the same
+ * folder at once: the second waits, then finds the first one's build. A lock whose process is gone is taken over.
+ */
+export async function withBuildLock(fn) {
+  mkdirSync(cacheDir, { recursive: true });
+  const lock = join(cacheDir, '.build-lock');
+  let said = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let pid = 0;
+      try { pid = Number(readFileSync(join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      if (pid && !alive(pid)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (!said) { log(`another process${pid ? ` (pid ${pid})` : ''} is building code-server in ${cacheDir}: waiting for it`); said = true; }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try { return await fn(); } finally { rmSync(lock, { recursive: true, force: true }); }
+}
+
 /**
  * Installs Node 24 and code-server into the cache unless already there (stamp files), printing progress while it
  * builds. `env` is the environment the build sees (default process.env; the e2e suite passes
@@ -305,13 +336,20 @@ export async function ensureCodeServer({ quiet = false, env: baseEnv = process.e
 
 async function buildCodeServer({ quiet, baseEnv }) {
   const t0 = Date.now();
-  const cached = cachedCodeServer();
-  if (cached) {
+  const fromCache = (cached) => {
     if (!quiet) log(`code-server ${CODE_SERVER_VERSION} cached in ${cached.codeServerDir} (no build needed)`);
     return { ...cached, nodeMs: 0, codeServerMs: 0, totalMs: Date.now() - t0, cached: true };
-  }
+  };
+  const cached = cachedCodeServer();
+  if (cached) return fromCache(cached);
+  return withBuildLock(async () => {
+    const built = cachedCodeServer(); // by the process we waited for
+    return built ? fromCache(built) : build({ quiet, baseEnv, t0 });
+  });
+}
+
+async function build({ quiet, baseEnv, t0 }) {
   const p = paths();
-  mkdirSync(cacheDir, { recursive: true });
   const missing = missingBuildDeps(baseEnv);
   if (missing.length) {
     throw new Error(`code-server ${CODE_SERVER_VERSION} compiles native addons with node-gyp, which needs: ${missing.join(', ')} `
@@ -352,7 +390,10 @@ async function buildCodeServer({ quiet, baseEnv }) {
   const installed = addons.filter((n) => existsSync(join(vscodeDir, 'node_modules', n, 'package.json')));
   if (!installed.length) throw new Error(`code-server's postinstall installed none of VS Code's native modules under ${vscodeDir}/node_modules`);
   csMs += await npm(vscodeDir, env, `[4/4] VS Code's native addons (${installed.join(', ')})`, ['rebuild', '--ignore-scripts=false', ...installed], {
-    progress: () => `${installed.filter((n) => findNativeAddons(join(vscodeDir, 'node_modules', n)).length).length} of ${installed.length} built`,
+    progress: () => {
+      const done = installed.filter((n) => findNativeAddons(join(vscodeDir, 'node_modules', n, 'build')).length);
+      return done.length ? `compiled so far: ${done.join(', ')}` : '';
+    },
   });
   const problems = verifyCodeServer(leftOut);
   if (problems.length) throw new Error(`code-server install is incomplete:\n  ${problems.join('\n  ')}`);
