@@ -86,7 +86,7 @@ test('PUT confirmation shows the membership diff with names; summaries and failu
   assert.match(c.detail, /Add \(1\): alice/);
   assert.match(c.detail, /Remove \(2\): bob, u3/);
   const report: MembershipReport = {
-    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: ['u4'], alreadyAbsent: [], missing: [],
+    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: ['u4'], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 3, bytesSent: 0, bytesReceived: 0, warnings: [],
   };
   assert.equal(membershipSummary('Admins', report), 'Admins: added 1, already present 1 (PUT, verified, 3 requests)');

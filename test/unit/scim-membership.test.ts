@@ -179,7 +179,7 @@ test('a provider that ignores filters (answers users and groups the filter canno
 
 test('report summary: the bytes the PUT path moved, when asked for and when it ran; the default line is unchanged', () => {
   const base: MembershipReport = {
-    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 5, bytesSent: 9_600_000, bytesReceived: 10_400_000, warnings: [], putPath: true,
   };
   assert.equal(trafficPart(base), 'PUT moved 19.1 MB (9.2 MB sent, 9.9 MB received)');
