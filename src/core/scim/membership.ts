@@ -88,6 +88,9 @@ interface Snapshot {
   userCount?: number;
   /** Why there is nothing to compare, when there is nothing. */
   why?: string;
+  /** The group's own filter works here: the check after asks the changed ids and a sample with it (one request)
+   * instead of reading the whole list again. */
+  groupFilter?: boolean;
 }
 
 /** What a membership change works on: the client, its call, the group. */
@@ -165,7 +168,7 @@ export async function changeMembers(
         parallel = await patchPath(target, todo, !!caps?.etag, progress, nested, snap, report);
       } catch (e) {
         const err = toScimxError(e);
-        if (mode === 'auto' && isPatchRefused(err) && writesSent(call) === writesBefore + 1) {
+        if (mode === 'auto' && isPatchRefused(err)) {
           report.warnings.push(`PATCH refused (${err.message}); fell back to PUT read-modify-write`);
           path = 'put';
         } else {
@@ -219,7 +222,10 @@ export async function changeMembers(
 
 /** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
 async function canFilterUsers(client: ScimClient, call: Call): Promise<boolean> {
-  return client.memberPaging !== 'group-read' && client.profile.provider !== 'entra' && (await filtersSupported(client, call));
+  if (client.memberPaging === 'group-read' || client.profile.provider === 'entra') return false;
+  if (await filtersSupported(client, call)) return true;
+  client.memberPaging = 'group-read'; // the tree pages members from the group too
+  return false;
 }
 
 /**
@@ -263,29 +269,47 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
       if (client.memberPaging !== 'group-read') return { present, snap: { sample: sample.slice(0, Math.max(SAMPLE_MIN, FIRST_READ)), userCount: first.total } };
     }
   }
-  if (client.profile.provider === 'entra' && client.memberPaging !== 'group-read') {
-    // Entra returns no members with a group and cannot list users by group: the changed ids are tested on the
-    // group's own filter, and only members known from an earlier read can be checked afterwards.
+  // The users filter is not usable here: the group's own filter (`id eq "G" and members.value eq "a"`) tells which
+  // changed ids are members, with members known from an earlier read in the same request; without enough of
+  // those, the group's list is read once for the members to compare with. Entra returns no list: only members
+  // known from an earlier read can be compared.
+  const filters = await filtersSupported(client, call);
+  if (!filters) client.memberPaging = 'group-read';
+  if (filters && !groupFilterRefused.has(client)) {
     const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
-    const present = await presentAmong(client, call, groups, groupId, [...ids, ...known], [...remove, ...known], nested);
-    const sample = known.filter((id) => present.has(id));
-    return {
-      present: new Set(ids.filter((id) => present.has(id))),
-      snap: { sample, why: sample.length ? undefined : 'the provider returns no members with a group and cannot list users by group, and no member of this group was read before' },
-    };
+    try {
+      const present = await presentByGroupFilter(client, call, groups, groupId, [...ids, ...known], new Set([...remove, ...known]));
+      const sample = known.filter((id) => present.has(id));
+      const changed = new Set(ids.filter((id) => present.has(id)));
+      for (const id of remove) if (changed.has(id)) nested.add(id);
+      if (sample.length >= SAMPLE_MIN) return { present: changed, snap: { sample, groupFilter: true } };
+      if (client.profile.provider === 'entra') {
+        return { present: changed, snap: { sample, groupFilter: true, why: sample.length ? undefined : 'the provider returns no members with a group and cannot list users by group, and no member of this group was read before' } };
+      }
+      const all = await wholeGroup(t, 'the provider cannot list users by group');
+      return { present: changed, snap: { full: all, sample: [...all].filter((id) => !named.has(id)), groupFilter: true } };
+    } catch (e) {
+      if (!checkFallback(toScimxError(e))) throw e;
+      groupFilterRefused.add(client);
+    }
   }
-  return wholeGroupBefore(t, ids);
+  return wholeGroupBefore(t, ids, filters ? 'the provider refused or ignored the membership filters' : 'the provider supports no filter (ServiceProviderConfig)');
 }
 
 /** The group's whole member list before the change (providers that cannot list users by group). */
-async function wholeGroupBefore(t: Target, ids: string[]): Promise<{ present: Set<string>; snap: Snapshot }> {
-  const all = await wholeGroup(t);
+async function wholeGroupBefore(t: Target, ids: string[], why?: string): Promise<{ present: Set<string>; snap: Snapshot }> {
+  const all = await wholeGroup(t, why);
   const named = new Set(ids);
   return { present: new Set(ids.filter((id) => all.has(id))), snap: { full: all, sample: [...all].filter((id) => !named.has(id)) } };
 }
 
-async function wholeGroup(t: Target): Promise<Set<string>> {
+/** The group's member list, read whole. A provider that returns no members with a group (Entra) cannot be
+ * checked this way: `why` says why it had to be. */
+async function wholeGroup(t: Target, why?: string): Promise<Set<string>> {
   const { resource } = await t.client.getIn(t.call, t.groups, t.groupId, { attributes: ['members'] });
+  if (resource.members === undefined && t.client.profile.provider === 'entra') {
+    throw new ScimxError('unsupported', `Group ${t.groupId}: ${why ?? 'its members were read'} and, like Entra, the provider returns no members with the group, so its membership cannot be checked.`);
+  }
   const ids = readMembers(resource).map((m) => m.value);
   t.client.rememberMembers(t.groupId, ids);
   return new Set(ids);
@@ -328,7 +352,10 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   }
   const ids = new Set(page.resources.map((r) => r.id));
   const total = page.totalResults;
-  const complete = total !== undefined ? ids.size >= total : !page.next;
+  // Whole only when the service counted the members: a page cut by a cap nobody states looks like a short list.
+  const complete = total !== undefined && ids.size >= total;
+  // fewer than asked while more matched: a page cap the provider did not state; later checks ask no more
+  if (!complete && ids.size < count) learntPageCap.set(client, Math.min(ids.size, learntPageCap.get(client) ?? ids.size));
   return { ids, total, complete };
 }
 
@@ -354,7 +381,7 @@ async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet
   const { client, call, groups, groupId } = t;
   const changed = [...todo.add, ...todo.remove];
   const named = new Set(changed);
-  if (snap.full) {
+  if (snap.full && !(snap.groupFilter && !groupFilterRefused.has(client))) {
     const all = await wholeGroup(t);
     const lost = [...snap.full].filter((id) => !named.has(id) && !all.has(id));
     report.collateral = { method: 'full', checked: [...snap.full].filter((id) => !named.has(id)).length, before: snap.full.size };
