@@ -6,7 +6,7 @@ import { Pipeline } from '../http/pipeline';
 import type { HttpResponse, RequestSpec, WaitNotice } from '../http/types';
 import type { Profile } from '../profile';
 import type { Exchange, Operation, Trace } from '../trace';
-import { entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
+import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
 import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
 import { parseDiscovery, parseListResponse, parseResource } from './parse';
@@ -619,6 +619,11 @@ export class ScimClient {
     const entry = entryToUndo(this.requireJournal(), this.profile, id);
     return this.changeMembers(entry.groupId, { add: entry.removed, remove: entry.added }, { ...opts, journal: { kind: 'undo', of: entry.id } }, { title: `Undo change ${entry.id} of group ${entry.groupId}`, ...ctx })
       .then((r) => ({ ...r, entry }));
+  }
+
+  /** This profile's journal entries, newest first (none without a journal). */
+  journalEntries(): JournalEntry[] {
+    return this.options.journal ? entriesOf(this.options.journal, this.profile) : [];
   }
 
   private requireJournal(): MembershipJournal {

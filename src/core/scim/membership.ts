@@ -327,7 +327,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   const count = Math.min(FIRST_READ, await checkBatch(client, call, FIRST_READ));
   let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
   try {
-    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id', 'groups'], count, startIndex: 1 }, { retry: false });
+    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id', 'groups'], count, startIndex: 1 });
   } catch (e) {
     const err = toScimxError(e);
     if (!checkFallback(err)) throw err;
@@ -917,7 +917,7 @@ async function guardAgainstTruncatedRead(t: Target, current: Member[], report: M
   let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
   try {
     const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
-    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 1, startIndex: 1 }, { retry: false });
+    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 1, startIndex: 1 });
   } catch (e) {
     const err = toScimxError(e);
     if (err.code === 'cancelled' || !checkFallback(err)) throw err;
@@ -1057,7 +1057,7 @@ async function checkBatch(client: ScimClient, call: Call, wanted: number = CHECK
  */
 async function usersAmong(client: ScimClient, call: Call, users: string, groupId: string, ids: string[], present: Set<string>): Promise<void> {
   const filter = toFilterString(and(eq('groups.value', groupId), or(...ids.map((id) => eq('id', id)))));
-  const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: ids.length, startIndex: 1 }, { retry: false });
+  const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: ids.length, startIndex: 1 });
   const asked = new Set(ids);
   if (page.resources.some((r) => !asked.has(r.id))) throw new FilterIgnored(users, filter);
   for (const r of page.resources) present.add(r.id);
@@ -1092,7 +1092,7 @@ function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
 async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: ReadonlySet<string>): Promise<Set<string>> {
   const present = new Set<string>();
   const matches = async (filter: string): Promise<boolean> => {
-    const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 }, { retry: false });
+    const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });
     if (page.resources.some((g) => g.id !== groupId)) throw new FilterIgnored(groups, filter);
     return page.resources.some((g) => g.id === groupId);
   };
