@@ -607,7 +607,7 @@ export class ScimClient {
 
   /** Puts back exactly the members a change lost (journal entry `id`, else the newest of this profile that lost
    * members and is not restored yet), through the same safe path, verified. */
-  restoreMembers(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+  async restoreMembers(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
     const entry = entryToRestore(this.requireJournal(), this.profile, id);
     return this.changeMembers(entry.groupId, { add: entry.lost, remove: [] }, { ...opts, journal: { kind: 'restore', of: entry.id } }, { title: `Restore ${entry.lost.length} member(s) of group ${entry.groupId}`, ...ctx })
       .then((r) => ({ ...r, entry }));
@@ -615,7 +615,7 @@ export class ScimClient {
 
   /** Undoes a change (journal entry `id`, else this profile's newest change not undone yet): removes what it
    * added and adds back what it removed, through the same safe path, verified. */
-  undoChange(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+  async undoChange(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
     const entry = entryToUndo(this.requireJournal(), this.profile, id);
     return this.changeMembers(entry.groupId, { add: entry.removed, remove: entry.added }, { ...opts, journal: { kind: 'undo', of: entry.id } }, { title: `Undo change ${entry.id} of group ${entry.groupId}`, ...ctx })
       .then((r) => ({ ...r, entry }));

@@ -332,6 +332,8 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
     const err = toScimxError(e);
     if (!checkFallback(err)) throw err;
     client.memberPaging = 'group-read';
+    // a filter that crashes the service (5xx): no other filter is tried on it either
+    if (failedOnService(err)) groupFilterRefused.add(client);
     return undefined;
   }
   const listsGroup = (r: ScimResource): boolean => Array.isArray(r.groups) && r.groups.some((g) => !!g && typeof g === 'object' && sameId((g as { value?: unknown }).value, groupId));
@@ -709,7 +711,7 @@ function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): 
   const limit = client.pipeline.maxRetryAfterMs;
   if (asked !== undefined && asked > limit) {
     const status = err instanceof HttpStatusError ? err.status : 'an error';
-    throw new ScimxError(err.code, `${err.message} — the server answered ${status} and asked to wait ${formatWait(asked)} (Retry-After: ${header ?? ''}), longer than the ${formatWait(limit)} limit; nothing more was sent, try again later.`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
+    throw new ScimxError(err.code, `${err.message}: the ${status} asked to wait ${formatWait(asked)} (Retry-After: ${header ?? ''}), longer than the ${formatWait(limit)} limit, so nothing more was sent; try again later.`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
   }
   return asked ?? backoffMs(round);
 }
@@ -974,6 +976,7 @@ export async function presentAmong(
       const err = toScimxError(e);
       if (!checkFallback(err)) throw err;
       client.memberPaging = 'group-read';
+      if (failedOnService(err)) groupFilterRefused.add(client);
       byUsers = false;
       present.clear();
     }
@@ -1006,7 +1009,12 @@ class FilterIgnored extends ScimxError {
  * retried, so a filter that crashes a server is sent once) or ignored it: the group is read instead, and the
  * client remembers it for the profile's later checks. */
 function checkFallback(err: ScimxError): boolean {
-  return err instanceof FilterIgnored || refusedByService(err) || (err instanceof HttpStatusError && err.status >= 500 && err.code !== 'gateway');
+  return err instanceof FilterIgnored || refusedByService(err) || failedOnService(err);
+}
+
+/** A 5xx the SCIM service itself answered (not the gateway's). */
+function failedOnService(err: ScimxError): boolean {
+  return err instanceof HttpStatusError && err.status >= 500 && err.code !== 'gateway';
 }
 
 /** Clients whose provider refused or ignored a filter on the group's members (its ServiceProviderConfig said
