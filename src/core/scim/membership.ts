@@ -91,6 +91,8 @@ interface Snapshot {
   /** The group's own filter works here: the check after asks the changed ids and a sample with it (one request)
    * instead of reading the whole list again. */
   groupFilter?: boolean;
+  /** The whole read missed a member (its user lists the group): the provider caps group reads. */
+  capped?: boolean;
 }
 
 /** What a membership change works on: the client, its call, the group. */
@@ -248,7 +250,7 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
       const sample = known.filter((id) => present.has(id));
       if (sample.length >= SAMPLE_MIN || client.memberPaging === 'group-read') {
         return client.memberPaging === 'group-read'
-          ? wholeGroupBefore(t, ids) // the users filter turned out unusable: the sample came from nowhere we trust
+          ? wholeGroupBefore(t, ids, remove) // the users filter turned out unusable: the sample came from nowhere we trust
           : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
       }
     }
@@ -293,14 +295,60 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
       groupFilterRefused.add(client);
     }
   }
-  return wholeGroupBefore(t, ids, filters ? 'the provider refused or ignored the membership filters' : 'the provider supports no filter (ServiceProviderConfig)');
+  return wholeGroupBefore(t, ids, remove, filters ? 'the provider refused or ignored the membership filters' : 'the provider supports no filter (ServiceProviderConfig)');
 }
 
 /** The group's whole member list before the change (providers that cannot list users by group). */
-async function wholeGroupBefore(t: Target, ids: string[], why?: string): Promise<{ present: Set<string>; snap: Snapshot }> {
+async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?: string): Promise<{ present: Set<string>; snap: Snapshot }> {
   const all = await wholeGroup(t, why);
   const named = new Set(ids);
-  return { present: new Set(ids.filter((id) => all.has(id))), snap: { full: all, sample: [...all].filter((id) => !named.has(id)) } };
+  const present = new Set(ids.filter((id) => all.has(id)));
+  const snap: Snapshot = { full: all, sample: [...all].filter((id) => !named.has(id)) };
+  // A whole read proves presence, not absence: a provider may cap it without saying (the last 100 members, SAP
+  // 20,000). An id to remove that the read lacks is asked of the user itself (its `groups`, RFC 7643 §4.1.2):
+  // listed there, the read was capped, and the id is removed like any member.
+  if (t.client.profile.groupReads !== 'complete') {
+    for (const id of remove.filter((x) => !all.has(x)).slice(0, USER_CHECKS)) {
+      if ((await userListsGroup(t, id)) === true) {
+        present.add(id);
+        snap.capped = true;
+      }
+    }
+  }
+  return { present, snap };
+}
+
+/** Users asked one by one about their own groups, at most (the rest: the read is taken as it is). */
+const USER_CHECKS = 5;
+
+/** Whether the user's own `groups` lists the group: true or false when the service says, undefined when the id
+ * is not a user or the service keeps no `groups` on users. */
+async function userListsGroup(t: Target, userId: string): Promise<boolean | undefined> {
+  const users = await t.client.usersEndpoint({ operation: t.call.operation, signal: t.call.signal });
+  try {
+    const { resource } = await t.client.getIn(t.call, users, userId, { attributes: ['groups'] });
+    if (!Array.isArray(resource.groups)) return undefined;
+    return resource.groups.some((g) => !!g && typeof g === 'object' && sameIdLoose((g as { value?: unknown }).value, t.groupId));
+  } catch (e) {
+    const err = toScimxError(e);
+    if (err instanceof HttpStatusError && err.code !== 'gateway' && err.status < 500) return undefined; // not a user (a nested group), or not allowed
+    throw err;
+  }
+}
+
+/** Members missing from a whole read after the write, checked on the users themselves before a loss is claimed:
+ * a capped read shifts its window when members come and go. Undefined when a sampled one is still a member by
+ * its own `groups` (the read cannot be trusted for absence); else the missing ones (confirmed, or unknowable). */
+async function confirmMissing(t: Target, missing: string[]): Promise<string[] | undefined> {
+  if (!missing.length || t.client.profile.groupReads === 'complete') return missing;
+  for (const id of missing.slice(0, USER_CHECKS)) {
+    if ((await userListsGroup(t, id)) === true) return undefined;
+  }
+  return missing;
+}
+
+function sameIdLoose(a: unknown, b: string): boolean {
+  return typeof a === 'string' && (a === b || a.toLowerCase() === b.toLowerCase());
 }
 
 /** The group's member list, read whole. A provider that returns no members with a group (Entra) cannot be
@@ -385,9 +433,20 @@ async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet
   const named = new Set(changed);
   if (snap.full && !(snap.groupFilter && !groupFilterRefused.has(client))) {
     const all = await wholeGroup(t);
-    const lost = [...snap.full].filter((id) => !named.has(id) && !all.has(id));
+    const present = new Set(all);
+    // removed ids the read lacks: confirmed on the users where the read may be capped
+    if (snap.capped) {
+      for (const id of todo.remove.filter((x) => !all.has(x)).slice(0, USER_CHECKS)) if ((await userListsGroup(t, id)) === true) present.add(id);
+    }
+    const missing = [...snap.full].filter((id) => !named.has(id) && !all.has(id));
+    const lost = await confirmMissing(t, missing);
+    if (!lost) {
+      report.collateral = { method: 'none', checked: 0, why: 'the group read is capped (members missing from it still list the group themselves), so it cannot show what a write removed' };
+      return { present, lost: [], state: { members: [...all] } };
+    }
     report.collateral = { method: 'full', checked: [...snap.full].filter((id) => !named.has(id)).length, before: snap.full.size };
-    return { present: all, lost, state: { members: [...all] } };
+    if (snap.capped) report.collateral = { method: 'sample', checked: report.collateral.checked, why: 'the group read is capped: only the members it returned were compared' };
+    return { present, lost, state: { members: [...all] } };
   }
   if (snap.users && (await canFilterUsers(client, call))) {
     const first = await firstUserMembers(t);
@@ -669,7 +728,7 @@ async function collateralBetween(t: Target, todo: MembershipChange, snap: Snapsh
   const named = new Set([...todo.add, ...todo.remove]);
   if (snap.full) {
     const all = await wholeGroup(t);
-    const lost = [...snap.full].filter((id) => !named.has(id) && !all.has(id));
+    const lost = (await confirmMissing(t, [...snap.full].filter((id) => !named.has(id) && !all.has(id)))) ?? [];
     return { present: all, lost, state: { members: [...all] } };
   }
   const sample = snap.sample.filter((id) => !named.has(id)).slice(0, CHECK_CHUNK);
@@ -751,17 +810,20 @@ async function putPath(
       continue;
     }
     const currentIds = new Set(current.map((m) => m.value));
+    // Ids compare exactly (RFC 7643: case exact); a server that answers member values in another case (a
+    // GUID column) is matched case-insensitively, with a warning, rather than seen as lacking every member.
+    const cur = idMatcher(currentIds, todo, report);
     if (round === 1) journal.before({ full: currentIds, sample: [] });
     if (confirmedOn && (confirmedOn.size !== currentIds.size || [...confirmedOn].some((id) => !currentIds.has(id)))) {
       report.concurrentChange = true;
       report.warnings.push('the group changed while the PUT waited for confirmation (the provider gives no ETags): re-applied the change to the current members');
     }
     confirmedOn = undefined;
-    const remaining: MembershipChange = { add: todo.add.filter((id) => !currentIds.has(id)), remove: todo.remove.filter((id) => currentIds.has(id)) };
+    const remaining: MembershipChange = { add: todo.add.filter((id) => !cur.has(id)), remove: todo.remove.filter((id) => cur.has(id)) };
     if (!remaining.add.length && !remaining.remove.length) {
       // in effect already (a previous round landed): nothing written now, the list just read is the check
       report.collateral = { method: 'full', checked: currentIds.size, before: currentIds.size };
-      return currentIds;
+      return cur.inOurTerms([...todo.add, ...todo.remove]);
     }
     if (!confirmed && opts.confirmPut) {
       const ok = await opts.confirmPut({ groupId, add: remaining.add, remove: remaining.remove, memberCount: current.length });
@@ -774,7 +836,7 @@ async function putPath(
         continue;
       }
     }
-    const removeSet = new Set(remaining.remove);
+    const removeSet = new Set(remaining.remove.map((id) => cur.formOf(id)));
     const addSet = new Set(remaining.add);
     const members: Member[] = [
       ...current.filter((m) => !removeSet.has(m.value)).map(writableMember),
@@ -835,10 +897,11 @@ async function putPath(
     const { resource: after } = await client.getIn(call, groups, groupId, { members: true });
     const afterIds = new Set(readMembers(after).map((m) => m.value));
     journal.after({ members: [...afterIds] });
-    const expected = new Set(members.map((m) => m.value));
+    const aft = idMatcher(afterIds, todo, report);
+    const expected = idMatcher(new Set(members.map((m) => m.value)), todo, report);
     const extra = [...afterIds].filter((id) => !expected.has(id));
-    const gone = [...expected].filter((id) => !afterIds.has(id));
-    const undone = [...remaining.add.filter((id) => !afterIds.has(id)), ...remaining.remove.filter((id) => afterIds.has(id))];
+    const gone = [...expected.ids].filter((id) => !aft.has(id));
+    const undone = [...remaining.add.filter((id) => !aft.has(id)), ...remaining.remove.filter((id) => aft.has(id))];
     report.collateral = { method: 'full', checked: [...currentIds].filter((id) => !removeSet.has(id)).length, before: currentIds.size };
     // Members this change did not name that were there before the PUT and are gone after it: lost, whoever
     // removed them (the server dropped them, or, without ETags, another writer in the same moment).
@@ -850,13 +913,13 @@ async function putPath(
     }
     // The server answered 2xx and kept what we removed (or did not add what we added), nothing else changed:
     // it ignores that part of a PUT. Re-sending would get the same answer: say so instead.
-    const keptRemoved = remaining.remove.filter((id) => afterIds.has(id));
-    const notAdded = remaining.add.filter((id) => !afterIds.has(id));
+    const keptRemoved = remaining.remove.filter((id) => aft.has(id));
+    const notAdded = remaining.add.filter((id) => !aft.has(id));
     const othersChanged = extra.some((id) => !removeSet.has(id));
     if (undone.length && !othersChanged) {
       if (keptRemoved.length) report.warnings.push(`the server accepted the PUT but kept ${keptRemoved.length === 1 ? 'the member' : `${keptRemoved.length} members`} ${keptRemoved.slice(0, 10).join(', ')}: it may not support removing members this way; try writes: patch`);
       if (notAdded.length) report.warnings.push(`the server accepted the PUT but did not add ${notAdded.slice(0, 10).join(', ')}: it may not support adding members this way; try writes: patch`);
-      return afterIds;
+      return aft.inOurTerms([...todo.add, ...todo.remove]);
     }
     if (othersChanged) {
       report.concurrentChange = true;
@@ -867,8 +930,35 @@ async function putPath(
       report.warnings.push(`the group changed around our PUT: after our write someone else ${theirs.join('; ') || 'changed it'}; ${ours}`);
     }
     if (undone.length && round < MAX_ROUNDS) continue;
-    return afterIds;
+    return aft.inOurTerms([...todo.add, ...todo.remove]);
   }
+}
+
+/** Member ids as a server wrote them, matched with ours: exactly, else case-insensitively (a server that answers
+ * member values in another case), which is noted once in the report. */
+function idMatcher(ids: Set<string>, todo: MembershipChange, report: MembershipReport): {
+  ids: Set<string>; has(id: string): boolean; formOf(id: string): string; inOurTerms(ours: string[]): Set<string>;
+} {
+  let lower: Map<string, string> | undefined;
+  const loose = (id: string): string | undefined => {
+    lower ??= new Map([...ids].map((x) => [x.toLowerCase(), x]));
+    return lower.get(id.toLowerCase());
+  };
+  const formOf = (id: string): string => {
+    if (ids.has(id)) return id;
+    const other = loose(id);
+    if (other === undefined) return id;
+    const note = 'the server answers member ids in another letter case than the ids it was given: matched case-insensitively';
+    if (!report.warnings.includes(note) && [...todo.add, ...todo.remove].includes(id)) report.warnings.push(note);
+    return other;
+  };
+  return {
+    ids,
+    has: (id) => ids.has(formOf(id)),
+    formOf,
+    // the changed ids in our own spelling, with every member as the server wrote it
+    inOurTerms: (ours) => new Set([...ids, ...ours.filter((id) => ids.has(formOf(id)))]),
+  };
 }
 
 /** `added 3 member(s): a, b, c` (first 10 named), or nothing for an empty list. */
