@@ -5,7 +5,7 @@ import { isScimxError } from '../core/errors';
 import type { Profile } from '../core/profile';
 import type { MembershipChange } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
-import { failureLine, isCancellation, membershipSummary, putConfirmation } from './messages';
+import { failureLine, isCancellation, membershipSummary, probeNotification, putConfirmation } from './messages';
 import { filterProblem } from './filter-input';
 import type { ProfileStore } from './profiles';
 import { SETTINGS_SOURCE } from './profiles';
@@ -202,10 +202,10 @@ export function registerCommands(x: Ext): void {
     const since = Date.now();
     try {
       const client = await clients.get(profile.name);
-      const rows = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
-      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows } });
-      const failed = rows.filter((r) => r.verdict === 'fail');
-      if (failed.length) void vscode.window.showWarningMessage(`Probe ${profile.name}: ${failed.map((r) => `${r.method}: ${r.detail}`).join('; ')}`);
+      const { rows, findings } = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
+      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows, findings } });
+      const line = probeNotification(profile.name, rows, findings);
+      if (line) void vscode.window.showWarningMessage(line);
     } catch (e) {
       if (!isCancellation(e)) void showFailure(`Probe ${profile.name}`, e, profile.name, since);
     }

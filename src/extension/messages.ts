@@ -2,7 +2,7 @@
 // failures, and the masked output-channel line per exchange.
 import { isScimxError } from '../core/errors';
 import { reportParts } from '../core/scim/report';
-import type { MembershipReport } from '../core/scim/types';
+import type { MembershipReport, ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Exchange, Operation } from '../core/trace';
 
 export interface PutDiff { groupId: string; add: string[]; remove: string[]; memberCount: number }
@@ -53,4 +53,11 @@ export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Ex
   if (ex.location) extra.push(`location ${ex.location.policy}`);
   if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
   return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
+}
+
+/** The warning shown after a probe, or undefined when every method passed and nothing was found. */
+export function probeNotification(profile: string, rows: ProbeRow[], findings: ProbeFinding[]): string | undefined {
+  const failed = rows.filter((r) => r.verdict === 'fail');
+  const parts = [...failed.map((r) => `${r.method}: ${r.detail}`), ...findings.map((f) => f.message)];
+  return parts.length ? `Probe ${profile}: ${parts.join('; ')}` : undefined;
 }

@@ -2,7 +2,7 @@
 // light row summaries the list is drawn from (no `vscode` import, unit-tested). Full exchanges are sent
 // only when one is selected, so 10,000 exchanges stay cheap; live changes go out in batches.
 import type { Diagnosis } from '../core/diagnosis';
-import type { ProbeRow } from '../core/scim/types';
+import type { ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Exchange, Operation, TraceEvent } from '../core/trace';
 
 export interface OpRow {
@@ -39,7 +39,7 @@ export type HostMessage =
   | { type: 'update'; ops: OpRow[]; exchanges: ExRow[]; dropped: string[]; cleared: boolean }
   | { type: 'detail'; exchange: Exchange; operation?: OpRow; operationDiagnosis?: Diagnosis; revealable: number[]; slot: 'detail' | 'a' | 'b' }
   | { type: 'revealed'; exchangeId: string; index: number; value: string | null }
-  | { type: 'probe'; profile: string; rows: ProbeRow[] }
+  | { type: 'probe'; profile: string; rows: ProbeRow[]; findings?: ProbeFinding[] }
   | { type: 'select'; exchangeId: string };
 
 export type WebviewMessage =
