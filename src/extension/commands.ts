@@ -5,7 +5,7 @@ import { isScimxError } from '../core/errors';
 import type { Profile } from '../core/profile';
 import type { MembershipChange } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
-import { failureLine, isCancellation, membershipSummary, probeNotification, putConfirmation } from './messages';
+import { failureLine, isCancellation, locationNotice, membershipSummary, probeNotification, putConfirmation } from './messages';
 import { filterProblem } from './filter-input';
 import type { ProfileStore } from './profiles';
 import { SETTINGS_SOURCE } from './profiles';
@@ -135,9 +135,10 @@ export function registerCommands(x: Ext): void {
       });
       tree.applyReport(owner, report);
       tree.changed(group);
-      const text = membershipSummary(label, report);
+      const where = locationNotice(trace.operations().filter((o) => o.profile === owner.profile && o.startedAt >= since - 1), client.profile.baseUrl);
+      const text = membershipSummary(label, report) + (where ? ` ${where}` : '');
       log.info(text);
-      if (report.missing.length || report.concurrentChange || !report.verified) {
+      if (report.missing.length || report.concurrentChange || !report.verified || where) {
         const extra = report.concurrentChange ? ' Someone else changed the group meanwhile.' : '';
         void vscode.window.showWarningMessage(text + extra, 'Show Trace').then((c) => { if (c) TracePanel.show(panelDeps); });
       } else {

@@ -1,5 +1,6 @@
 // One-line texts the extension shows (no `vscode` import, unit-tested): membership diffs and results,
 // failures, and the masked output-channel line per exchange.
+import { locationNotes } from '../core/diagnosis';
 import { isScimxError } from '../core/errors';
 import { reportParts } from '../core/scim/report';
 import type { MembershipReport, ProbeFinding, ProbeRow } from '../core/scim/types';
@@ -60,4 +61,11 @@ export function probeNotification(profile: string, rows: ProbeRow[], findings: P
   const failed = rows.filter((r) => r.verdict === 'fail');
   const parts = [...failed.map((r) => `${r.method}: ${r.detail}`), ...findings.map((f) => f.message)];
   return parts.length ? `Probe ${profile}: ${parts.join('; ')}` : undefined;
+}
+
+/** What a notification adds when server URLs pointed at another origin during the operations given (rewritten
+ * onto the gateway or followed without credentials): never silent. Undefined when none did. */
+export function locationNotice(ops: ReadonlyArray<Pick<Operation, 'exchanges'>>, baseUrl: string): string | undefined {
+  const notes = locationNotes(ops.flatMap((o) => o.exchanges), baseUrl);
+  return notes.length ? `Note: ${notes.join('; ')}.` : undefined;
 }

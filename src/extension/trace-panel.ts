@@ -109,6 +109,12 @@ export class TracePanel implements vscode.Disposable {
       case 'copyCurl':
         await vscode.commands.executeCommand('scim.copyCurl', m.exchangeId);
         break;
+      case 'copyUrl': {
+        // exactly as sent (percent-encoded; secrets in it already masked by the trace)
+        const ex = trace.findExchange(m.exchangeId);
+        if (ex) await vscode.env.clipboard.writeText(ex.request.url);
+        break;
+      }
       case 'clear':
         trace.clear();
         break;
