@@ -32,11 +32,12 @@ export interface ScimErrorBody {
   detail?: string;
 }
 
-/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. */
+/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. A body that also has an `error`
+ * string is a web framework's (NestJS writes `{statusCode, message, error}`), written by the service behind. */
 export function asGatewayError(json: unknown): GatewayErrorBody | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const o = json as Record<string, unknown>;
-  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) {
+  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o) && typeof o.error !== 'string') {
     return { statusCode: o.statusCode, message: o.message };
   }
   return undefined;

@@ -13,6 +13,7 @@ import type { Exchange, Operation } from '../../src/core/trace';
 import { exRow, opRow } from '../../src/extension/trace-protocol';
 import { failureLine, locationNotice, probeNotification } from '../../src/extension/messages';
 import { formatDiscovery, formatProbe } from '../../src/cli/commands';
+import type { ProbeRow } from '../../src/core/scim/types';
 import { sandboxProfile } from '../helpers/profile';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -128,6 +129,10 @@ test("HTML from the service is the service's; an HTML page from no one in partic
   const u = diagnoseExchange(lb)!;
   assert.equal(u.source, 'unknown');
   assert.match(u.summary, /answered 502 with an HTML page \("502 Bad Gateway"\) instead of SCIM JSON; not sure who wrote it/);
+  // NestJS's {statusCode, message, error} is the service's, not APIM's "no operation"
+  const nest = diagnoseExchange(exchange('GET', 404, { statusCode: 404, message: 'Cannot GET /scim/v2/Groups/42', error: 'Not Found' }, {}, [['content-type', 'application/json']]))!;
+  assert.equal(nest.source, 'scim');
+  assert.notEqual(nest.code, 'gateway.no-operation');
   const plain = diagnoseExchange(exchange('GET', 404, '', {}, []))!;
   assert.equal(plain.source, 'unknown');
   assert.match(plain.summary, /answered 404; not sure who answered: an empty body/);
@@ -229,10 +234,10 @@ test('compare diffs the JSON bodies, members keyed by value', () => {
 });
 
 test('the probe: findings shown and notified; expected statuses not red, failures red', () => {
-  const rows = [
+  const rows: ProbeRow[] = [
     { method: 'GET', url: 'u', keySent: 'header', customHeadersSent: [], customHeadersMissing: [], status: 404, answeredBy: 'backend', verdict: 'ok', detail: 'reached the SCIM service (404: no such group, as expected)', exchangeId: 'e1' },
     { method: 'PATCH', url: 'u', keySent: 'none', customHeadersSent: [], customHeadersMissing: [], status: 401, answeredBy: 'gateway', verdict: 'fail', detail: 'gateway rejected PATCH: subscription key missing', exchangeId: 'e2' },
-  ] as const;
+  ];
   const findings = [{ severity: 'warning' as const, code: 'location.other-origin', message: 'responses point at another origin: 10.0.0.5:8080 (3 times), not at the gateway gw.example.com', fix: 'fix it', exchangeIds: ['e1'] }];
   const el = View.renderProbe(doc, { profile: 'dev', rows, findings });
   assert.deepEqual(has(el, 'p-status').map((td) => td.className), ['p-status p-expected', 'p-status s4xx p-bad']);
@@ -240,9 +245,9 @@ test('the probe: findings shown and notified; expected statuses not red, failure
   assert.match(li.textContent, /^responses point at another origin: 10\.0\.0\.5:8080 \(3 times\)/);
   assert.equal(li.attributes['data-exchange'], 'e1');
   assert.equal(probeNotification('dev', [...rows], findings), 'Probe dev: PATCH: gateway rejected PATCH: subscription key missing; responses point at another origin: 10.0.0.5:8080 (3 times), not at the gateway gw.example.com');
-  assert.equal(probeNotification('dev', [rows[0]], []), undefined);
+  assert.equal(probeNotification('dev', [rows[0]!], []), undefined);
   const profile = sandboxProfile({ gatewayUrl: GW, key: 'k', keyHeader: 'Ocp-Apim-Subscription-Key', keyQuery: 'subscription-key' });
-  const text = formatProbe(profile, [rows[0]], findings);
+  const text = formatProbe(profile, [rows[0]!], findings);
   assert.match(text, /^finding: responses point at another origin: 10\.0\.0\.5:8080 \(3 times\)/m);
   assert.match(text, /^ {2}fix: fix it$/m);
   assert.match(text, /^probe: ok with warnings, 1 finding$/m);

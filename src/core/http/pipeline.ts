@@ -728,8 +728,8 @@ export function whoAnswered(headers: HeaderList | Record<string, string>, text: 
     const o = j as Record<string, unknown>;
     const keys = Object.keys(o);
     if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) {
-      if (keys.every((k) => k === 'statusCode' || k === 'message')) return { by: 'gateway', why: "APIM's own error body {statusCode, message}" };
       if (typeof o.error === 'string') return { by: 'backend', why: 'a web framework\'s error body {statusCode, message, error} (NestJS style), not APIM\'s' };
+      return { by: 'gateway', why: keys.length === 2 ? "APIM's own error body {statusCode, message}" : `APIM's error shape {statusCode, message} (with ${keys.filter((k) => k !== 'statusCode' && k !== 'message').slice(0, 3).join(', ')})` };
     }
     if (Array.isArray(o.schemas)) return { by: 'backend', why: 'SCIM JSON (schemas)' };
   }
