@@ -15,6 +15,7 @@ import { failureLine, locationNotice, probeNotification } from '../../src/extens
 import { formatDiscovery, formatProbe } from '../../src/cli/commands';
 import type { ProbeRow } from '../../src/core/scim/types';
 import { sandboxProfile } from '../helpers/profile';
+import { applyPage, childrenWithMore, emptyPaging, failingExchange, failPage, viewOf, type ResourceTypeNode } from '../../src/extension/tree-model';
 
 const root = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -265,4 +266,22 @@ test('discover output names the RFC 7643 defaults used', () => {
   assert.match(text, /^default: ResourceTypes not offered \(404 from the SCIM service\): assumed User at \/Users$/m);
   assert.match(text, /^warning: something else$/m);
   assert.doesNotMatch(text, /warning: ResourceTypes not used/);
+});
+
+test('a tree error entry opens its failing exchange in the trace; a later good page forgets it', () => {
+  const rt = { id: 'User', name: 'User', endpoint: 'Users', schema: 'urn:ietf:params:scim:schemas:core:2.0:User' };
+  const owner: ResourceTypeNode = { kind: 'resourceType', key: 'dev/Users', profile: 'dev', rt, paging: emptyPaging() };
+  const err = new HttpStatusError('scim', 500, 'GET /scim/v2/Users answered 500', { exchangeId: 'ex42' });
+  failPage(owner.paging, err, failureLine(err), undefined);
+  const msg = childrenWithMore(owner, []).find((x) => x.kind === 'message' && x.severity === 'error')!;
+  assert.equal(msg.kind === 'message' ? msg.exchangeId : undefined, 'ex42');
+  const view = viewOf(msg);
+  assert.deepEqual(view.command, { command: 'scim.showTrace', title: 'Show the failing exchange', arguments: ['ex42'] });
+  // an error whose diagnosis names the exchange
+  assert.equal(failingExchange({ diagnosis: { exchangeId: 'ex7' } }), 'ex7');
+  assert.equal(failingExchange(new Error('x')), undefined);
+  applyPage(owner.paging, [], { resources: [], totalResults: 0 }, undefined);
+  assert.equal(owner.paging.errorExchange, undefined);
+  const info = childrenWithMore(owner, []).find((x) => x.kind === 'message')!;
+  assert.equal(viewOf(info).command, undefined);
 });
