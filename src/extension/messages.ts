@@ -51,7 +51,11 @@ export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Ex
   const status = ex.response ? `${ex.response.status}${ex.response.statusText ? ` ${ex.response.statusText}` : ''}` : ex.error ? `failed (${ex.error.code}: ${ex.error.message})` : 'pending';
   const extra: string[] = [`key=${ex.keySentAs}`];
   if (ex.attempt > 1) extra.push(`attempt ${ex.attempt}`);
-  if (ex.location) extra.push(`location ${ex.location.policy}`);
+  if (ex.location) {
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(ex.location.credentialsWithheld ? ex.location.to : ex.location.from)?.[1] ?? '?';
+    extra.push(ex.location.credentialsWithheld ? `sent to ${host} without credentials (locations: follow)` : `server URL on ${host} rewritten onto the gateway`);
+  }
+  if (ex.expected) extra.push('expected');
   if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
   return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
 }

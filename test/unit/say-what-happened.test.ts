@@ -11,7 +11,7 @@ import { whoAnswered } from '../../src/core/http/pipeline';
 import { HttpStatusError } from '../../src/core/errors';
 import type { Exchange, Operation } from '../../src/core/trace';
 import { exRow, opRow } from '../../src/extension/trace-protocol';
-import { failureLine, locationNotice, probeNotification } from '../../src/extension/messages';
+import { exchangeLogLine, failureLine, locationNotice, probeNotification } from '../../src/extension/messages';
 import { formatDiscovery, formatProbe } from '../../src/cli/commands';
 import type { ProbeRow } from '../../src/core/scim/types';
 import { sandboxProfile } from '../helpers/profile';
@@ -284,4 +284,11 @@ test('a tree error entry opens its failing exchange in the trace; a later good p
   assert.equal(owner.paging.errorExchange, undefined);
   const info = childrenWithMore(owner, []).find((x) => x.kind === 'message')!;
   assert.equal(viewOf(info).command, undefined);
+});
+
+test('the output channel line says where a server URL pointed', () => {
+  const op = { title: 'Add', profile: 'dev' };
+  assert.match(exchangeLogLine(op, exchange('GET', 200, {}, { location: rewritten })), /server URL on 10\.0\.0\.5:8080 rewritten onto the gateway/);
+  assert.match(exchangeLogLine(op, exchange('PUT', 401, '', { location: followed })), /sent to 10\.0\.0\.5:8080 without credentials \(locations: follow\)/);
+  assert.match(exchangeLogLine(op, exchange('GET', 404, '', { expected: 'probe' })), /, expected\)$/);
 });
