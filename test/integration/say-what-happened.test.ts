@@ -42,6 +42,7 @@ describe('discovery documents stand on their own', () => {
   let partial: CustomStack;
   let none: CustomStack;
   let refusing: CustomStack;
+  let bare: CustomStack;
   before(async () => {
     sb = await startTestSandbox({ faults: ['no-filter'] });
     // no /ResourceTypes, no /Schemas (Express's own 404 page); a good ServiceProviderConfig (filter.supported false)
@@ -59,9 +60,20 @@ describe('discovery documents stand on their own', () => {
       });
       app.use(forwardTo(sb));
     });
+    // ResourceTypes as a bare JSON array, with a type of its own
+    bare = await startCustomStack(sb, (app) => {
+      app.get('/scim/v2/ResourceTypes', (_req, res) => {
+        res.type('application/json').send(JSON.stringify([
+          { name: 'User', endpoint: '/Users', schema: 'urn:ietf:params:scim:schemas:core:2.0:User' },
+          { name: 'Group', endpoint: '/Groups', schema: 'urn:ietf:params:scim:schemas:core:2.0:Group' },
+          { name: 'Device', endpoint: '/Devices', schema: 'urn:example:Device' },
+        ]));
+      });
+      app.use(forwardTo(sb));
+    });
   });
   after(async () => {
-    await Promise.all([partial?.stop(), none?.stop(), refusing?.stop()]);
+    await Promise.all([partial?.stop(), none?.stop(), refusing?.stop(), bare?.stop()]);
     await sb?.stop();
   });
 
@@ -137,6 +149,14 @@ describe('discovery documents stand on their own', () => {
     assert.equal(spc(), 1);
     await assert.rejects(c.discover({ refresh: true }));
     assert.equal(spc(), 2);
+    await c.close();
+  });
+
+  it('ResourceTypes answered as a bare JSON array is read, not replaced by defaults', async () => {
+    const c = new ScimClient(stackProfile(sb, bare), { trace: new Trace() });
+    const d = await c.discover();
+    assert.deepEqual(d.resourceTypes.map((r) => r.endpoint), ['Users', 'Groups', 'Devices']);
+    assert.equal(d.defaults, undefined);
     await c.close();
   });
 

@@ -201,9 +201,9 @@ export class ScimClient {
     const spc = await this.discoveryDocument(call, 'ServiceProviderConfig');
     const rt = await this.discoveryDocument(call, 'ResourceTypes');
     const schemas = await this.discoveryDocument(call, 'Schemas');
-    const d = parseDiscovery(spc.body ?? {}, rt.body ?? [], schemas.body);
+    const d = parseDiscovery(spc.body && !Array.isArray(spc.body) ? spc.body : {}, rt.body ?? [], schemas.body);
     const defaults: DiscoveryDefault[] = [];
-    if (!spc.body) {
+    if (!spc.body || Array.isArray(spc.body)) {
       d.capabilities = { ...RFC_DEFAULT_CAPABILITIES };
       d.warnings = d.warnings.filter((w) => !w.startsWith('ServiceProviderConfig.'));
       defaults.push({ document: 'ServiceProviderConfig', reason: spc.reason, assumed: 'PATCH tried, filters tried (a refusal falls back to reading the group), no ETags, no bulk, no sorting, index paging (RFC 7643 §5 / RFC 7644 defaults)' });
@@ -228,16 +228,20 @@ export class ScimClient {
   }
 
   /** One discovery document, or why it is not used. Throws when the answer says the requests themselves fail. */
-  private async discoveryDocument(call: Call, document: DiscoveryDefault['document']): Promise<{ body?: Record<string, unknown>; reason: string; exchange?: Exchange }> {
+  private async discoveryDocument(call: Call, document: DiscoveryDefault['document']): Promise<{ body?: Record<string, unknown> | unknown[]; reason: string; exchange?: Exchange }> {
     const res = await this.request(call, { method: 'GET', url: document }, () => true);
     const ex = res.exchange;
-    const who = res.exchange.response?.answeredBy === 'gateway' ? 'the gateway' : res.exchange.response?.answeredBy === 'backend' ? 'the SCIM service' : 'the server';
+    const by = ex.response?.answeredBy;
+    const who = by === 'gateway' ? 'the gateway' : by === 'backend' ? 'the SCIM service' : 'the server';
     if (res.status >= 400) {
-      const fatal = [401, 403, 407, 429].includes(res.status) || (res.status >= 500 && res.exchange.response?.answeredBy === 'gateway');
+      // refused, limited or unreachable: the next requests would be too, so discovery fails and says why
+      const fatal = [401, 403, 407, 429, 502, 503, 504].includes(res.status) || (res.status >= 500 && by === 'gateway');
       if (fatal) throw this.errorFor(res, call.operation);
       return { reason: `${res.status} from ${who}`, exchange: ex };
     }
     if (res.status >= 300) return { reason: `${res.status} from ${who}`, exchange: ex };
+    // ResourceTypes and Schemas as a bare JSON array (seen in the field) are read as the list they are
+    if (document !== 'ServiceProviderConfig' && Array.isArray(res.json)) return { body: res.json, reason: '', exchange: ex };
     try {
       return { body: this.jsonObject(res, { method: 'GET', url: document }), reason: '', exchange: ex };
     } catch {
