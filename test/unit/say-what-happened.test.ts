@@ -292,3 +292,25 @@ test('the output channel line says where a server URL pointed', () => {
   assert.match(exchangeLogLine(op, exchange('PUT', 401, '', { location: followed })), /sent to 10\.0\.0\.5:8080 without credentials \(locations: follow\)/);
   assert.match(exchangeLogLine(op, exchange('GET', 404, '', { expected: 'probe' })), /, expected\)$/);
 });
+
+test('the new marks, notes, findings and body diffs keep hostile server strings as text', () => {
+  const P = '<img src=x onerror=alert(1)> "><svg onload=alert(2)>';
+  const created: string[] = [];
+  const d = { createElement: (tag: string) => { created.push(tag.toLowerCase()); return new FakeEl(tag); } };
+  const loc = { policy: 'rewrite' as const, from: `http://${P}/scim/v2/Groups/1`, to: `${GW}/Groups/1`, credentialsWithheld: false };
+  const ex = exchange('GET', 404, { id: P, members: [{ value: P }] }, { location: loc, expected: `expected ${P}` });
+  ex.response!.answeredWhy = `why ${P}`;
+  const op: Operation = { id: 'op1', title: P, profile: P, state: 'ok', startedAt: 0, exchanges: [ex] };
+  const els = [
+    View.renderRow(d, { kind: 'ex', id: ex.id, ex: exRow(ex), op: opRow(op) }, 0, { focusIndex: 0 }),
+    View.renderRow(d, { kind: 'op', id: 'op1', op: opRow(op), count: 1 }, 0, { focusIndex: 0 }),
+    View.renderExchange(d, { exchange: ex, revealable: [] }, true),
+    View.renderCompare(d, { exchange: ex, revealable: [] }, { exchange: exchange('GET', 200, { id: 'x', note: P }), revealable: [] }),
+    View.renderProbe(d, { profile: P, rows: [], findings: [{ severity: 'warning', code: 'c', message: `msg ${P}`, fix: `fix ${P}`, exchangeIds: [P] }] }),
+  ];
+  const SAFE = new Set(['div', 'span', 'table', 'tr', 'td', 'th', 'pre', 'h3', 'strong', 'button', 'ul', 'li']);
+  for (const tag of created) assert.ok(SAFE.has(tag), `unexpected <${tag}>`);
+  for (const el of els) for (const e of el.all()) for (const k of Object.keys(e.attributes)) assert.doesNotMatch(k, /^on/i);
+  const text = els.map((e) => e.textContent).join('\n');
+  for (const s of [`why ${P}`, `expected ${P}`, `msg ${P}`, `fix ${P}`]) assert.ok(text.includes(s), s);
+});
