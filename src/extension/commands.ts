@@ -88,9 +88,10 @@ export function registerCommands(x: Ext): void {
     return undefined;
   };
 
-  /** The exchange a failure is about: the error's own, else the last one of the newest operation. */
+  /** The exchange a failure is about: the one its diagnosis (what the notification says) is about, else the
+   * error's own, else the last one of the newest operation. */
   const exchangeFor = (e: unknown, profile: string, since: number): Exchange | undefined => {
-    const id = isScimxError(e) ? e.exchangeId ?? e.diagnosis?.exchangeId : undefined;
+    const id = isScimxError(e) ? e.diagnosis?.exchangeId ?? e.exchangeId : undefined;
     const byId = id ? trace.findExchange(id) : undefined;
     if (byId) return byId;
     const ops = trace.operations().filter((o) => o.profile === profile && o.startedAt >= since - 1);

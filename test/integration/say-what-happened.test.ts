@@ -313,6 +313,8 @@ describe("the seed's failure: meta.location on the backend origin, key in the qu
     assert.match(failureLine(e), /Set `locations: rewrite`/);
     const put = trace.operations().flatMap((o) => o.exchanges).find((x) => x.request.method === 'PUT')!;
     assert.equal(put.diagnosis?.code, 'location.credentials-withheld');
+    assert.equal(e.diagnosis?.exchangeId, put.id, '"Show Trace" opens the PUT, whose banner says it');
+    assert.equal(trace.operation(put.operationId)!.diagnosis?.code, 'location.credentials-withheld', 'the operation header says it too');
     assert.equal(put.keySentAs, 'none');
     assert.ok(!put.request.headers.some(([k]) => k.toLowerCase() === 'authorization'));
     assert.equal(exRow(put).location, 'followed');
