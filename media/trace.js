@@ -376,7 +376,7 @@
         m.ops.forEach(upsertOp);
         m.exchanges.forEach(upsertEx);
         rebuild();
-        if (state.selectedId && exById.has(state.selectedId)) select(state.selectedId);
+        if (state.selectedId && exById.has(state.selectedId) && !hiddenByFilter) select(state.selectedId);
         break;
       case 'update': {
         if (m.cleared) {
