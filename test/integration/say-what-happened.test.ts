@@ -183,6 +183,8 @@ describe('who answered, and the probe, behind a real gateway', () => {
       });
       app.use((req, res, next) => {
         if (req.method === 'PATCH') return void res.status(405).set('Allow', 'GET, PUT, DELETE').end();
+        // an empty 501 with nothing saying who wrote it
+        if (req.method === 'PUT') { res.removeHeader('X-Powered-By'); return void res.status(501).end(); }
         if (req.method === 'POST' || /^\/scim\/v2\/Nowhere/.test(req.path)) return next(); // Express: 404 "Cannot POST …"
         return forwardTo(sb)(req, res, next);
       });
@@ -237,6 +239,9 @@ describe('who answered, and the probe, behind a real gateway', () => {
     assert.equal(patch.status, 405);
     assert.match(patch.detail, /not offered \(405 to PATCH\)/);
     assert.equal(rows.find((r) => r.method === 'GET')!.verdict, 'ok');
+    const put = rows.find((r) => r.method === 'PUT')!;
+    assert.deepEqual([put.status, put.answeredBy, put.verdict], [501, 'unknown', 'warn']);
+    assert.match(put.detail, /not sure it is the SCIM service\); this endpoint is not offered \(501 to PUT\) \(an empty body/);
     // every probe answer is marked expected in the trace: the panel does not draw it red
     for (const r of rows) {
       const ex = trace.findExchange(r.exchangeId!)!;

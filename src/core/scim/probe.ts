@@ -103,7 +103,8 @@ function judge(method: HttpMethod, status: number, by: ProbeRow['answeredBy']): 
     if (method === 'POST' && status === 400) return { verdict: 'warn', detail: 'the gateway itself refused the malformed body (content validation): the key was accepted, the service not reached' };
     return { verdict: 'fail' };
   }
-  if (status === 401 || status === 403 || status === 407 || status === 429 || status >= 500) return { verdict: 'fail' };
+  // 501 Not Implemented is "not offered", below; any other 5xx is a failure
+  if (status === 401 || status === 403 || status === 407 || status === 429 || (status >= 500 && status !== 501)) return { verdict: 'fail' };
   if (status < 300) {
     return method === 'GET'
       ? { verdict: 'ok', detail: `${service} (${status})` }
