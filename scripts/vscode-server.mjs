@@ -43,7 +43,8 @@
 //     false for koffi, ssh2, cpu-features), rewritten name-only (see approveAddons); lib/vscode/extensions gets a
 //     project `.npmrc` with `allow-scripts=`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -159,17 +160,24 @@ export function missingBuildDeps(env = process.env) {
  * `base` with the Kerberos headers out of reach: pkg-config is taken off PATH (each PATH folder that holds it is
  * replaced by a folder of links to everything else in it) and the compiler's include-path variables are dropped.
  * A build with this env leaves the kerberos addon out, as on a stock Debian with Node. Used by the e2e suite.
+ * The link folders belong to this process (a temporary folder, removed when it exits), so that two processes
+ * sharing a cache never pull a PATH folder from under each other's build.
  */
+let shadowRoot;
 export function withoutKerberosHeaders(base = process.env) {
   const hidden = new Set(['pkg-config', 'pkgconf', `${process.arch === 'x64' ? 'x86_64' : process.arch}-linux-gnu-pkg-config`]);
-  const shadowRoot = join(cacheDir, 'no-kerberos-path');
   const dirs = (base.PATH ?? '').split(delimiter).filter(Boolean);
   const out = dirs.map((dir, i) => {
     let names;
     try { names = readdirSync(dir); } catch { return dir; }
     if (!names.some((n) => hidden.has(n))) return dir;
+    if (!shadowRoot) {
+      const made = mkdtempSync(join(tmpdir(), 'scimx-no-pkg-config-'));
+      shadowRoot = made;
+      process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    }
     const shadow = join(shadowRoot, String(i));
-    rmSync(shadow, { recursive: true, force: true });
+    if (existsSync(shadow)) return shadow; // made by an earlier call of this process
     mkdirSync(shadow, { recursive: true });
     for (const n of names) if (!hidden.has(n)) symlinkSync(join(dir, n), join(shadow, n));
     return shadow;
