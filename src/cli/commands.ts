@@ -1,6 +1,6 @@
 // The commands of `scimx`. Each one is a thin layer: parse its arguments, call the core client, print.
 import { ScimxError } from '../core/errors';
-import type { Profile } from '../core/profile';
+import { shortSecretWarnings, type Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
@@ -88,6 +88,8 @@ async function resolveType(client: ScimClient, ctx: CommandContext, type: string
 // discover
 
 async function discover(client: ScimClient, ctx: CommandContext): Promise<number> {
+  // discover is where a profile is checked: secrets too short to be masked in free text are said here
+  for (const w of shortSecretWarnings(ctx.profile)) ctx.err(`scimx: warning: ${w.key}: ${w.message}\n`);
   const d = await client.discover({ signal: ctx.signal, title: 'discover', refresh: true });
   if (ctx.json) { ctx.out(json(d)); return 0; }
   ctx.out(formatDiscovery(ctx.profile, d));
