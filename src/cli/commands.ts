@@ -12,6 +12,9 @@ export interface CommandContext {
   profile: Profile;
   trace: Trace;
   io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
+   * since the writers cannot find a secret that was cut in half. */
+  mask?: (text: string) => string;
   /** Redacting writers. */
   out: (text: string) => void;
   /** Set by a command that wrote (and closed) its own JSON document, even on failure: no second one is printed. */
@@ -175,7 +178,8 @@ async function list(client: ScimClient, ctx: CommandContext): Promise<number> {
     ctx.out(json({ totalResults: page.totalResults, startIndex: page.startIndex, itemsPerPage: page.itemsPerPage, nextCursor: page.nextCursor, next: page.next, Resources: resources }));
     return 0;
   }
-  ctx.out(table(columns.map((c) => c.toUpperCase()), resources.map((r) => columns.map((c) => attr(r, c)))));
+  const mask = ctx.mask ?? ((t: string) => t);
+  ctx.out(table(columns.map((c) => c.toUpperCase()), resources.map((r) => columns.map((c) => mask(attr(r, c))))));
   const total = page.totalResults;
   const more = page.next ? '; more pages: add --all' : '';
   ctx.out(`${resources.length}${total !== undefined ? ` of ${total}` : ''} ${rt.endpoint}${more}\n`);
@@ -214,7 +218,8 @@ async function listAll(client: ScimClient, ctx: CommandContext, endpoint: string
       first = false;
       return;
     }
-    const cells = tableCells(headers, page.resources.map((r) => columns.map((c) => attr(r, c))));
+    const mask = ctx.mask ?? ((t: string) => t);
+    const cells = tableCells(headers, page.resources.map((r) => columns.map((c) => mask(attr(r, c)))));
     if (!widths) {
       widths = tableWidths(headers, cells);
       ctx.out(`${tableLine(headers, widths)}\n`);

@@ -133,6 +133,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     trace = new Trace();
     ctx = {
       profile, trace, io, out, err, json: jsonMode, args, values, signal: controller.signal,
+      mask: (t) => redact(t),
       progress: progressWriter(io, (t) => showControls(redact(t))),
     };
     const commandCtx = ctx;

@@ -367,8 +367,10 @@ class Ctx {
   secretsUsed = new Set<string>();
   /** Every `${env:}` / `${secret:}` value substituted while building the current profile, with its key. */
   substitutions: Substitution[] = [];
-  /** Entries brought in by merge keys (`<<`) so far, in the whole file (MAX_MERGED_ENTRIES). */
+  /** Entries brought in by merge keys (`<<`) so far, in the whole file, counted as a naive expansion would. */
   mergedEntries = 0;
+  /** Maps met through a merge key, expanded once. */
+  private readonly mergeCache = new Map<YamlNode, { entries: Entry[]; logical: number }>();
   /** Paths where merges were skipped for the budget (each reported once: every profile concerned is broken). */
   private readonly mergeBombAt = new Set<string>();
   constructor(readonly text: string, readonly file: string, readonly opts: ProfilesFileOptions) {
@@ -399,11 +401,25 @@ class Ctx {
   }
 
   /** The entries of a map, aliases resolved, `<<` merge keys applied (explicit keys win). */
-  entries(map: YamlNode, path: string, depth = 0): Entry[] {
-    if (!isMap(map)) return [];
+  entries(map: YamlNode, path: string): Entry[] {
+    return this.expand(map, path, 0).entries;
+  }
+
+  /**
+   * A map's entries with its merges applied, and `logical`: how many entries a naive expansion would bring in
+   * (every merge of every level counted each time: 8 levels merging 8 aliases each is 8^8). Maps met through
+   * a merge are expanded once and remembered, so the work is linear in the file; a merge written in a map
+   * that is read (depth 0) whose logical size takes the file past MAX_MERGED_ENTRIES is refused with a
+   * problem at its `<<` (a 560-byte file of nested merges hung the parser before, issue 10).
+   */
+  private expand(map: YamlNode, path: string, depth: number): { entries: Entry[]; logical: number } {
+    if (!isMap(map)) return { entries: [], logical: 0 };
+    const cached = depth > 0 ? this.mergeCache.get(map) : undefined;
+    if (cached) return cached;
     const own: Entry[] = [];
     const merged: Entry[] = [];
     const mergedKeys = new Set<string>();
+    let logical = 0;
     for (const pair of map.items as Array<Pair<unknown, unknown>>) {
       const keyNode = this.resolve(pair.key);
       const valueNode = this.resolve(pair.value);
@@ -417,15 +433,20 @@ class Ctx {
       }
       const key = String(keyNode.value);
       if (key === '<<' && keyNode.type === 'PLAIN' && depth < 8) {
-        // Nested merges multiply (each level can merge the one below several times): a 560-byte file of 8
-        // levels never finished. Every merged entry counts against one budget for the whole file.
-        if (this.mergedEntries > MAX_MERGED_ENTRIES) { this.mergeBomb(kn, path); continue; }
         const sources = isSeq(valueNode) ? valueNode.items.map((i) => this.resolve(i)) : [valueNode];
+        const subs: Array<{ entries: Entry[]; logical: number }> = [];
         for (const src of sources) {
           if (!isMap(src)) { this.problem(vn, path, `a merge key (<<) needs an alias to a map, found ${describe(src)}`); continue; }
-          for (const e of this.entries(src, path, depth + 1)) {
-            this.mergedEntries += 1;
-            if (this.mergedEntries > MAX_MERGED_ENTRIES) { this.mergeBomb(kn, path); break; }
+          subs.push(this.expand(src, path, depth + 1));
+        }
+        const size = subs.reduce((n, x) => n + x.logical, 0);
+        logical += size;
+        if (depth === 0) {
+          this.mergedEntries += size;
+          if (this.mergedEntries > MAX_MERGED_ENTRIES) { this.mergeBomb(kn, path, size); continue; }
+        }
+        for (const sub of subs) {
+          for (const e of sub.entries) {
             if (!mergedKeys.has(e.key)) { mergedKeys.add(e.key); merged.push({ ...e, start, end }); }
           }
         }
@@ -434,14 +455,17 @@ class Ctx {
       own.push({ key, keyNode: kn, value: valueNode, start, end });
     }
     const ownKeys = new Set(own.map((o) => o.key));
-    return [...own, ...merged.filter((m) => !ownKeys.has(m.key))];
+    const result = { entries: [...own, ...merged.filter((m) => !ownKeys.has(m.key))], logical: logical + own.length };
+    if (depth > 0) this.mergeCache.set(map, result);
+    return result;
   }
 
-  private mergeBomb(at: YamlNode | null, path: string): void {
+  private mergeBomb(at: YamlNode | null, path: string, size: number): void {
     if (this.mergeBombAt.has(path) || this.mergeBombAt.size > 100) return;
     this.mergeBombAt.add(path);
-    this.problem(at, path, `merge keys (<<) bring in more than ${MAX_MERGED_ENTRIES} entries in this file (nested merges multiply); `
-      + 'stopped expanding them: write the keys out, or merge fewer levels');
+    const n = size > 1e15 ? 'more than 10^15' : String(size);
+    this.problem(at, path, `this merge key (<<) expands to ${n} entries (nested merges multiply), past the limit of `
+      + `${MAX_MERGED_ENTRIES} merged entries in a file: write the keys out, or merge fewer levels`);
   }
 
   checkKeys(entries: Entry[], allowed: readonly string[], path: string, explain?: (key: string) => string | undefined): void {

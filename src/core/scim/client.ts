@@ -137,7 +137,9 @@ export class ScimClient {
       throw new ScimxError('response', `${where} answered ${res.status} with an HTML page instead of SCIM JSON`, { exchangeId: res.exchange.id, hint: 'Check the base URL and the gateway.' });
     }
     if (!res.text) throw new ScimxError('response', `${where} answered ${res.status} with an empty body where SCIM JSON was expected`, { exchangeId: res.exchange.id });
-    throw new ScimxError('response', `${where} answered ${res.status} with a body that is not a JSON object (${res.text.length} bytes, starts "${res.text.slice(0, 40).replace(/\s+/g, ' ')}")`, { exchangeId: res.exchange.id });
+    // masked before it is cut: a secret cut in half cannot be found any more
+    const start = this.pipeline.mask(res.text.slice(0, 4096)).slice(0, 40).replace(/\s+/g, ' ');
+    throw new ScimxError('response', `${where} answered ${res.status} with a body that is not a JSON object (${res.text.length} bytes, starts "${start}")`, { exchangeId: res.exchange.id });
   }
 
   diagnose(ex: Exchange, operation: Operation) {
