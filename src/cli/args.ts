@@ -117,7 +117,8 @@ TYPE        Users, users, Groups, groups, or a resource type name/endpoint from 
 --attributes A, --excluded-attributes A
             comma-separated attribute names (Groups are listed without members unless asked)
 --all       follow every page (server's totalResults / nextCursor), printed page by page as they come;
-            stops after --max-pages pages (default 10000) and says how to continue
+            stops after --max-pages pages (default 10000; exit 1 when the default stopped it) and says how
+            to continue
 --count N   page size asked for (the server may cap it); without --all, one page of N
 --start-index N, --cursor C
             start at this index, or at this cursor (RFC 9865), e.g. to continue a listing that stopped

@@ -129,13 +129,13 @@ export function withoutQueryParams(url: string, names: string[]): string {
 
 /**
  * Whether a URL's path is the base URL's path or below it: segment by segment, case-insensitive and
- * percent-decoded, with no segment that decodes to a dot segment or holds a slash (`%2e%2e`, `%2F`), which a
- * server might resolve to somewhere else.
+ * percent-decoded, with no segment that decodes to a dot segment (`%2e%2e`), which a server might resolve
+ * to somewhere else. (An encoded slash inside one segment is an opaque id's: `Users/a%2Fb` is one resource.)
  */
 export function underBasePath(baseUrl: string, target: URL): boolean {
   const baseSegs = segments(new URL(stripTrailingSlash(baseUrl)).pathname).map(lower);
   const tSegs = segments(target.pathname).map(lower);
-  if (tSegs.some((s) => s === '.' || s === '..' || s.includes('/') || s.includes('\\'))) return false;
+  if (tSegs.some((s) => s === '.' || s === '..')) return false;
   return baseSegs.length <= tSegs.length && baseSegs.every((s, i) => tSegs[i] === s);
 }
 
@@ -149,7 +149,8 @@ export interface LocationDecision {
 }
 
 /**
- * Applies the profile's location policy to an absolute URL. Same origin: as is, with credentials.
+ * Applies the profile's location policy to an absolute URL. Same origin and under the base path: as is, with
+ * credentials; same origin outside the base path: `rewrite` maps it back under it, `follow` and `strict` throw.
  * Another origin: `rewrite` maps it onto the base URL, `follow` keeps it without credentials, `strict` throws
  * ScimxError('location'). `mask` is applied to URLs placed in warnings and messages.
  */
