@@ -7,5 +7,6 @@ export { parseProfiles } from '../core/profiles-file';
 export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
+export { FileJournal } from '../core/journal';
 
 export type LazyCore = typeof import('./lazy-core');
