@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { run } from '../../src/cli/run';
 import { startEchoServer, type EchoServer, type Received } from '../helpers/echo-server';
 
-const RUNS = Number(process.env.SCIMX_FUZZ_RUNS ?? 250);
+const RUNS = Number(process.env.SCIMX_FUZZ_RUNS ?? 120);
 const SEED = Number(process.env.SCIMX_FUZZ_SEED ?? 20261201);
 const CASE_LIMIT_MS = 8000;
 const HEAP_LIMIT = 256 * 1024 * 1024;
