@@ -36,6 +36,9 @@ export const COMMAND_OPTIONS = {
     'excluded-attributes': { type: 'string' },
     all: { type: 'boolean' },
     count: { type: 'string' },
+    'start-index': { type: 'string' },
+    cursor: { type: 'string' },
+    'max-pages': { type: 'string' },
   },
   get: {
     attributes: { type: 'string' },
@@ -116,8 +119,14 @@ TYPE        Users, users, Groups, groups, or a resource type name/endpoint from 
 --filter F  SCIM filter, e.g. 'userName sw "a"'
 --attributes A, --excluded-attributes A
             comma-separated attribute names (Groups are listed without members unless asked)
---all       follow every page (server's totalResults / nextCursor)
+--all       follow every page (server's totalResults / nextCursor), printed page by page as they come;
+            stops after --max-pages pages (default 10000; exit 1 when the default stopped it) and says how
+            to continue
 --count N   page size asked for (the server may cap it); without --all, one page of N
+--start-index N, --cursor C
+            start at this index, or at this cursor (RFC 9865), e.g. to continue a listing that stopped
+--max-pages N
+            with --all: most pages read (1 to 1000000, default 10000)
 `,
   get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID [--attributes A] [--excluded-attributes A]
 

@@ -22,6 +22,9 @@ import {
 } from './profile';
 
 export const MAX_PROFILES_FILE_BYTES = 1024 * 1024;
+/** Most entries merge keys (`<<`) may bring in, in one file: far beyond any real file, and small enough that
+ * a file of nested merges fails at once instead of hanging (issue 10). */
+export const MAX_MERGED_ENTRIES = 10_000;
 export const DEFAULT_PROFILES_FILE = 'scim-profiles.yaml';
 
 export interface ProfilesFileOptions {
@@ -168,8 +171,10 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
     }
     const before = ctx.problems.length;
     ctx.secretsUsed = new Set();
+    ctx.substitutions = [];
     const profile = await buildProfile(ctx, entry, path);
     if (profile && ctx.secretsUsed.size) profile.secretRefs = [...ctx.secretsUsed];
+    if (profile) learnSubstitutions(profile, ctx.substitutions);
     if (profile && ctx.problems.length === before) out.profiles.push(profile);
   }
   return finish(out, ctx, profileEntries);
@@ -309,6 +314,43 @@ export function profileFromFlags(flags: ProfileFlags, env: NodeJS.ProcessEnv = p
 // ---------------------------------------------------------------------------------------------------------------
 // Internals
 
+interface Substitution {
+  /** Dotted key of the field, e.g. `profiles.dev.baseUrl`. */
+  key: string;
+  kind: 'env' | 'secret';
+  name: string;
+  value: string;
+}
+
+/** Fields whose substituted values are configuration, not data sent anywhere: never masked. */
+const CONFIG_FIELDS = /\.(timeoutMs|pageSize|concurrency|maxOperationsPerPatch|maxResponseMB|writes|locations|provider|auth\.type|gateway\.(header|query|sendAs)|tls\.(insecure|caFile|certFile|keyFile))$/;
+/** URL fields: a substituted scheme, host or port is an origin and stays readable; anything else is masked. */
+const URL_FIELDS = /\.(baseUrl|auth\.tokenUrl|proxy)$/;
+
+/**
+ * What the profile learns from its `${env:}` / `${secret:}` substitutions: the values used in fields that
+ * are not secrets by nature (a baseUrl path or query, a user name, a scope...) are masked like secrets
+ * (`maskedValues`), and the environment variables whose values are sent to a host (`envRefs`).
+ */
+function learnSubstitutions(profile: Profile, subs: Substitution[]): void {
+  const masked: string[] = [];
+  const env: string[] = [];
+  for (const s of subs) {
+    if (CONFIG_FIELDS.test(s.key)) continue;
+    if (s.kind === 'env' && !env.includes(s.name) && !/\.tls\./.test(s.key)) env.push(s.name);
+    if (URL_FIELDS.test(s.key)) {
+      const url = s.key.endsWith('.baseUrl') ? profile.baseUrl : s.key.endsWith('.proxy') ? profile.proxy
+        : profile.auth.type === 'oauth2' ? profile.auth.tokenUrl : undefined;
+      let origin = '';
+      try { origin = url ? new URL(url).origin : ''; } catch { /* reported by the parser */ }
+      if (origin && origin.includes(s.value)) continue;
+    }
+    if (!masked.includes(s.value)) masked.push(s.value);
+  }
+  if (masked.length) profile.maskedValues = masked;
+  if (env.length) profile.envRefs = env;
+}
+
 interface Entry {
   key: string;
   keyNode: YamlNode | null;
@@ -324,6 +366,14 @@ class Ctx {
   readonly problems: ConfigProblem[] = [];
   /** `${secret:NAME}` names resolved while building the current profile. */
   secretsUsed = new Set<string>();
+  /** Every `${env:}` / `${secret:}` value substituted while building the current profile, with its key. */
+  substitutions: Substitution[] = [];
+  /** Entries brought in by merge keys (`<<`) so far, in the whole file, counted as a naive expansion would. */
+  mergedEntries = 0;
+  /** Maps met through a merge key, expanded once. */
+  private readonly mergeCache = new Map<YamlNode, { entries: Entry[]; logical: number }>();
+  /** Paths where merges were skipped for the budget (each reported once: every profile concerned is broken). */
+  private readonly mergeBombAt = new Set<string>();
   constructor(readonly text: string, readonly file: string, readonly opts: ProfilesFileOptions) {
     this.doc = parseDocument(text, { lineCounter: this.lc, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
   }
@@ -338,17 +388,39 @@ class Ctx {
     this.problems.push({ file: this.file, line: pos.line, column: pos.col, key, message });
   }
 
+  /** Alias -> its node: `Alias.resolve` walks the whole document each time, and merges resolve often. */
+  private readonly aliases = new Map<unknown, YamlNode | undefined>();
+
   resolve(node: unknown): YamlNode | null {
     let n = node as YamlNode | null | undefined;
-    for (let i = 0; i < 16 && n && isAlias(n); i++) n = n.resolve(this.doc) as YamlNode | undefined;
+    for (let i = 0; i < 16 && n && isAlias(n); i++) {
+      const alias = n;
+      if (!this.aliases.has(alias)) this.aliases.set(alias, alias.resolve(this.doc) as YamlNode | undefined);
+      n = this.aliases.get(alias);
+    }
     return n ?? null;
   }
 
   /** The entries of a map, aliases resolved, `<<` merge keys applied (explicit keys win). */
-  entries(map: YamlNode, path: string, depth = 0): Entry[] {
-    if (!isMap(map)) return [];
+  entries(map: YamlNode, path: string): Entry[] {
+    return this.expand(map, path, 0).entries;
+  }
+
+  /**
+   * A map's entries with its merges applied, and `logical`: how many entries a naive expansion would bring in
+   * (every merge of every level counted each time: 8 levels merging 8 aliases each is 8^8). Maps met through
+   * a merge are expanded once and remembered, so the work is linear in the file; a merge written in a map
+   * that is read (depth 0) whose logical size takes the file past MAX_MERGED_ENTRIES is refused with a
+   * problem at its `<<` (a 560-byte file of nested merges hung the parser before, issue 10).
+   */
+  private expand(map: YamlNode, path: string, depth: number): { entries: Entry[]; logical: number } {
+    if (!isMap(map)) return { entries: [], logical: 0 };
+    const cached = depth > 0 ? this.mergeCache.get(map) : undefined;
+    if (cached) return cached;
     const own: Entry[] = [];
     const merged: Entry[] = [];
+    const mergedKeys = new Set<string>();
+    let logical = 0;
     for (const pair of map.items as Array<Pair<unknown, unknown>>) {
       const keyNode = this.resolve(pair.key);
       const valueNode = this.resolve(pair.value);
@@ -363,17 +435,38 @@ class Ctx {
       const key = String(keyNode.value);
       if (key === '<<' && keyNode.type === 'PLAIN' && depth < 8) {
         const sources = isSeq(valueNode) ? valueNode.items.map((i) => this.resolve(i)) : [valueNode];
+        const subs: Array<{ entries: Entry[]; logical: number }> = [];
         for (const src of sources) {
           if (!isMap(src)) { this.problem(vn, path, `a merge key (<<) needs an alias to a map, found ${describe(src)}`); continue; }
-          for (const e of this.entries(src, path, depth + 1)) {
-            if (!merged.some((m) => m.key === e.key)) merged.push({ ...e, start, end });
+          subs.push(this.expand(src, path, depth + 1));
+        }
+        const size = subs.reduce((n, x) => n + x.logical, 0);
+        logical += size;
+        if (depth === 0) {
+          this.mergedEntries += size;
+          if (this.mergedEntries > MAX_MERGED_ENTRIES) { this.mergeBomb(kn, path, size); continue; }
+        }
+        for (const sub of subs) {
+          for (const e of sub.entries) {
+            if (!mergedKeys.has(e.key)) { mergedKeys.add(e.key); merged.push({ ...e, start, end }); }
           }
         }
         continue;
       }
       own.push({ key, keyNode: kn, value: valueNode, start, end });
     }
-    return [...own, ...merged.filter((m) => !own.some((o) => o.key === m.key))];
+    const ownKeys = new Set(own.map((o) => o.key));
+    const result = { entries: [...own, ...merged.filter((m) => !ownKeys.has(m.key))], logical: logical + own.length };
+    if (depth > 0) this.mergeCache.set(map, result);
+    return result;
+  }
+
+  private mergeBomb(at: YamlNode | null, path: string, size: number): void {
+    if (this.mergeBombAt.has(path) || this.mergeBombAt.size > 100) return;
+    this.mergeBombAt.add(path);
+    const n = size > 1e15 ? 'more than 10^15' : String(size);
+    this.problem(at, path, `this merge key (<<) expands to ${n} entries (nested merges multiply), past the limit of `
+      + `${MAX_MERGED_ENTRIES} merged entries in a file: write the keys out, or merge fewer levels`);
   }
 
   checkKeys(entries: Entry[], allowed: readonly string[], path: string, explain?: (key: string) => string | undefined): void {
@@ -470,8 +563,11 @@ class Ctx {
           continue;
         }
         this.secretsUsed.add(name);
+        this.substitutions.push({ key, kind, name, value: v });
         out += v;
+        continue;
       }
+      this.substitutions.push({ key, kind, name, value: env[name] as string });
     }
     out += raw.slice(last);
     return ok ? { value: out, substituted } : undefined;

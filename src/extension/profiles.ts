@@ -178,7 +178,7 @@ export class ProfileStore implements vscode.Disposable {
 
   private async read(): Promise<ProfileSet> {
     const set: ProfileSet = { profiles: [], errors: [], notices: [], secretNames: [] };
-    const { parseProfiles } = loadCore();
+    const { parseProfiles, shortSecretWarnings } = loadCore();
     const http = vscode.workspace.getConfiguration('http');
     const proxy: ProxySettings = {
       proxy: http.get<string>('proxy') || undefined,
@@ -223,6 +223,11 @@ export class ProfileStore implements vscode.Disposable {
           continue;
         }
         set.profiles.push(withVsCodeProxy(profile, proxy));
+        // Secrets too short to be masked in free text: said on the tree, next to the profile (it stays usable).
+        const short = shortSecretWarnings(profile);
+        if (short.length) {
+          set.errors.push({ name: profile.name, file: src.file, problems: short.map((w) => ({ file: src.file, line: profile.source?.line ?? 0, column: 1, key: w.key, message: `warning: ${w.message}` })) });
+        }
       }
     }
     this.log.info(`profiles: ${set.profiles.length} loaded${set.errors.length ? `, ${set.errors.length} with problems` : ''}`);
