@@ -184,6 +184,7 @@ function fakeVscode(): Fake {
       findFiles: touch('findFiles'), createFileSystemWatcher: touch('createFileSystemWatcher'), openTextDocument: touch('openTextDocument'),
       fs: { readFile: touch('fs.readFile'), stat: touch('fs.stat'), writeFile: touch('fs.writeFile'), readDirectory: touch('fs.readDirectory') },
     },
+    languages: { createDiagnosticCollection: () => ({ ...disposable(), set: () => undefined, clear: () => undefined, delete: () => undefined }) },
     commands: { registerCommand: () => { f.commands++; return disposable(); }, executeCommand: async () => undefined },
   };
   return f;

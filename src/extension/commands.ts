@@ -7,6 +7,7 @@ import type { MembershipChange } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
 import { failureLine, isCancellation, membershipSummary, putConfirmation } from './messages';
 import { filterProblem } from './filter-input';
+import { createdProfilesFileMessage } from './profile-set';
 import type { ProfileStore } from './profiles';
 import { SETTINGS_SOURCE } from './profiles';
 import { resourceUri, serviceDocUri, type ScimDocuments } from './resource-doc';
@@ -218,10 +219,10 @@ export function registerCommands(x: Ext): void {
       const items: Array<vscode.QuickPickItem & { name?: string }> = [];
       for (const n of secretNames) items.push({ label: n, description: (await secrets.has(n)) ? 'stored' : 'not set', name: n });
       items.push({ label: '$(add) Another name…' });
-      const picked = items.length > 1 ? await vscode.window.showQuickPick(items, { title: 'Set SCIM Secret', placeHolder: 'Secret referenced as ${secret:NAME}' }) : items[0];
+      const picked = items.length > 1 ? await vscode.window.showQuickPick(items, { title: 'SCIM: Set Secret…', placeHolder: 'Secret referenced as ${secret:NAME}' }) : items[0];
       if (!picked) return;
       name = picked.name ?? await vscode.window.showInputBox({
-        title: 'Set SCIM Secret', prompt: 'Secret name, referenced in profiles as ${secret:NAME}',
+        title: 'SCIM: Set Secret…', prompt: 'Secret name, referenced in profiles as ${secret:NAME}',
         validateInput: (v) => (isValidSecretName(v) ? undefined : 'Letters, digits, ".", "_" and "-" only'),
       });
       if (!name) return;
@@ -262,6 +263,8 @@ export function registerCommands(x: Ext): void {
     if (!exists) await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(PROFILES_TEMPLATE));
     await vscode.window.showTextDocument(uri);
     profiles.reload();
+    // Nothing is asked now: the example's secrets are asked for when its profile is first used.
+    void vscode.window.showInformationMessage(createdProfilesFileMessage(vscode.workspace.asRelativePath(uri), exists));
   });
 
   reg('scim.openResource', async (node?: unknown) => {

@@ -19,7 +19,11 @@ export interface Paging<T> {
   warning?: string;
 }
 
-export interface ProfileNode { kind: 'profile'; key: string; profile: Profile }
+export interface ProfileNode {
+  kind: 'profile'; key: string; profile: Profile;
+  /** `${secret:NAME}`s it refers to that are not stored yet: asked for on first use. */
+  unsetSecrets?: string[];
+}
 export interface ProfileErrorNode { kind: 'profileError'; key: string; name: string; file: string; problems: ConfigProblem[] }
 export interface ServiceNode { kind: 'service'; key: string; profile: string }
 export interface ServiceDocNode { kind: 'serviceDoc'; key: string; profile: string; doc: ServiceDoc }
@@ -144,10 +148,14 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
   switch (node.kind) {
     case 'profile': {
       const p = node.profile;
+      const unset = node.unsetSecrets ?? [];
       return {
         id: node.key, label: p.name,
-        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' · TLS verification off' : ''),
-        tooltip: profileTooltip(p), contextValue: 'profile', icon: { id: 'server-environment' }, collapsible: 'collapsed',
+        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' · TLS verification off' : '') + (unset.length ? ` · secret${unset.length === 1 ? '' : 's'} not set` : ''),
+        tooltip: profileTooltip(p) + (unset.length
+          ? `\nnot stored yet: ${unset.map((n) => `\${secret:${n}}`).join(', ')} (asked for when you first use this profile; or "SCIM: Set Secret…")`
+          : ''),
+        contextValue: 'profile', icon: { id: 'server-environment' }, collapsible: 'collapsed',
       };
     }
     case 'profileError': {

@@ -10,7 +10,7 @@ import type { Clients } from './session';
 import {
   SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, memberNodes, membersNodeOf, resourceLabel,
   resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
-  type LoadMoreNode, type MemberNode, type MembersNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
+  type LoadMoreNode, type MemberNode, type MembersNode, type ProfileNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
 
 export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -18,6 +18,8 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.emitter.event;
   /** Children of profile nodes (Service + resource types), by profile name; dropped on refresh. */
   private readonly profileChildren = new Map<string, Promise<TreeNode[]>>();
+  /** Profile nodes by name, kept while their profile is unchanged (VS Code keeps them expanded, with their children). */
+  private readonly profileNodes = new Map<string, ProfileNode>();
   private readonly parents = new WeakMap<TreeNode, TreeNode>();
   /** Nodes VS Code knows now: the children last returned for each parent (ROOT for the roots). A change event
    * for any other node (one replaced by a reload while a request was in flight) would be a TreeError
@@ -28,9 +30,18 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly profiles: ProfileStore, private readonly clients: Clients, private readonly log: vscode.LogOutputChannel) {
-    this.sub = profiles.onDidChange(() => {
-      this.clients.reset();
-      this.profileChildren.clear();
+    // Only the profiles that changed lose their clients and loaded children (a save re-runs Discover and List for
+    // those alone); the others keep what they show.
+    this.sub = profiles.onDidChange(({ changed }) => {
+      this.clients.reset(changed);
+      if (!changed) {
+        this.profileChildren.clear();
+        this.profileNodes.clear();
+      }
+      for (const name of changed ?? []) {
+        this.profileChildren.delete(name);
+        this.profileNodes.delete(name);
+      }
       this.fire();
     });
   }
@@ -86,7 +97,10 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   /** Re-read a node's children (or everything, profiles files included, without a node). */
   refresh(node?: TreeNode): void {
     if (!node) {
+      // "Refresh" on the view: everything, asked for by the user
+      this.clients.reset();
       this.profileChildren.clear();
+      this.profileNodes.clear();
       this.profiles.reload(0);
       return;
     }
@@ -164,7 +178,13 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   private async roots(): Promise<TreeNode[]> {
     const set = await this.profiles.load();
     const out: TreeNode[] = set.notices.map((text, i) => ({ kind: 'message' as const, key: `notice/${i}`, text, severity: 'info' as const }));
-    for (const p of set.profiles) out.push({ kind: 'profile', key: `profile/${p.name}`, profile: p });
+    for (const p of set.profiles) {
+      let node = this.profileNodes.get(p.name);
+      if (!node) this.profileNodes.set(p.name, (node = { kind: 'profile', key: `profile/${p.name}`, profile: p }));
+      node.profile = p;
+      node.unsetSecrets = set.unsetSecrets.get(p.name);
+      out.push(node);
+    }
     for (const e of set.errors) out.push({ kind: 'profileError', key: `error/${e.file}/${e.name}`, name: e.name, file: e.file, problems: e.problems });
     // No profiles and nothing to say: an empty tree shows the welcome view. A notice (an untrusted workspace
     // whose profiles files are ignored) is worth saying even then: "no profiles yet" would be untrue.
