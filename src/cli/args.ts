@@ -71,8 +71,8 @@ Commands:
   discover                              ServiceProviderConfig, resource types and schemas
   list TYPE [--filter F] [--attributes A] [--all] [--count N]
                                         list resources (TYPE: Users, users, Groups, or a resource type name)
-  get TYPE ID                           one resource, as JSON
-  members add|remove GROUP_ID USER_ID...  [--mode auto|patch|put]
+  get TYPE ID|NAME                      one resource, as JSON
+  members add|remove GROUP USER...      [--mode auto|patch|put]
                                         add or remove members, verified afterwards
   probe                                 non-destructive check of every method through the gateway
   sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
@@ -116,11 +116,16 @@ TYPE        Users, users, Groups, groups, or a resource type name/endpoint from 
 --all       follow every page (server's totalResults / nextCursor)
 --count N   page size asked for (the server may cap it); without --all, one page of N
 `,
-  get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID [--attributes A] [--excluded-attributes A]
+  get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID|NAME [--attributes A] [--excluded-attributes A]
 
-Prints one resource as JSON.
+Prints one resource as JSON. A user is found by id, userName or displayName, a group by id or displayName
+(one filtered read; a name several resources share is refused, listing them). A group is read without its
+member list: --attributes members reads it.
 `,
-  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP_ID USER_ID... [--mode auto|patch|put]
+  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP USER... [--mode auto|patch|put]
+
+GROUP is a group's id or displayName, each USER a user's id, userName or displayName (one filtered read
+for all of them; a name several share is refused, listing them; a value that matches nothing is used as an id).
 
 Adds or removes members of a group. PATCH when the provider supports it; PUT read-modify-write that keeps
 every other member otherwise (--mode auto, the profile's default). The result is read back and reported:
