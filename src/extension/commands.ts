@@ -18,7 +18,7 @@ import { isValidSecretName } from './secret-refs';
 import type { Clients } from './session';
 import type { ActiveProfile } from './status';
 import { TracePanel } from './trace-panel';
-import { membersNodeOf, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
+import { memberLabel, membersNodeOf, personLabel, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
 import type { ScimTree } from './tree';
 import { pickUsers } from './user-picker';
 import type { Waits } from './waits';
@@ -176,7 +176,7 @@ export function registerCommands(x: Ext): void {
     const users = await pickUsers(client, `Add members to "${label}"`);
     if (!users?.length) return;
     const names = clients.names(owner.profile);
-    for (const u of users) names.set(u.id, resourceLabel(u));
+    for (const u of users) names.set(u.id, personLabel(u));
     await changeMembership(owner, { add: users.map((u) => u.id), remove: [] }, `Add ${users.length} member${users.length === 1 ? '' : 's'} to ${label}`);
   });
 
@@ -271,8 +271,8 @@ export function registerCommands(x: Ext): void {
     const n = target(node, 'resource', 'group', 'member', 'serviceDoc');
     if (!n) return void vscode.window.showInformationMessage('Select a resource in the SCIM view first.');
     const uri = n.kind === 'serviceDoc' ? serviceDocUri(n.profile, n.doc)
-      : n.kind === 'member' ? resourceUri(n.profile, n.member.type?.toLowerCase() === 'group' ? 'Groups' : 'Users', n.member.value)
-        : resourceUri(n.profile, n.rt.endpoint, n.resource.id);
+      : n.kind === 'member' ? resourceUri(n.profile, n.member.type?.toLowerCase() === 'group' ? 'Groups' : 'Users', n.member.value, memberLabel(n.member, n.name))
+        : resourceUri(n.profile, n.rt.endpoint, n.resource.id, resourceLabel(n.resource, n.rt));
     if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) x.docs.refresh(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });

@@ -8,7 +8,7 @@ import { failureLine } from './messages';
 import type { ProfileStore } from './profiles';
 import type { Clients } from './session';
 import {
-  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, memberNodes, membersNodeOf, resourceLabel,
+  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, memberNodes, membersNodeOf, personLabel, resourceLabel,
   resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
   type LoadMoreNode, type MemberNode, type MembersNode, type ProfileNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
@@ -129,6 +129,12 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
     this.fire(node);
   }
 
+  /** A change event for a node once the children being returned are in VS Code's hands. Its children are
+   * loaded, so the event re-reads nothing. */
+  private redrawSoon(node: TreeNode): void {
+    setTimeout(() => this.fire(node), 0);
+  }
+
   changed(node?: TreeNode): void {
     this.fire(node);
   }
@@ -163,11 +169,13 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
       case 'service':
         return SERVICE_DOCS.map((doc) => ({ kind: 'serviceDoc' as const, key: `${node.profile}/service/${doc}`, profile: node.profile, doc }));
       case 'resourceType':
-        if (!node.paging.loaded) await this.loadPage(node);
-        return childrenWithMore(node, node.paging.items);
       case 'members':
-        if (!node.paging.loaded) await this.loadPage(node);
-        return childrenWithMore(node, node.paging.items);
+        if (!node.paging.loaded) {
+          await this.loadPage(node);
+          // VS Code drew this node's item before its children were read: draw it again, with its count.
+          this.redrawSoon(node);
+        }
+        return node.kind === 'members' ? childrenWithMore(node, node.paging.items) : childrenWithMore(node, node.paging.items);
       case 'group':
         return [membersNodeOf(node)];
       default:
@@ -251,7 +259,7 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
           const page = await client.listPage(endpoint, {
             filter: stringify(f), attributes: endpoint === 'Users' ? ['userName', 'displayName'] : ['displayName'], count: chunk.length,
           }, { title: `Resolve ${chunk.length} member name${chunk.length === 1 ? '' : 's'}` });
-          for (const r of page.resources) names.set(r.id, resourceLabel(r, endpoint === 'Groups' ? { id: 'Group', name: 'Group', endpoint: 'Groups', schema: SCHEMA.group } : undefined));
+          for (const r of page.resources) names.set(r.id, personLabel(r));
         }
       }
     } catch (e) {
