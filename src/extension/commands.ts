@@ -173,7 +173,9 @@ export function registerCommands(x: Ext): void {
     if (!owner) return void vscode.window.showInformationMessage('Select a group in the SCIM view first.');
     const label = resourceLabel(owner.group.resource, owner.group.rt);
     const client = await clients.get(owner.profile);
-    const users = await pickUsers(client, `Add members to "${label}"`);
+    const users = await pickUsers(client, `Add members to "${label}"`, {
+      groupId: owner.group.resource.id, knownMembers: new Set(owner.paging.items.map((m) => m.member.value)),
+    });
     if (!users?.length) return;
     const names = clients.names(owner.profile);
     for (const u of users) names.set(u.id, personLabel(u));

@@ -8,6 +8,8 @@ import {
   applyMembershipReport, applyPage, childrenWithMore, emptyPaging, failPage, idHints, memberNodes, membersNodeOf, personLabel, resourceNodes,
   unnamedMembers, viewOf, type ResourceTypeNode,
 } from '../../src/extension/tree-model';
+import { parseDocPath, resourcePath, serviceDocPath } from '../../src/extension/resource-path';
+import { PICKER_PAGE, membersAmongFilter, moreLabel, pickerRow, searchFilter } from '../../src/extension/picker-model';
 
 const profile: Profile = {
   name: 'dev', baseUrl: 'https://gw.example.com/scim/v2', auth: { type: 'none' },
@@ -269,8 +271,7 @@ test('members are sorted (groups first, then by name) with their count; the same
   assert.equal(viewOf(members).description, '6');
 });
 
-test('a resource document is named by its label in the editor tab, and read by its id', async () => {
-  const { parseDocPath, resourcePath, serviceDocPath } = await import('../../src/extension/resource-path');
+test('a resource document is named by its label in the editor tab, and read by its id', () => {
   const id = '2819c223-7f76-453a-919d-413861904646';
   const path = resourcePath('dev', '/Users', id, 'Barbara Jensen');
   assert.match(path, /\/Barbara%20Jensen\.json$/, 'the tab shows the name, not the GUID');
@@ -280,4 +281,16 @@ test('a resource document is named by its label in the editor tab, and read by i
   assert.match(decodeURIComponent(odd.split('/').pop()!), /^Ops EMEA team\.json$/);
   assert.match(resourcePath('dev', 'Users', 'u1', '   '), /\/u1\/u1\.json$/, 'no name: the id');
   assert.deepEqual(parseDocPath(serviceDocPath('dev', 'Schemas')), { kind: 'service', profile: 'dev', doc: 'Schemas' });
+});
+
+test('member picker: the search, the one read that finds the members among the results, marked rows, "Load more"', () => {
+  assert.equal(PICKER_PAGE, 25);
+  assert.equal(searchFilter('  jo '), 'userName sw "jo" or displayName co "jo"');
+  assert.equal(searchFilter(''), undefined);
+  assert.equal(membersAmongFilter('g-1', ['u1', 'u2']), 'groups.value eq "g-1" and (id eq "u1" or id eq "u2")');
+  assert.equal(membersAmongFilter('g-1', []), undefined);
+  const u = { id: 'u1', userName: 'bjensen', displayName: 'Barbara Jensen', emails: [{ value: 'x@example.com' }, { value: 'bj@example.com', primary: true }] };
+  assert.deepEqual(pickerRow(u, true), { label: 'bjensen', description: 'already a member · Barbara Jensen · bj@example.com', member: true, user: u });
+  assert.equal(pickerRow({ id: 'u2', userName: 'x' }, false).description, undefined);
+  assert.equal(moreLabel(25, 140), 'Load more results… (25 of 140 shown)');
 });
