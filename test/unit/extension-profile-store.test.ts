@@ -4,6 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Module from 'node:module';
+// types only at the top (erased): the modules themselves are required once the fake `vscode` is in place
+import type * as ProfilesModule from '../../src/extension/profiles';
+import type * as SecretsModule from '../../src/extension/secrets';
 
 type Listener<T> = (e: T) => void;
 class EventEmitter<T> {
@@ -57,8 +60,8 @@ const file = (host: string, other = 'b.example.com'): string => [
 ].join('\n');
 
 async function store() {
-  const { Secrets } = await import('../../src/extension/secrets');
-  const { ProfileStore } = await import('../../src/extension/profiles');
+  const { Secrets } = require('../../src/extension/secrets') as typeof SecretsModule;
+  const { ProfileStore } = require('../../src/extension/profiles') as typeof ProfilesModule;
   const storage = {
     get: async (k: string) => stored.get(k),
     store: async (k: string, v: string) => { stored.set(k, v); storageEvents.fire({ key: k }); },
@@ -132,8 +135,8 @@ test('a stored secret bound for a host it was not approved for: no modal while r
   files.set('/w/scim-profiles.yaml', file('new-host.example.com'));
   stored.set('scim.secret.a-key', 'stored-value');
   modals.length = 0;
-  const { Secrets } = await import('../../src/extension/secrets');
-  const { ProfileStore } = await import('../../src/extension/profiles');
+  const { Secrets } = require('../../src/extension/secrets') as typeof SecretsModule;
+  const { ProfileStore } = require('../../src/extension/profiles') as typeof ProfilesModule;
   const storage = { get: async (k: string) => stored.get(k), store: async () => undefined, delete: async () => undefined, onDidChange: storageEvents.event };
   const memento = new Map<string, unknown>();
   const s = new ProfileStore(new Secrets(storage as never), log as never, { get: (k: string) => memento.get(k), update: async (k: string, v: unknown) => { memento.set(k, v); } } as never);
