@@ -4,13 +4,18 @@
 // the one; several are refused, listing the candidates. A value that matches nothing is used as an id, as given
 // (ids are opaque, RFC 7643 §3.1: a member's id may belong to a user that no longer exists). A service that
 // refuses the filter (400, 403, 501) gets the values as ids, as before.
-import { ScimxError, toScimxError } from '../core/errors';
+import { HttpStatusError, ScimxError, toScimxError } from '../core/errors';
 import type { ScimClient } from '../core/scim/client';
-import { refusedByService } from '../core/scim/client';
 import { eq, or, toFilterString } from '../core/scim/filter';
 import type { ScimResource } from '../core/scim/types';
 
 export const REFS_PER_READ = 20;
+
+/** The SCIM service itself refused the filter (400 invalidFilter, 403, 501), not the gateway: the same test as
+ * the client's `refusedByService`, written here so that `scimx --help` does not load the HTTP client. */
+function refusedByService(err: ScimxError): boolean {
+  return err instanceof HttpStatusError && [400, 403, 501].includes(err.status) && err.code !== 'gateway';
+}
 
 export type RefKind = 'user' | 'group' | 'other';
 
