@@ -8,7 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
 import type { GroupRec, Json, Store, UserRec } from './store';
-import { pairs, type ReceivedRequest, type SandboxState } from './types';
+import { CAPPED_GROUP_READ, pairs, type ReceivedRequest, type SandboxState } from './types';
 
 type Filter = SCIMMY.Types.Filter;
 type FilterBranch = Record<string, unknown>;
@@ -40,6 +40,10 @@ const ctxOf = (ctx: unknown): Ctx => {
   if (!ctx || typeof ctx !== 'object' || !('state' in ctx)) throw scimErr(500, null, 'missing sandbox context');
   return ctx as Ctx;
 };
+
+/** 'case-insensitive-ids': ids as stored (lower case) whatever case they arrive in */
+const fold = (c: Ctx, id: string): string => (c.state.faults.has('case-insensitive-ids') ? id.toLowerCase() : id);
+const identity = (id: string): string => id;
 
 const scimError = (status: number, detail: string, scimType?: string): Json => {
   try {
@@ -80,7 +84,7 @@ function stringPred(expr: unknown): Pred | undefined {
   return undefined;
 }
 
-const eqValue = (expr: unknown): string | undefined =>
+const eqValueRaw = (expr: unknown): string | undefined =>
   Array.isArray(expr) && expr.length === 2 && String(expr[0]).toLowerCase() === 'eq' && typeof expr[1] === 'string' ? expr[1] : undefined;
 
 interface Plan {
@@ -90,7 +94,8 @@ interface Plan {
 }
 
 /** Index-backed plan for one AND branch of a Users filter, or undefined when an attribute is not indexed. */
-function userBranchPlan(store: Store, branch: FilterBranch): Plan | undefined {
+function userBranchPlan(store: Store, branch: FilterBranch, fold: (id: string) => string = identity): Plan | undefined {
+  const eqValue = (e: unknown): string | undefined => { const v = eqValueRaw(e); return v === undefined ? v : fold(v); };
   const tests: Array<(id: string) => boolean> = [];
   let candidates: (() => readonly string[]) | undefined;
   for (const [attr, expr] of Object.entries(branch)) {
@@ -129,7 +134,8 @@ function userBranchPlan(store: Store, branch: FilterBranch): Plan | undefined {
   return { candidates, test: (id) => tests.every((t) => t(id)) };
 }
 
-function groupBranchPlan(store: Store, branch: FilterBranch): Plan | undefined {
+function groupBranchPlan(store: Store, branch: FilterBranch, fold: (id: string) => string = identity): Plan | undefined {
+  const eqValue = (e: unknown): string | undefined => { const v = eqValueRaw(e); return v === undefined ? v : fold(v); };
   const tests: Array<(id: string) => boolean> = [];
   let candidates: (() => readonly string[]) | undefined;
   for (const [attr, expr] of Object.entries(branch)) {
@@ -278,9 +284,11 @@ function memberObj(c: Ctx, id: string): Json {
   const u = store.users.get(id);
   // 'untyped-members': RFC 7643 makes `type` (and `$ref`) optional; such a provider gives neither
   const untyped = c.state.faults.has('untyped-members');
-  if (u) return { value: id, display: u.displayName ?? u.userName, ...(untyped ? {} : { $ref: `${c.base}/Users/${id}`, type: 'User' }) };
+  // 'case-insensitive-ids': member values come back upper-case (a GUID column's own rendering)
+  const value = c.state.faults.has('case-insensitive-ids') ? id.toUpperCase() : id;
+  if (u) return { value, display: u.displayName ?? u.userName, ...(untyped ? {} : { $ref: `${c.base}/Users/${id}`, type: 'User' }) };
   const g = store.groups.get(id);
-  return { value: id, ...(g ? { display: g.displayName } : {}), ...(untyped ? {} : { $ref: `${c.base}/Groups/${id}`, type: 'Group' }) };
+  return { value, ...(g ? { display: g.displayName } : {}), ...(untyped ? {} : { $ref: `${c.base}/Groups/${id}`, type: 'Group' }) };
 }
 
 /** A Groups filter on members.type, which an 'untyped-members' provider cannot answer. */
@@ -292,6 +300,12 @@ function filtersOnMemberType(filter: Filter | undefined): boolean {
   });
 }
 
+/** the members a group read shows: all of them, or the last CAPPED_GROUP_READ ('capped-group-read') */
+function shownMembers(c: Ctx, rec: GroupRec): string[] {
+  const all = [...rec.members];
+  return c.state.faults.has('capped-group-read') ? all.slice(-CAPPED_GROUP_READ) : all;
+}
+
 function groupOut(c: Ctx, rec: GroupRec, attributes: Filter | undefined, forceNoMembers = false): Json {
   const raw: Json = { ...rec.data, id: rec.id, displayName: rec.displayName, meta: meta(c, rec) };
   const base = `${c.base}/Groups`;
@@ -299,12 +313,12 @@ function groupOut(c: Ctx, rec: GroupRec, attributes: Filter | undefined, forceNo
   if (!wantMembers) return new SCIMMY.Schemas.Group(raw, 'out', base, attributes) as unknown as Json;
   if (attributes && attributes.length > 0) {
     // attribute filter touching members (e.g. members.value): let SCIMMY coerce and filter all of it
-    return new SCIMMY.Schemas.Group({ ...raw, members: [...rec.members].map((m) => memberObj(c, m)) }, 'out', base, attributes) as unknown as Json;
+    return new SCIMMY.Schemas.Group({ ...raw, members: shownMembers(c, rec).map((m) => memberObj(c, m)) }, 'out', base, attributes) as unknown as Json;
   }
   // whole resource: SCIMMY coerces the group, the (already canonical) member list is attached as is, so a
   // 50,000-member group is not re-validated member by member on every read
   const plain = JSON.parse(JSON.stringify(new SCIMMY.Schemas.Group(raw, 'out', base))) as Json;
-  plain['members'] = [...rec.members].map((m) => memberObj(c, m));
+  plain['members'] = shownMembers(c, rec).map((m) => memberObj(c, m));
   return plain;
 }
 
@@ -362,6 +376,7 @@ function page(c: Ctx, resource: SCIMMY.Types.Resource, ids: readonly string[], r
   const list = new SCIMMY.Messages.ListResponse(items as never[], { totalResults: ids.length, startIndex: 1, itemsPerPage: Math.max(count, 0) });
   const out = list as unknown as Json;
   out['itemsPerPage'] = items.length;
+  if (c.state.faults.has('capped-group-read')) delete out['totalResults'];
   if (cursorMode) {
     delete out['startIndex'];
     if (offset + count < ids.length && count > 0) out['nextCursor'] = encodeCursor(c.state, offset + count);
@@ -391,11 +406,11 @@ class SandboxUser extends SCIMMY.Resources.User {
     const store = c.state.store;
     try {
       if (this.id) {
-        const rec = store.users.get(this.id);
+        const rec = store.users.get(fold(c, this.id));
         if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
         return userOut(c, rec, this.attributes);
       }
-      const ids = select(this.filter, () => store.userIds(), (b) => userBranchPlan(store, b), (id) => userRaw(c, store.users.get(id)!));
+      const ids = select(this.filter, () => store.userIds(), (b) => userBranchPlan(store, b, (id) => fold(c, id)), (id) => userRaw(c, store.users.get(id)!));
       return page(c, this, ids, (id) => userOut(c, store.users.get(id)!, this.attributes));
     } catch (ex) {
       return asScimError(ex);
@@ -407,7 +422,7 @@ class SandboxUser extends SCIMMY.Resources.User {
     const store = c.state.store;
     requireBody(instance, this.id ? 'PUT' : 'POST');
     try {
-      const existing = this.id ? store.users.get(this.id) : undefined;
+      const existing = this.id ? store.users.get(fold(c, this.id)) : undefined;
       if (this.id && !existing) throw scimErr(404, null, `Resource ${this.id} not found`);
       if (existing) checkIfMatch(c, existing);
       const data = stripReadOnly(new SCIMMY.Schemas.User(instance, 'in'), ['id', 'meta', 'schemas', 'groups']);
@@ -446,7 +461,7 @@ class SandboxUser extends SCIMMY.Resources.User {
     checkPatchAllowed(c);
     requireBody(message, 'PATCH');
     try {
-      const rec = store.users.get(this.id);
+      const rec = store.users.get(fold(c, this.id));
       if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
       checkIfMatch(c, rec);
       const op = new SCIMMY.Messages.PatchOp(message as never);
@@ -462,10 +477,10 @@ class SandboxUser extends SCIMMY.Resources.User {
   override async dispose(ctx?: unknown): Promise<void> {
     const c = ctxOf(ctx);
     if (!this.id) throw scimErr(404, null, 'DELETE operation must target a specific resource');
-    const rec = c.state.store.users.get(this.id);
+    const rec = c.state.store.users.get(fold(c, this.id));
     if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
     checkIfMatch(c, rec);
-    c.state.store.deleteUser(this.id);
+    c.state.store.deleteUser(rec.id);
   }
 }
 
@@ -535,7 +550,7 @@ function memberPlan(ops: SCIMMY.Messages.PatchOp['Operations']): MemberPlan | un
       }
       for (const branch of filter as unknown as FilterBranch[]) {
         const k = keyOf(branch, 'value');
-        const v = k !== undefined && Object.keys(branch).length === 1 ? eqValue(branch[k]) : undefined;
+        const v = k !== undefined && Object.keys(branch).length === 1 ? eqValueRaw(branch[k]) : undefined;
         if (v === undefined) return undefined;
         plan.refs.add(v);
         plan.removes += 1;
@@ -575,14 +590,78 @@ function applyMembers(c: Ctx, rec: GroupRec, scope: Iterable<string>, after: Set
   return changed;
 }
 
+interface QuirkOps {
+  /** the operations left for SCIMMY to apply */
+  ops: Json[];
+  /** 'remove-by-index': member ids removed by index instead, in the order asked */
+  byIndex: string[];
+  /** member ids the message names anywhere */
+  named: Set<string>;
+  touchesMembers: boolean;
+}
+
+const isMembersPath = (path: unknown): boolean => typeof path === 'string' && /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members(\b|$)/i.test(path.trim());
+
+/** The PATCH operations as a quirky provider understands them (see FAULT_MODE_INFO). */
+function quirkOps(c: Ctx, message: Json): QuirkOps {
+  const f = c.state.faults;
+  const lower = f.has('case-insensitive-ids');
+  const raw = Array.isArray(message['Operations']) ? (message['Operations'] as unknown[]) : [];
+  const valuesOf = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).flatMap((m) => (m && typeof m === 'object' && typeof (m as Json)['value'] === 'string' ? [(m as Json)['value'] as string] : []));
+  const eqTarget = (path: string): string | undefined => /^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$/i.exec(path.trim())?.[1];
+  const named = new Set<string>();
+  let touchesMembers = false;
+  let ops: Json[] = raw.map((o) => {
+    const op = { ...(o as Json) };
+    if (lower && typeof op['path'] === 'string') op['path'] = (op['path'] as string).replace(/(value\s+eq\s+")([^"]*)(")/gi, (_m, a: string, v: string, b: string) => a + v.toLowerCase() + b);
+    if (lower && Array.isArray(op['value'])) op['value'] = (op['value'] as unknown[]).map((m) => (m && typeof m === 'object' && typeof (m as Json)['value'] === 'string' ? { ...(m as Json), value: ((m as Json)['value'] as string).toLowerCase() } : m));
+    const membersValue = op['path'] === undefined && op['value'] && typeof op['value'] === 'object' ? Object.entries(op['value'] as Json).find(([k]) => isMembersPath(k))?.[1] : undefined;
+    if (isMembersPath(op['path']) || membersValue !== undefined) touchesMembers = true;
+    for (const id of valuesOf(membersValue ?? op['value'])) named.add(id);
+    const t = typeof op['path'] === 'string' ? eqTarget(op['path'] as string) : undefined;
+    if (t !== undefined) named.add(t);
+    return op;
+  });
+  const opName = (o: Json): string => String(o['op'] ?? '').toLowerCase();
+  const path = (o: Json): string => (typeof o['path'] === 'string' ? (o['path'] as string).trim().toLowerCase() : '');
+  if (f.has('patch-replace-only') && ops.some((o) => opName(o) !== 'replace'))
+    throw scimErr(400, 'invalidSyntax', 'Only "replace" operations are supported by this service provider');
+  if (f.has('replace-empty-refused') && ops.some((o) => opName(o) === 'replace' && (
+    (path(o) === 'members' && Array.isArray(o['value']) && (o['value'] as unknown[]).length === 0)
+    || (!path(o) && o['value'] && typeof o['value'] === 'object' && Array.isArray((o['value'] as Json)['members']) && ((o['value'] as Json)['members'] as unknown[]).length === 0))))
+    throw scimErr(400, 'invalidValue', 'Attribute "members" cannot be replaced with an empty list');
+  ops = ops.flatMap((o): Json[] => {
+    const name = opName(o);
+    if (f.has('filtered-remove-ignored') && name === 'remove' && /^members\[/.test(path(o))) return [];
+    if (f.has('remove-wipes-all') && name === 'remove' && path(o) === 'members' && o['value'] !== undefined) return [{ op: 'remove', path: 'members' }];
+    if (f.has('replace-keeps-stale') && name === 'replace') {
+      if (path(o) === 'members') return [{ op: 'add', path: 'members', value: o['value'] }];
+      if (!path(o) && o['value'] && typeof o['value'] === 'object') {
+        const { members, ...rest } = o['value'] as Json;
+        if (members !== undefined) return [{ op: 'add', path: 'members', value: members }, ...(Object.keys(rest).length ? [{ op: 'replace', value: rest }] : [])];
+      }
+    }
+    return [o];
+  });
+  const byIndex: string[] = [];
+  if (f.has('remove-by-index')) {
+    const targets = ops.flatMap((o) => (opName(o) !== 'remove' ? [] : eqTarget(String(o['path'] ?? '')) !== undefined ? [eqTarget(String(o['path']))!] : path(o) === 'members' ? valuesOf(o['value']) : []));
+    if (targets.length >= 2) {
+      byIndex.push(...targets);
+      ops = ops.filter((o) => !(opName(o) === 'remove' && isMembersPath(o['path'])));
+    }
+  }
+  return { ops, byIndex, named, touchesMembers };
+}
+
 class SandboxGroup extends SCIMMY.Resources.Group {
   override async read(ctx?: unknown): Promise<SCIMMY.Messages.ListResponse | SCIMMY.Schemas.Group> {
     const c = ctxOf(ctx);
     const store = c.state.store;
-    const noMembers = c.state.faults.has('entra');
+    const noMembers = c.state.faults.has('entra') || c.state.faults.has('no-members-on-get');
     try {
       if (this.id) {
-        const rec = store.groups.get(this.id);
+        const rec = store.groups.get(fold(c, this.id));
         if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
         return groupOut(c, rec, this.attributes, noMembers) as never;
       }
@@ -592,7 +671,7 @@ class SandboxGroup extends SCIMMY.Resources.Group {
         const g = store.groups.get(id)!;
         return { ...g.data, id, displayName: g.displayName, members: [...g.members].map((m) => ({ value: m, type: store.groups.has(m) ? 'Group' : 'User' })) };
       };
-      const ids = select(this.filter, () => store.groupIds(), (b) => groupBranchPlan(store, b), raw);
+      const ids = select(this.filter, () => store.groupIds(), (b) => groupBranchPlan(store, b, (id) => fold(c, id)), raw);
       return page(c, this, ids, (id) => groupOut(c, store.groups.get(id)!, this.attributes, noMembers));
     } catch (ex) {
       return asScimError(ex);
@@ -604,11 +683,15 @@ class SandboxGroup extends SCIMMY.Resources.Group {
     const store = c.state.store;
     requireBody(instance, this.id ? 'PUT' : 'POST');
     try {
-      const existing = this.id ? store.groups.get(this.id) : undefined;
+      const existing = this.id ? store.groups.get(fold(c, this.id)) : undefined;
       if (this.id && !existing) throw scimErr(404, null, `Resource ${this.id} not found`);
       if (existing) checkIfMatch(c, existing);
       const data = stripReadOnly(new SCIMMY.Schemas.Group(instance, 'in'), ['id', 'meta', 'schemas']);
-      const after = new Set(memberValues(data['members']));
+      const asked = memberValues(data['members']).map((id) => fold(c, id));
+      const after = new Set(asked);
+      // 'put-keeps-members': a PUT adds what it names and never removes anything
+      const keepsAll = !!existing && c.state.faults.has('put-keeps-members');
+      if (keepsAll) for (const id of existing.members) after.add(id);
       const displayName = String(data['displayName'] ?? '');
       delete data['members'];
       delete data['displayName'];
@@ -627,6 +710,12 @@ class SandboxGroup extends SCIMMY.Resources.Group {
           throw scimErr(400, 'invalidValue', `member "${id}" does not exist`);
         rec = store.createGroup(displayName, after, data);
       }
+      if (keepsAll) {
+        // ...and answers with the list it was sent, not what it kept
+        const out = groupOut(c, rec, undefined, true);
+        out['members'] = asked.map((m) => memberObj(c, m));
+        return out as never;
+      }
       return groupOut(c, rec, this.attributes, c.state.faults.has('entra')) as never;
     } catch (ex) {
       return asScimError(ex);
@@ -640,35 +729,64 @@ class SandboxGroup extends SCIMMY.Resources.Group {
     checkPatchAllowed(c);
     requireBody(message, 'PATCH');
     try {
-      const rec = store.groups.get(this.id);
+      const rec = store.groups.get(fold(c, this.id));
       if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
       checkIfMatch(c, rec);
-      const op = new SCIMMY.Messages.PatchOp(message as never);
-      const plan = memberPlan(op.Operations);
-      checkEntraLimits(c, plan, op.Operations.length);
-      // the members this patch can see: only those it names (fast path), or all of them
-      const scope = plan ? [...plan.refs].filter((id) => rec.members.has(id)) : [...rec.members];
-      const source = new SCIMMY.Schemas.Group(
-        { ...rec.data, id: rec.id, displayName: rec.displayName, members: scope.map((value) => ({ value })), meta: meta(c, rec) },
-        'out',
-      );
-      const patched = await op.apply(source);
-      if (patched) {
-        const after = new Set(memberValues((patched as unknown as Json)['members']));
-        let changed = applyMembers(c, rec, scope, after);
-        {
-          const rest = stripReadOnly(patched, ['id', 'meta', 'schemas', 'members']);
-          const displayName = String(rest['displayName'] ?? rec.displayName);
-          delete rest['displayName'];
-          const owner = store.groupByName.get(displayName.toLowerCase());
-          if (owner !== undefined && owner !== rec.id)
-            throw scimErr(409, 'uniqueness', `displayName "${displayName}" is already in use`);
-          if (displayName !== rec.displayName || JSON.stringify(rest) !== JSON.stringify(rec.data)) changed = true;
-          store.renameGroup(rec, displayName);
-          rec.data = rest;
+      const f = c.state.faults;
+      const quirks = quirkOps(c, message);
+      const original = [...rec.members];
+      // 'attributes-before-patch': the query's attributes/excludedAttributes shape the group the patch starts
+      // from; without members, the patched list (the added ones) replaces them all
+      const blind = f.has('attributes-before-patch') && !!this.attributes && this.attributes.length > 0 && !keeps(this.attributes, 'members');
+      if (quirks.ops.length > 0) {
+        const op = new SCIMMY.Messages.PatchOp({ ...message, Operations: quirks.ops } as never);
+        const plan = blind ? undefined : memberPlan(op.Operations);
+        checkEntraLimits(c, plan, op.Operations.length);
+        // the members this patch can see: only those it names (fast path), or all of them
+        const scope = blind ? original : plan ? [...plan.refs].filter((id) => rec.members.has(id)) : original;
+        const source = new SCIMMY.Schemas.Group(
+          { ...rec.data, id: rec.id, displayName: rec.displayName, members: (blind ? [] : scope).map((value) => ({ value })), meta: meta(c, rec) },
+          'out',
+        );
+        const patched = await op.apply(source);
+        if (patched) {
+          const after = new Set(memberValues((patched as unknown as Json)['members']).map((id) => fold(c, id)));
+          let changed = applyMembers(c, rec, scope, after);
+          {
+            const rest = stripReadOnly(patched, ['id', 'meta', 'schemas', 'members']);
+            const displayName = String(rest['displayName'] ?? rec.displayName);
+            delete rest['displayName'];
+            const owner = store.groupByName.get(displayName.toLowerCase());
+            if (owner !== undefined && owner !== rec.id)
+              throw scimErr(409, 'uniqueness', `displayName "${displayName}" is already in use`);
+            if (displayName !== rec.displayName || JSON.stringify(rest) !== JSON.stringify(rec.data)) changed = true;
+            store.renameGroup(rec, displayName);
+            rec.data = rest;
+          }
+          if (changed) store.touch(rec);
         }
+      }
+      // 'remove-by-index': the removes, resolved to indexes in the list as it was, applied front to back
+      if (quirks.byIndex.length) {
+        const working = [...original];
+        for (const i of quirks.byIndex.map((id) => original.indexOf(id)).filter((i) => i >= 0)) if (i < working.length) working.splice(i, 1);
+        const left = new Set(working);
+        let changed = false;
+        for (const id of original) if (!left.has(id) && store.removeMember(rec, id)) changed = true;
         if (changed) store.touch(rec);
       }
+      // 'drops-members': two members the patch did not name go too, silently
+      if (f.has('drops-members') && quirks.touchesMembers) {
+        let dropped = 0;
+        for (const id of [...rec.members]) {
+          if (dropped >= 2) break;
+          if (quirks.named.has(id) || !original.includes(id)) continue;
+          store.removeMember(rec, id);
+          dropped++;
+        }
+        if (dropped) store.touch(rec);
+      }
+      if (f.has('patch-returns-group')) return groupOut(c, rec, undefined) as never;
       return groupOut(c, rec, this.attributes, c.state.faults.has('entra')) as never;
     } catch (ex) {
       return asScimError(ex);
@@ -678,10 +796,10 @@ class SandboxGroup extends SCIMMY.Resources.Group {
   override async dispose(ctx?: unknown): Promise<void> {
     const c = ctxOf(ctx);
     if (!this.id) throw scimErr(404, null, 'DELETE operation must target a specific resource');
-    const rec = c.state.store.groups.get(this.id);
+    const rec = c.state.store.groups.get(fold(c, this.id));
     if (!rec) throw scimErr(404, null, `Resource ${this.id} not found`);
     checkIfMatch(c, rec);
-    c.state.store.deleteGroup(this.id);
+    c.state.store.deleteGroup(rec.id);
   }
 }
 
@@ -708,7 +826,7 @@ function serviceProviderConfig(state: SandboxState, base: string): Json {
   const spc = new SCIMMY.Schemas.ServiceProviderConfig({
     patch: { supported: !state.faults.has('no-patch') },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: !state.faults.has('no-filter'), maxResults: state.filterMaxResults ?? state.maxPageSize },
+    filter: { supported: !state.faults.has('no-filter') && !state.faults.has('capped-group-read'), maxResults: state.filterMaxResults ?? state.maxPageSize },
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: state.faults.has('etag') },
@@ -853,11 +971,24 @@ export function createBackendApp(state: SandboxState): express.Express {
     next();
   });
 
-  // 'no-filter': no filtered list or search, whatever the filter (see FaultMode)
+  // 'no-discovery' / 'no-resource-types': discovery endpoints that are not there
+  scim.use((req: Request, res: Response, next: NextFunction) => {
+    const doc = /^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/|$)/i.exec(req.path)?.[1]?.toLowerCase();
+    if (!doc || !(state.faults.has('no-discovery') || (state.faults.has('no-resource-types') && doc !== 'serviceproviderconfig'))) return next();
+    res.status(404).type('application/scim+json').send(JSON.stringify(scimError(404, 'Endpoint Not Found')));
+  });
+
+  // 'no-filter' and 'capped-group-read': no filtered list or search, whatever the filter (see FaultMode);
+  // 'filter-500': every filtered one crashes
   scim.use((req: Request, res: Response, next: NextFunction) => {
     const listing = (req.method === 'GET' && /^\/(Users|Groups)\/?$/i.test(req.path)) || (req.method === 'POST' && /\/\.search\/?$/i.test(req.path));
     const filter = req.method === 'POST' ? (req.body as Json | undefined)?.['filter'] : req.query['filter'];
-    if (!state.faults.has('no-filter') || !listing || filter === undefined) return next();
+    if (!listing || filter === undefined) return next();
+    if (state.faults.has('filter-500')) {
+      res.status(500).type('application/scim+json').send(JSON.stringify(scimError(500, 'Internal Server Error: filter evaluation failed')));
+      return;
+    }
+    if (!state.faults.has('no-filter') && !state.faults.has('capped-group-read')) return next();
     res.status(400).type('application/scim+json').send(JSON.stringify(scimError(400, 'Filtering is not supported by this service provider', 'invalidFilter')));
   });
 

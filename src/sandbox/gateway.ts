@@ -1,9 +1,22 @@
 // An APIM-like gateway in front of the backend: subscription key on every method (header first, query only
 // when the header is absent), APIM's own error bodies, the key stripped before forwarding, and fault modes.
+import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
-import { pairs, type ReceivedRequest, type SandboxState } from './types';
+import type { AddressInfo } from 'node:net';
+import { FAULT_MODES, pairs, prng, type FaultMode, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
 
-const BASE_PATH = '/scim/v2';
+/** The API's path on the gateway (APIM's "API URL suffix"); the backend's own path may differ. */
+export const GATEWAY_API_PATH = '/scim/v2';
+
+/** What the gateway needs of a sandbox: its key, faults and logs (a third-party backend gets the same). */
+export type GatewayState = Pick<SandboxState, 'faults' | 'settings' | 'key' | 'keyHeader' | 'keyQuery' | 'backendUrl'
+  | 'received' | 'scripted' | 'random' | 'gatewaySeq'>;
+
+/** Fault modes the gateway itself applies (the others are the sandbox backend's). */
+export const GATEWAY_FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'patch-not-routed', 'quota', 'html-errors'];
+
+const BASE_PATH = GATEWAY_API_PATH;
 const MISSING_KEY = 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';
 const INVALID_KEY = 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
@@ -47,7 +60,7 @@ interface Upstream {
   body: Buffer;
 }
 
-function forward(state: SandboxState, req: http.IncomingMessage, url: URL, body: Buffer): Promise<Upstream> {
+function forward(state: GatewayState, req: http.IncomingMessage, url: URL, body: Buffer): Promise<Upstream> {
   const backend = new URL(state.backendUrl);
   const headers: Record<string, string | string[]> = {};
   const keyHeader = state.keyHeader.toLowerCase();
@@ -63,7 +76,8 @@ function forward(state: SandboxState, req: http.IncomingMessage, url: URL, body:
   if (body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(req.method ?? 'GET')) headers['Content-Length'] = String(body.length);
   // APIM forwards the query as received; the subscription key parameter is removed like the header
   const q = new URLSearchParams(url.search);
-  let path = url.pathname;
+  // the API's path on the gateway maps onto the backend's base path (APIM's backend service URL)
+  let path = backend.pathname.replace(/\/+$/, '') + url.pathname.slice(BASE_PATH.length);
   if (q.has(state.keyQuery)) {
     q.delete(state.keyQuery);
     const rest = q.toString();
@@ -95,7 +109,7 @@ function relay(res: http.ServerResponse, rec: ReceivedRequest, up: Upstream): vo
   res.end(up.body);
 }
 
-export function createGateway(state: SandboxState): http.Server {
+export function createGateway(state: GatewayState): http.Server {
   return http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     try {
@@ -171,4 +185,115 @@ export function createGateway(state: SandboxState): http.Server {
     if (flaky === 'slow-after') await delay(s.slowMs);
     relay(res, rec, up);
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// the gateway alone, in front of any SCIM service (a third-party server, a real one on loopback)
+
+export interface GatewayOptions {
+  /** subscription key; default random */
+  key?: string;
+  /** default 'Ocp-Apim-Subscription-Key' */
+  keyHeader?: string;
+  /** default 'subscription-key' */
+  keyQuery?: string;
+  /** gateway fault modes only (GATEWAY_FAULT_MODES) */
+  faults?: FaultMode[];
+  retryAfterSeconds?: number;
+  faultRate?: number;
+  seed?: number;
+  slowMs?: number;
+  port?: number;
+}
+
+export interface GatewayFront {
+  /** SCIM base URL through the gateway, e.g. http://127.0.0.1:P/scim/v2 */
+  gatewayUrl: string;
+  /** the SCIM service's own base URL, as given */
+  backendUrl: string;
+  key: string;
+  keyHeader: string;
+  keyQuery: string;
+  /** everything the gateway received, with what it answered and who answered it */
+  received: ReceivedRequest[];
+  setFaults(faults: FaultMode[], opts?: Partial<Pick<GatewayOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs'>>): void;
+  scriptFault(method: string, fault: ScriptedFault): void;
+  clearReceived(): void;
+  stop(): Promise<void>;
+}
+
+function gatewayFaults(faults: readonly string[]): Set<FaultMode> {
+  for (const f of faults) {
+    if (!(FAULT_MODES as readonly string[]).includes(f)) throw new Error(`unknown fault mode "${f}" (known: ${FAULT_MODES.join(', ')})`);
+    if (!(GATEWAY_FAULT_MODES as readonly string[]).includes(f))
+      throw new Error(`fault mode "${f}" is the sandbox backend's, not the gateway's (gateway modes: ${GATEWAY_FAULT_MODES.join(', ')})`);
+  }
+  return new Set(faults as FaultMode[]);
+}
+
+/**
+ * Starts the APIM-like gateway alone on 127.0.0.1 in front of `backendUrl` (any SCIM service's base URL, e.g.
+ * http://127.0.0.1:P/api/auth/scim/v2): the same key enforcement, APIM error bodies, key stripping, gateway fault
+ * modes and log as the sandbox's. The gateway's API path is /scim/v2, mapped onto the backend's path.
+ */
+export async function startGatewayFor(backendUrl: string, options: GatewayOptions = {}): Promise<GatewayFront> {
+  const parsed = new URL(backendUrl);
+  if (parsed.protocol !== 'http:') throw new Error(`the gateway forwards to http only, got ${backendUrl}`);
+  const state: GatewayState = {
+    faults: gatewayFaults(options.faults ?? []),
+    settings: { retryAfterSeconds: options.retryAfterSeconds ?? 1, faultRate: options.faultRate ?? 0.3, slowMs: options.slowMs ?? 200 },
+    key: options.key ?? randomBytes(16).toString('hex'),
+    keyHeader: options.keyHeader ?? 'Ocp-Apim-Subscription-Key',
+    keyQuery: options.keyQuery ?? 'subscription-key',
+    backendUrl: backendUrl.replace(/\/+$/, ''),
+    received: [],
+    scripted: [],
+    random: prng(options.seed ?? 1),
+    gatewaySeq: 0,
+  };
+  const ledger = process.env.SCIMX_SECRET_LEDGER;
+  if (ledger) {
+    try {
+      // under `npm test`, the run's secret scan looks for this key in everything printed (see index.ts)
+      appendFileSync(ledger, `${JSON.stringify({ value: state.key, from: 'gateway subscription key' })}\n`);
+    } catch {
+      // a test aid only
+    }
+  }
+  const server = createGateway(state);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    gatewayUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
+    backendUrl: state.backendUrl,
+    key: state.key,
+    keyHeader: state.keyHeader,
+    keyQuery: state.keyQuery,
+    received: state.received,
+    setFaults(faults, opts = {}) {
+      state.faults = gatewayFaults(faults);
+      if (opts.retryAfterSeconds !== undefined) state.settings.retryAfterSeconds = opts.retryAfterSeconds;
+      if (opts.faultRate !== undefined) state.settings.faultRate = opts.faultRate;
+      if (opts.slowMs !== undefined) state.settings.slowMs = opts.slowMs;
+    },
+    scriptFault(method, fault) {
+      state.scripted.push({ method: method.toUpperCase(), fault });
+    },
+    clearReceived() {
+      state.received.length = 0;
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
 }

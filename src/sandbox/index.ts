@@ -12,6 +12,7 @@ import { FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAu
 
 export type { FaultMode, ReceivedRequest, ScriptedFault } from './types';
 export { FAULT_MODES } from './types';
+export { GATEWAY_FAULT_MODES, startGatewayFor, type GatewayFront, type GatewayOptions } from './gateway';
 
 export interface SandboxOptions {
   /** seeded users, default 50 (works up to 100,000) */

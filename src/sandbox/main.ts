@@ -3,10 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FAULT_MODES, startSandbox, type FaultMode, type SandboxOptions } from './index';
+import { FAULT_MODE_INFO } from './types';
 
+const width = Math.max(...FAULT_MODES.map((m) => m.length));
 const USAGE = `usage: sandbox [--port N] [--users N] [--groups N] [--big-group N] [--fault MODE]... [--fault-rate R]
                [--seed N] [--key KEY] [--write-profiles FILE] [--json]
-fault modes: ${FAULT_MODES.join(', ')}`;
+fault and quirk modes (--fault MODE, several allowed; each modelled on a real provider or public issue):
+${FAULT_MODES.map((m) => `  ${m.padEnd(width)}  ${FAULT_MODE_INFO[m].does} [${FAULT_MODE_INFO[m].models}]`).join('\n')}`;
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -61,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     json = values.json ?? false;
     profilesFile = values['write-profiles'];
   } catch (ex) {
-    process.stderr.write(`sandbox: ${(ex as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`sandbox: ${(ex as Error).message}\nusage: see sandbox --help\n`);
     return 2;
   }
 

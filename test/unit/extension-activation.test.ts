@@ -83,7 +83,7 @@ test('activation reads nothing; just after it the status bar shows the profile a
   files.set('/w/more/scim-profiles-broken.yaml', 'profiles:\n  old:\n    baseUrl: https://old.example.com\n    sendAs: query\n');
   const ext = require('../../src/extension/extension') as typeof ExtensionModule;
   const context = {
-    subscriptions: [] as Array<{ dispose(): unknown }>, extensionPath: '/x', extensionUri: new Uri('/x'),
+    subscriptions: [] as Array<{ dispose(): unknown }>, extensionPath: '/x', extensionUri: new Uri('/x'), globalStorageUri: new Uri('/x/storage'),
     extension: { packageJSON: { version: '0.0.0' } }, globalState: memento(), workspaceState: memento(),
     secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: event() },
   };

@@ -106,7 +106,7 @@ test('a verified membership report updates the loaded members without a reload',
   members.paging.loaded = true;
   members.paging.total = 2;
   const report: MembershipReport = {
-    groupId: 'g-1', mode: 'patch', added: ['u9'], removed: ['u1'], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g-1', mode: 'patch', added: ['u9'], removed: ['u1'], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
   };
   const changed = applyMembershipReport(members, report, new Map([['u9', 'zoe']]));
@@ -210,7 +210,7 @@ test('nested groups among Members: group icon, counted in the total, a warning s
   assert.match(viewOf(ops!).tooltip ?? '', /^value: g-3$/m);
   assert.equal(viewOf(ops!).contextValue, 'member');
   const report: MembershipReport = {
-    groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
   };
   applyMembershipReport(members, report, new Map());
@@ -261,7 +261,7 @@ test('members are sorted (groups first, then by name) with their count; the same
   assert.deepEqual(kids.map((k) => viewOf(k).description), ['Group', undefined, undefined, undefined, undefined], '"Bob" and "bob" are different labels');
   assert.equal(viewOf(members).description, '5');
   const report: MembershipReport = {
-    groupId: 'g-1', mode: 'patch', added: ['u-0042'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g-1', mode: 'patch', added: ['u-0042'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 5 },
     verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
   };
   applyMembershipReport(members, report, new Map([['u-0042', 'zoe']]));

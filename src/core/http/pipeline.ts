@@ -86,6 +86,11 @@ export class Pipeline {
   private readonly tokens = new TokenCache();
   private closed = false;
 
+  /** Longest Retry-After honoured (every path: the pipeline's retries and the membership re-applies). */
+  get maxRetryAfterMs(): number {
+    return this.options.maxRetryAfterMs ?? 60_000;
+  }
+
   constructor(profile: Profile, readonly options: PipelineOptions) {
     this.profile = profile;
     this.origin = profileOrigin(profile);
@@ -314,7 +319,7 @@ export class Pipeline {
   private async sendWithRetries(operation: Operation, spec: RequestSpec, hop: Hop): Promise<AttemptResult> {
     const retryable = spec.retry ?? isReadMethod(hop.method);
     const maxRetries = this.options.maxRetries ?? 3;
-    const maxRetryAfter = this.options.maxRetryAfterMs ?? 60_000;
+    const maxRetryAfter = this.maxRetryAfterMs;
     let attempt = 1;
     let retryOf: string | undefined;
     let waited: number | undefined;

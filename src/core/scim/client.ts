@@ -6,6 +6,7 @@ import { Pipeline } from '../http/pipeline';
 import type { HttpResponse, RequestSpec, WaitNotice } from '../http/types';
 import type { Profile } from '../profile';
 import type { Exchange, Operation, Trace } from '../trace';
+import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
 import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
 import { parseDiscovery, parseListResponse, parseResource } from './parse';
@@ -31,6 +32,8 @@ export interface ScimClientOptions {
   userAgent?: string;
   /** Use this pipeline instead of making one (tests, or sharing one between faces). */
   pipeline?: Pipeline;
+  /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
+  journal?: MembershipJournal;
 }
 
 export interface MembershipOptions {
@@ -38,6 +41,8 @@ export interface MembershipOptions {
   onProgress?: (p: MembershipProgress) => void;
   /** Asked before a PUT-based change with the membership diff; false cancels. */
   confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
+  /** How the journal records this change: a restore or an undo of entry `of`. */
+  journal?: { kind: 'restore' | 'undo'; of: string };
 }
 
 /** Bytes and requests of one call, summed over the requests it made. */
@@ -59,6 +64,9 @@ const MAX_PAGES = 100_000;
 const SAP_MEMBER_READ_CAP = 20_000;
 /** Groups tested against a group's members in one filtered read. */
 const GROUP_TEST_CHUNK = 40;
+/** Members remembered per group, and groups remembered, for collateral checks. */
+const KNOWN_MEMBERS_KEPT = 60;
+const KNOWN_GROUPS_KEPT = 200;
 
 export class ScimClient {
   readonly pipeline: Pipeline;
@@ -69,6 +77,9 @@ export class ScimClient {
   memberTypeFilter: 'works' | 'unsupported' | undefined;
   /** A group's members that are not users, found with its first members page (counted in later pages). */
   private readonly nonUserMembers = new Map<string, Member[]>();
+  /** Members of a group seen by an earlier read (the tree's pages, a change's checks): the candidates a change's
+   * collateral check asks about in its first request. A few per group, for the groups touched last. */
+  private readonly knownMembers = new Map<string, string[]>();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
     this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
@@ -76,6 +87,26 @@ export class ScimClient {
 
   get trace(): Trace {
     return this.options.trace;
+  }
+
+  /** Members of the group seen lately (newest first), for collateral checks; may be stale (they are checked). */
+  knownMembersOf(groupId: string): string[] {
+    return this.knownMembers.get(groupId) ?? [];
+  }
+
+  rememberMembers(groupId: string, ids: Iterable<string>): void {
+    const fresh = [...new Set(ids)].slice(0, KNOWN_MEMBERS_KEPT);
+    if (!fresh.length) return;
+    const old = (this.knownMembers.get(groupId) ?? []).filter((id) => !fresh.includes(id));
+    this.knownMembers.delete(groupId);
+    this.knownMembers.set(groupId, [...fresh, ...old].slice(0, KNOWN_MEMBERS_KEPT));
+    while (this.knownMembers.size > KNOWN_GROUPS_KEPT) this.knownMembers.delete(this.knownMembers.keys().next().value as string);
+  }
+
+  forgetMembers(groupId: string, ids: Iterable<string>): void {
+    const gone = new Set(ids);
+    const known = this.knownMembers.get(groupId);
+    if (known) this.knownMembers.set(groupId, known.filter((id) => !gone.has(id)));
   }
 
   // ------------------------------------------------------------------------------------ operations
@@ -223,7 +254,7 @@ export class ScimClient {
    * provider that pages only by cursor is asked with `cursor=` (RFC 9865), and `count` never exceeds what the
    * service says it returns (`filter.maxResults`, `pagination.maxPageSize`). The page's `next` carries the
    * server's cursor whenever it answered with one. */
-  async listPageIn(call: Call, endpoint: string, opts: ListOptions): Promise<ListPage> {
+  async listPageIn(call: Call, endpoint: string, opts: ListOptions, send: Pick<RequestSpec, 'retry'> = {}): Promise<ListPage> {
     if (opts.filter) validateFilter(opts.filter);
     const caps = (await this.discovery?.catch(() => undefined))?.capabilities;
     const query: Record<string, string | number | undefined> = {
@@ -238,7 +269,7 @@ export class ScimClient {
     if (!opts.attributes && !opts.excludedAttributes && (await this.isGroupsEndpoint(endpoint))) {
       query.excludedAttributes = 'members';
     }
-    const spec: RequestSpec = { method: 'GET', url: trimSlash(endpoint), query };
+    const spec: RequestSpec = { method: 'GET', url: trimSlash(endpoint), query, ...send };
     const { res, body } = await this.requestJson(call, spec);
     return parseListResponse(body, { requested: query, exchangeId: res.exchange.id });
   }
@@ -434,6 +465,7 @@ export class ScimClient {
       }
       if (page) {
         const first = opts.cursor === '' || (opts.cursor === undefined && (opts.startIndex ?? 1) <= 1);
+        this.rememberMembers(groupId, page.resources.map((u) => u.id));
         return this.withNonUserMembers(call, groupId, page, first);
       }
     }
@@ -568,8 +600,36 @@ export class ScimClient {
       // nested groups counted in later members pages: the removed ones are gone
       const others = this.nonUserMembers.get(groupId);
       if (others && report.removed.length) this.nonUserMembers.set(groupId, others.filter((m) => !report.removed.includes(m.value)));
+      this.forgetMembers(groupId, report.removed);
       return report;
     }, (r) => summarizeReport(r, { traffic: true }));
+  }
+
+  /** Puts back exactly the members a change lost (journal entry `id`, else the newest of this profile that lost
+   * members and is not restored yet), through the same safe path, verified. */
+  async restoreMembers(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToRestore(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.lost, remove: [] }, { ...opts, journal: { kind: 'restore', of: entry.id } }, { title: `Restore ${entry.lost.length} member(s) of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** Undoes a change (journal entry `id`, else this profile's newest change not undone yet): removes what it
+   * added and adds back what it removed, through the same safe path, verified. */
+  async undoChange(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToUndo(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.removed, remove: entry.added }, { ...opts, journal: { kind: 'undo', of: entry.id } }, { title: `Undo change ${entry.id} of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** This profile's journal entries, newest first (none without a journal). */
+  journalEntries(): JournalEntry[] {
+    return this.options.journal ? entriesOf(this.options.journal, this.profile) : [];
+  }
+
+  private requireJournal(): MembershipJournal {
+    const j = this.options.journal;
+    if (!j) throw new ScimxError('usage', 'No membership journal is kept here, so there is nothing to restore or undo.');
+    return j;
   }
 
   /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */

@@ -116,8 +116,16 @@ export interface MembershipReport {
   alreadyAbsent: string[];
   /** Asked to add but absent after the write, or asked to remove but still present. */
   missing: string[];
-  /** True when the result was checked by reading it back. */
+  /** True only when the change was read back in effect AND the collateral check passed (members the change did
+   * not name are still there). When either could not be made, false, and `collateral.why` / a warning says why. */
   verified: boolean;
+  /** Members the change did not name that were present before and are gone after (the server dropped them, or
+   * another writer removed them meanwhile). Non-empty means the change failed (exit 1), whatever the server said. */
+  lost: string[];
+  /** How the members the change did not name were checked after writing. */
+  collateral: CollateralCheck;
+  /** The journal entry that records this change (restore and undo name it), when a journal is kept. */
+  journalId?: string;
   /** Someone else changed the group while we did (ETag 412 or a verification mismatch). */
   concurrentChange: boolean;
   /** A PUT went out without If-Match (the provider gives no ETags): a change another writer made just before
@@ -129,6 +137,19 @@ export interface MembershipReport {
   bytesSent: number;
   bytesReceived: number;
   warnings: string[];
+}
+
+/** The check that members a change did not name survived it. `full`: the whole member list (or every user
+ * member) read before and after and compared; `sample`: members known present before (at least 20 when the group
+ * has them) checked after in the same request as the changed ids; `none`: nothing to compare (`why` says). */
+export interface CollateralCheck {
+  method: 'full' | 'sample' | 'none';
+  /** Members checked (not named by the change). */
+  checked: number;
+  /** Members before the change, when known (the whole list was read, or the server counted them). */
+  before?: number;
+  /** Why the check could not be made or is partial. */
+  why?: string;
 }
 
 export interface MembershipProgress {
