@@ -86,7 +86,7 @@ describe('profiles schema', () => {
 
   it('knows the same values as the reader for every enumerated key', async () => {
     const p = props(profileSchema);
-    for (const k of ['writes', 'locations', 'provider']) assert.deepEqual(enumOf(p[k]), await readerList(doc(`    ${k}: bogus`)), k);
+    for (const k of ['writes', 'locations', 'provider', 'groupReads']) assert.deepEqual(enumOf(p[k]), await readerList(doc(`    ${k}: bogus`)), k);
     assert.deepEqual(enumOf(props(p['gateway'])['sendAs']), await readerList(doc('    gateway:', '      sendAs: bogus')));
     assert.deepEqual(enumOf(props(p['auth'])['type']), await readerList(doc('    auth:', '      type: bogus')));
   });
