@@ -4,7 +4,7 @@ import type { Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
-import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeRow, ScimResource } from '../core/scim/types';
+import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table } from './format';
 import { resolveRefs, type Resolved } from './names';
@@ -112,7 +112,9 @@ export function formatDiscovery(profile: Profile, d: Discovery): string {
     : '  (none)\n';
   const ids = d.schemas.map((s) => (typeof s.id === 'string' ? s.id : '?'));
   text += `\nschemas: ${ids.length}${ids.length ? `\n${ids.map((i) => `  ${i}`).join('\n')}` : ''}\n`;
-  for (const w of d.warnings) text += `warning: ${w}\n`;
+  const defaults = d.defaults ?? [];
+  for (const x of defaults) text += `default: ${x.document} not offered (${x.reason}): assumed ${x.assumed}\n`;
+  for (const w of d.warnings) if (!defaults.some((x) => w.startsWith(`${x.document} not used (`))) text += `warning: ${w}\n`;
   return text;
 }
 
@@ -314,17 +316,17 @@ function printMembershipReport(client: ScimClient, ctx: CommandContext, what: st
 // probe
 
 async function probe(client: ScimClient, ctx: CommandContext): Promise<number> {
-  const rows = await client.probe({ signal: ctx.signal, title: 'probe' });
+  const { rows, findings } = await client.probe({ signal: ctx.signal, title: 'probe' });
   const failed = rows.some((r) => r.verdict === 'fail');
   if (ctx.json) {
-    ctx.out(json({ ok: !failed, profile: ctx.profile.name, baseUrl: ctx.profile.baseUrl, rows }));
+    ctx.out(json({ ok: !failed, profile: ctx.profile.name, baseUrl: ctx.profile.baseUrl, rows, findings }));
     return failed ? 1 : 0;
   }
-  ctx.out(formatProbe(ctx.profile, rows));
+  ctx.out(formatProbe(ctx.profile, rows, findings));
   return failed ? 1 : 0;
 }
 
-export function formatProbe(profile: Profile, rows: ProbeRow[]): string {
+export function formatProbe(profile: Profile, rows: ProbeRow[], findings: ProbeFinding[] = []): string {
   const headerNames = Object.keys(profile.headers);
   const body = table(
     ['METHOD', 'KEY SENT', 'CUSTOM HEADERS', 'ANSWERED BY', 'STATUS', 'VERDICT', 'DETAIL'],
@@ -341,6 +343,9 @@ export function formatProbe(profile: Profile, rows: ProbeRow[]): string {
   );
   const fails = rows.filter((r) => r.verdict === 'fail').map((r) => r.method);
   const warns = rows.filter((r) => r.verdict === 'warn').map((r) => r.method);
-  const summary = fails.length ? `probe: FAILED for ${fails.join(', ')}` : warns.length ? `probe: ok with warnings for ${warns.join(', ')}` : 'probe: ok, every method passed the gateway';
-  return `${profile.name}: ${profile.baseUrl} (key ${profile.gateway.subscriptionKey ? `as ${profile.gateway.sendAs}` : 'none'})\n${body}${summary}\n`;
+  const found = findings.map((f) => `finding: ${f.message}${f.fix ? `\n  fix: ${f.fix}` : ''}\n`).join('');
+  const summary = fails.length ? `probe: FAILED for ${fails.join(', ')}`
+    : warns.length || findings.length ? `probe: ok with warnings${warns.length ? ` for ${warns.join(', ')}` : ''}${findings.length ? `${warns.length ? ';' : ','} ${findings.length} finding${findings.length === 1 ? '' : 's'}` : ''}`
+      : 'probe: ok, every method passed the gateway';
+  return `${profile.name}: ${profile.baseUrl} (key ${profile.gateway.subscriptionKey ? `as ${profile.gateway.sendAs}` : 'none'})\n${body}${found}${summary}\n`;
 }

@@ -8,6 +8,7 @@ import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlag
 import { profileSecrets, type Profile } from '../core/profile';
 import { countDown } from '../core/http/retry';
 import { Trace } from '../core/trace';
+import { locationNotes } from '../core/diagnosis';
 // The client and the HAR writer are loaded when needed: --help and usage errors stay instant.
 type ClientModule = typeof import('../core/scim/client');
 type JournalModule = typeof import('../core/journal');
@@ -155,6 +156,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
   }
+  // server URLs on another origin, rewritten or followed: said after the outcome, never silent
+  if (trace && profile) for (const line of locationNotes(trace.operations().flatMap((o) => o.exchanges), profile.baseUrl)) err(`note: ${line}\n`);
   if (harFile !== undefined && trace) {
     const path = resolvePath(io.cwd ?? process.cwd(), harFile);
     try {

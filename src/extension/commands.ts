@@ -6,7 +6,7 @@ import type { Profile } from '../core/profile';
 import type { ScimClient, MembershipOptions } from '../core/scim/client';
 import type { MembershipChange, MembershipReport } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
-import { failureLine, isCancellation, lostLine, membershipFailureReport, membershipSummary, putConfirmation, removeConfirmation } from './messages';
+import { failureLine, isCancellation, locationNotice, lostLine, membershipFailureReport, membershipSummary, probeNotification, putConfirmation, removeConfirmation } from './messages';
 import { filterProblem } from './filter-input';
 import { createdProfilesFileMessage } from './profile-set';
 import type { ProfileStore } from './profiles';
@@ -90,9 +90,10 @@ export function registerCommands(x: Ext): void {
     return undefined;
   };
 
-  /** The exchange a failure is about: the error's own, else the last one of the newest operation. */
+  /** The exchange a failure is about: the one its diagnosis (what the notification says) is about, else the
+   * error's own, else the last one of the newest operation. */
   const exchangeFor = (e: unknown, profile: string, since: number): Exchange | undefined => {
-    const id = isScimxError(e) ? e.exchangeId ?? e.diagnosis?.exchangeId : undefined;
+    const id = isScimxError(e) ? e.diagnosis?.exchangeId ?? e.exchangeId : undefined;
     const byId = id ? trace.findExchange(id) : undefined;
     if (byId) return byId;
     const ops = trace.operations().filter((o) => o.profile === profile && o.startedAt >= since - 1);
@@ -143,11 +144,12 @@ export function registerCommands(x: Ext): void {
       });
       tree.applyReport(owner, report);
       tree.changed(group);
-      const text = membershipSummary(label, report, labels);
+      const where = locationNotice(trace.operations().filter((o) => o.profile === owner.profile && o.startedAt >= since - 1), c.profile.baseUrl);
+      const text = membershipSummary(label, report, labels) + (where ? ` ${where}` : '');
       log.info(text);
       const undo = report.journalId && (report.added.length || report.removed.length) ? 'Undo' : undefined;
       const actions = [...(undo ? [undo] : []), 'Show Trace'];
-      const shown = report.missing.length || report.concurrentChange || !report.verified
+      const shown = report.missing.length || report.concurrentChange || !report.verified || where
         ? vscode.window.showWarningMessage(text + (report.concurrentChange ? ' Someone else changed the group meanwhile.' : ''), ...actions)
         : vscode.window.showInformationMessage(text, ...actions);
       void shown.then((choice) => {
@@ -238,10 +240,10 @@ export function registerCommands(x: Ext): void {
     const since = Date.now();
     try {
       const client = await clients.get(profile.name);
-      const rows = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
-      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows } });
-      const failed = rows.filter((r) => r.verdict === 'fail');
-      if (failed.length) void vscode.window.showWarningMessage(`Probe ${profile.name}: ${failed.map((r) => `${r.method}: ${r.detail}`).join('; ')}`);
+      const { rows, findings } = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
+      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows, findings } });
+      const line = probeNotification(profile.name, rows, findings);
+      if (line) void vscode.window.showWarningMessage(line);
     } catch (e) {
       if (!isCancellation(e)) void showFailure(`Probe ${profile.name}`, e, profile.name, since);
     }

@@ -1,8 +1,9 @@
 // One-line texts the extension shows (no `vscode` import, unit-tested): membership diffs and results,
 // failures, and the masked output-channel line per exchange.
+import { locationNotes } from '../core/diagnosis';
 import { isScimxError } from '../core/errors';
 import { reportParts } from '../core/scim/report';
-import type { MembershipReport } from '../core/scim/types';
+import type { MembershipReport, ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Exchange, Operation } from '../core/trace';
 
 export interface PutDiff { groupId: string; add: string[]; remove: string[]; memberCount: number }
@@ -78,7 +79,25 @@ export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Ex
   const status = ex.response ? `${ex.response.status}${ex.response.statusText ? ` ${ex.response.statusText}` : ''}` : ex.error ? `failed (${ex.error.code}: ${ex.error.message})` : 'pending';
   const extra: string[] = [`key=${ex.keySentAs}`];
   if (ex.attempt > 1) extra.push(`attempt ${ex.attempt}`);
-  if (ex.location) extra.push(`location ${ex.location.policy}`);
+  if (ex.location) {
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(ex.location.credentialsWithheld ? ex.location.to : ex.location.from)?.[1] ?? '?';
+    extra.push(ex.location.credentialsWithheld ? `sent to ${host} without credentials (locations: follow)` : `server URL on ${host} rewritten onto the gateway`);
+  }
+  if (ex.expected) extra.push('expected');
   if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
   return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
+}
+
+/** The warning shown after a probe, or undefined when every method passed and nothing was found. */
+export function probeNotification(profile: string, rows: ProbeRow[], findings: ProbeFinding[]): string | undefined {
+  const failed = rows.filter((r) => r.verdict === 'fail');
+  const parts = [...failed.map((r) => `${r.method}: ${r.detail}`), ...findings.map((f) => f.message)];
+  return parts.length ? `Probe ${profile}: ${parts.join('; ')}` : undefined;
+}
+
+/** What a notification adds when server URLs pointed at another origin during the operations given (rewritten
+ * onto the gateway or followed without credentials): never silent. Undefined when none did. */
+export function locationNotice(ops: ReadonlyArray<Pick<Operation, 'exchanges'>>, baseUrl: string): string | undefined {
+  const notes = locationNotes(ops.flatMap((o) => o.exchanges), baseUrl);
+  return notes.length ? `Note: ${notes.join('; ')}.` : undefined;
 }

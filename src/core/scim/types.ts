@@ -61,6 +61,17 @@ export interface Discovery {
   capabilities: Capabilities;
   /** Things the server got wrong but we could live with. */
   warnings: string[];
+  /** Discovery documents the service did not offer (404, 501, not SCIM JSON…) and the RFC 7643 defaults used
+   * instead: each document stands on its own, so one missing keeps the others. Empty or absent: none. */
+  defaults?: DiscoveryDefault[];
+}
+
+export interface DiscoveryDefault {
+  document: 'ServiceProviderConfig' | 'ResourceTypes' | 'Schemas';
+  /** Why it was not used, e.g. `404 from the SCIM service`. */
+  reason: string;
+  /** What was assumed instead, e.g. `Users and Groups at /Users and /Groups (RFC 7643 §8.7.1)`. */
+  assumed: string;
 }
 
 export interface ListOptions {
@@ -172,4 +183,20 @@ export interface ProbeRow {
   /** One line, e.g. `gateway passed PATCH to the backend (404 from SCIM: no such group)`. */
   detail: string;
   exchangeId?: string;
+}
+
+/** Something the probe noticed beyond the per-method verdicts, e.g. responses that point at another origin. */
+export interface ProbeFinding {
+  severity: 'warning' | 'info';
+  code: string;
+  /** One line, e.g. `responses point at another origin: 10.0.0.5:8080 (3 times)`. */
+  message: string;
+  fix?: string;
+  /** Exchanges that showed it. */
+  exchangeIds: string[];
+}
+
+export interface ProbeReport {
+  rows: ProbeRow[];
+  findings: ProbeFinding[];
 }
