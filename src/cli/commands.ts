@@ -7,6 +7,7 @@ import { trafficPart } from '../core/scim/report';
 import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
+import { resolveRefs, type Resolved } from './names';
 
 export interface CommandContext {
   profile: Profile;
@@ -269,16 +270,30 @@ async function listAll(client: ScimClient, ctx: CommandContext, endpoint: string
 // get
 
 async function get(client: ScimClient, ctx: CommandContext): Promise<number> {
-  const [type, id] = ctx.args as [string, string];
-  if (!id.trim()) throw usage('ID is empty', 'get');
+  const [type, ref] = ctx.args as [string, string];
+  if (!ref.trim()) throw usage('ID is empty', 'get');
   const rt = await resolveType(client, ctx, type, 'get');
   const opts: { attributes?: string[]; excludedAttributes?: string[] } = {};
   const attributes = csv(str(ctx, 'attributes'));
   const excluded = csv(str(ctx, 'excluded-attributes'));
   if (attributes) opts.attributes = attributes;
   if (excluded) opts.excludedAttributes = excluded;
-  const resource = await client.get(rt.endpoint, id, opts, { signal: ctx.signal, title: `get ${rt.endpoint}/${id}` });
+  // One filtered read finds it by id or name; asked as `get` would ask, its answer is the resource itself.
+  const asGet = !attributes && !excluded;
+  const [found] = await resolveRefs(client, rt.endpoint, rt.kind, [ref], {
+    signal: ctx.signal, what: rt.kind === 'group' ? 'groups' : rt.kind === 'user' ? 'users' : rt.endpoint, attributes: asGet ? 'default' : ['id'],
+  });
+  const id = found?.id ?? ref;
+  const resource = asGet && found?.resource
+    ? found.resource
+    : await client.get(rt.endpoint, id, opts, { signal: ctx.signal, title: `get ${rt.endpoint}/${id}` });
+  if (found && found.by !== 'id' && found.by !== 'as-given') ctx.err(`scimx: "${ref}" is ${rt.endpoint}/${id} (by ${found.by})\n`);
   ctx.out(json(resource));
+  const membersAsked = [...(attributes ?? []), ...(excluded ?? [])].some((a) => a.toLowerCase().startsWith('members'));
+  if (rt.kind === 'group' && !membersAsked && !Array.isArray(resource['members'])) {
+    ctx.err('scimx: members left out (a group is read without its member list); add --attributes members to read them, '
+      + `or run: scimx list Users --filter 'groups.value eq "${id}"'\n`);
+  }
   return 0;
 }
 
@@ -289,12 +304,19 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   const [action] = ctx.args as [string];
   if (action === 'restore' || action === 'undo') return restoreOrUndo(client, ctx, action);
   if (action === 'journal') return journal(client, ctx);
-  const [, groupId, ...userIds] = ctx.args as [string, string, ...string[]];
+  const [, groupRef, ...userRefs] = ctx.args as [string, string, ...string[]];
   const mode = str(ctx, 'mode') ?? ctx.profile.writes;
   if (!['auto', 'patch', 'put'].includes(mode)) throw usage(`--mode must be auto, patch or put, not "${mode}"`, 'members');
   // ids are opaque (RFC 7643 §3.1): kept as given, only blank ones refused
-  const ids = [...new Set(userIds)];
-  if (ids.some((u) => !u.trim()) || !groupId.trim()) throw usage('GROUP_ID and USER_IDs must not be empty', 'members');
+  if (userRefs.some((u) => !u.trim()) || !groupRef.trim()) throw usage('GROUP and USERs must not be empty', 'members');
+  // names or ids: the group with one filtered read, the users with one more (./names.ts)
+  const call = { signal: ctx.signal, title: 'discover' };
+  const [group] = await resolveRefs(client, await client.groupsEndpoint(call), 'group', [groupRef], { signal: ctx.signal, what: 'groups', attributes: ['id'] });
+  const groupId = group?.id ?? groupRef;
+  const users = await resolveRefs(client, await client.usersEndpoint(call), 'user', userRefs, { signal: ctx.signal, what: 'users', attributes: ['id'] });
+  const ids = [...new Set(users.map((u) => u.id))];
+  const named = [group, ...users].filter((r): r is Resolved => !!r && r.by !== 'id' && r.by !== 'as-given');
+  if (named.length && !ctx.json) ctx.err(`scimx: ${named.map((r) => `"${r.ref}" is ${r.id}`).join(', ')}\n`);
   const change = action === 'add' ? { add: ids, remove: [] } : { add: [], remove: ids };
   const report = await client.changeMembers(groupId, change, {
     mode: mode as MembershipMode,

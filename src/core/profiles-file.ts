@@ -131,14 +131,18 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
   // YAML syntax errors: inside a profile they break that profile only; elsewhere the whole file.
   let fatal = false;
   const brokenBySyntax = new Set<string>();
+  let shown: { line: number; owner: string | undefined } | undefined;
   for (const err of doc.errors) {
-    const offset = err.pos[0];
-    const owner = profileEntries.find((e) => offset >= e.start && offset <= e.end);
-    const key = ctx.pathAt(offset);
-    const msg = syntaxMessage(err.code, err.message);
-    ctx.problem(offset, key, msg);
+    const owner = profileEntries.find((e) => err.pos[0] >= e.start && err.pos[0] <= e.end);
     if (owner) brokenBySyntax.add(owner.key);
     else fatal = true;
+    // One syntax error leaves the parser lost for the rest of its line (and, outside every profile, the rest of
+    // the file): those follow-on "unexpected token" errors are noise, so only the first one is shown.
+    const line = ctx.lc.linePos(err.pos[0]).line;
+    if (shown && (shown.line === line || (err.code === 'UNEXPECTED_TOKEN' && (!owner || shown.owner === owner.key)))) continue;
+    const { offset, message } = syntaxMessage(err.code, err.message, text, err.pos[0]);
+    ctx.problem(offset, ctx.pathAt(offset), message);
+    shown = { line, owner: owner?.key };
   }
   if (fatal) return finish(out, ctx, []);
 
@@ -202,7 +206,8 @@ export function selectProfile(pf: ProfilesFile, name?: string): Profile {
 export function problemsError(pf: ProfilesFile): ConfigError {
   const first = pf.problems[0];
   const head = first ? formatProblem(first) : `invalid profiles file ${pf.file}`;
-  const more = pf.problems.length > 1 ? ` (and ${pf.problems.length - 1} more)` : '';
+  const n = pf.problems.length - 1;
+  const more = n > 0 ? ` (and ${n} more problem${n === 1 ? '' : 's'})` : '';
   return new ConfigError(`${head}${more}`, pf.problems);
 }
 
@@ -558,7 +563,7 @@ class Ctx {
           continue;
         }
         if (v === undefined || v === '') {
-          this.problem(where, key, `secret ${name} is not stored; store it with the "SCIM Explorer: Set Secret" command`);
+          this.problem(where, key, `secret ${name} is not stored; store it with the command "SCIM: Set Secret…"`);
           ok = false;
           continue;
         }
@@ -908,10 +913,34 @@ function describe(n: unknown): string {
   return 'an unsupported value';
 }
 
-function syntaxMessage(code: string, message: string): string {
-  const first = message.split('\n')[0] ?? message;
-  const text = first.replace(/ at line \d+, column \d+:?$/, '');
-  return `YAML syntax error (${code}): ${text}`;
+/** A YAML syntax error in plain words (the parser's code names are for parser authors), at the place to fix. */
+function syntaxMessage(code: string, message: string, source: string, offset: number): { offset: number; message: string } {
+  const say = (text: string, at = offset) => ({ offset: at, message: `YAML syntax error: ${text}` });
+  // `key: ${env:X}` reads fine, but inside { } or [ ] the `{` of `${` opens a map: the value must be quoted.
+  const sub = source.startsWith('${', offset) ? offset : source[offset] === '{' && source[offset - 1] === '$' ? offset - 1 : -1;
+  if (sub >= 0) return say('quote a value that starts with `${` (write "${env:NAME}" with the quotes: inside { } or [ ] an unquoted `{` starts a map)', sub);
+  const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  const token = /in YAML stream: "(.*)"$/.exec(first)?.[1];
+  switch (code) {
+    case 'TAB_AS_INDENT': return say('indent with spaces, not tabs');
+    case 'BAD_INDENT': return say('this line is not indented like the keys around it (the keys of one map start at the same column)');
+    case 'DUPLICATE_KEY': {
+      const key = /^[^:\n]*/.exec(source.slice(offset))?.[0]?.trim().replace(/^["']|["']$/g, '');
+      return say(`${key ? `"${key}"` : 'a key'} is given twice in the same map (keys must be unique)`);
+    }
+    case 'MISSING_CHAR':
+      if (/quote/i.test(first)) return say('a quoted value is not closed: add the closing quote on the same line');
+      return say(`${first.replace(/^Missing /, 'missing ')} (a value with , [ ] { } or : in it needs quotes)`);
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return say('a key must fit on one line: is a `:` missing at the end of the line above, or a value that needs quotes?');
+    case 'BAD_SCALAR_START':
+      return say('a plain value cannot start with this character: put the value in quotes');
+    case 'UNEXPECTED_TOKEN':
+      return say(token !== undefined ? `unexpected \`${token}\` here: check the indentation, or put the value in quotes` : `${first.toLowerCase()}: check the indentation, or put the value in quotes`);
+    default:
+      return say(first.charAt(0).toLowerCase() + first.slice(1));
+  }
 }
 
 function join(path: string, key: string): string {
