@@ -135,7 +135,8 @@ async function thirdParty(): Promise<void> {
   header('membership on third-party servers: add one / remove one member, writes: auto (group restored after each change)');
   const servers: Array<{ name: ServerName; size: number }> = [
     { name: 'scimmy', size: BIG },
-    { name: 'better-auth', size: Math.min(BIG, BETTER_AUTH_MAX_MEMBERS) },
+    // at most 1,000 members a group; seeding goes through its own SCIM API at ~0.15 s a user, so 500
+    { name: 'better-auth', size: Math.min(BIG, BETTER_AUTH_MAX_MEMBERS / 2) },
   ];
   const rows: Array<Record<string, string | number>> = [];
   for (const { name, size } of servers) {
@@ -193,9 +194,9 @@ async function thirdParty(): Promise<void> {
     } finally {
       await s.stop();
     }
+    table(rows.splice(0));
   }
-  table(rows);
-  if (BIG > BETTER_AUTH_MAX_MEMBERS) console.log(`better-auth: measured at ${BETTER_AUTH_MAX_MEMBERS.toLocaleString('en')} members, the most @better-auth/scim accepts in one group (it cannot hold ${BIG.toLocaleString('en')})`);
+  console.log(`better-auth: measured at ${(BETTER_AUTH_MAX_MEMBERS / 2).toLocaleString('en')} members; @better-auth/scim holds at most ${BETTER_AUTH_MAX_MEMBERS.toLocaleString('en')} in a group, not ${BIG.toLocaleString('en')}`);
 }
 
 function check(rep: MembershipReport, add: string[], remove: string[], mode: string): void {
