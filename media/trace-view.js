@@ -67,17 +67,43 @@
     return typeof v === 'number' ? Math.round(v) + ' ms' : '';
   }
 
+  // Characters never shown raw: controls, zero-width and bidi overrides (they could disguise a URL).
+  var HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+  /** An exchange row's path as shown, decoded once per row object (a 10,000-row filter decodes nothing twice). */
+  function shownPath(ex) {
+    if (ex.shownPath === undefined) ex.shownPath = displayUrl(ex.path);
+    return ex.shownPath;
+  }
+
+  /** A URL (or path) for reading: percent-escapes decoded (a malformed one kept as is), `+` kept, and any
+   * invisible or direction-changing character put back as its escape. The exact URL is what is copied. */
+  function displayUrl(url) {
+    var s = String(url === undefined || url === null ? '' : url);
+    if (s.indexOf('%') < 0) return s;
+    var out;
+    try {
+      out = decodeURIComponent(s);
+    } catch (e) {
+      out = s.replace(/(%[0-9A-Fa-f]{2})+/g, function (m) {
+        try { return decodeURIComponent(m); } catch (e2) { return m; }
+      });
+    }
+    return out.replace(HIDDEN_CHARS, function (c) { return encodeURIComponent(c); });
+  }
+
   // ---- filtering -----------------------------------------------------------------------------
 
   function tokens(query) {
     return String(query || '').trim().split(/\s+/).filter(Boolean);
   }
 
-  /** Does one exchange row (with its operation's title) match every token of the query? */
-  function matches(ex, opTitle, query) {
+  /** Does one exchange row (with its operation's title and profile) match every token of the query? The path
+   * matches as sent and as shown (decoded). */
+  function matches(ex, opTitle, query, profile) {
     var toks = tokens(query);
     if (!toks.length) return true;
-    var hay = [ex.method, ex.path, ex.host, ex.status, opTitle, ex.diagnosis, ex.error].join(' ').toLowerCase();
+    var hay = [ex.method, ex.path, shownPath(ex), ex.host, ex.status, opTitle, profile, ex.diagnosis, ex.error, ex.locationHost].join(' ').toLowerCase();
     for (var i = 0; i < toks.length; i++) {
       var t = toks[i];
       var up = t.toUpperCase();
@@ -105,7 +131,7 @@
       var op = ops.get(opOrder[i]);
       if (!op) continue;
       var list = exByOp.get(op.id) || [];
-      var shown = filtering ? list.filter(function (ex) { return matches(ex, op.title, query); }) : list;
+      var shown = filtering ? list.filter(function (ex) { return matches(ex, op.title, query, op.profile); }) : list;
       if (filtering && !shown.length) continue;
       rows.push({ kind: 'op', id: op.id, op: op, count: list.length });
       if (collapsed && collapsed.has(op.id)) continue;
@@ -125,38 +151,52 @@
 
   // ---- rows ----------------------------------------------------------------------------------
 
+  function locationTitle(kind, host) {
+    return kind === 'followed'
+      ? 'Sent to ' + (host || 'another origin') + ', taken from meta.location: no credentials, no gateway key (locations: follow)'
+      : 'meta.location pointed at ' + (host || 'another origin') + ', not at the gateway: rewritten onto the gateway (locations: rewrite)';
+  }
+
   function renderRow(doc, row, index, state) {
     if (row.kind === 'op') {
       var op = row.op;
       var open = !(state.collapsed && state.collapsed.has(op.id));
       var note = op.diagnosis || op.progress || op.summary || '';
+      var hosts = (op.locationHosts || []).join(', ');
+      var mark = null;
+      if (op.followed) mark = h(doc, 'span', { class: 'c-mark loc-followed', title: locationTitle('followed', hosts) }, '\u2197 ' + op.followed + ' sent off the gateway');
+      else if (op.rewritten) mark = h(doc, 'span', { class: 'c-mark loc-rewritten', title: locationTitle('rewritten', hosts) }, '\u21C4 ' + op.rewritten + ' URL' + (op.rewritten === 1 ? '' : 's') + ' rewritten');
       return h(doc, 'div', {
-        class: 'row op-row state-' + op.state + (op.severity ? ' sev-' + op.severity : ''),
+        class: 'row op-row state-' + op.state + (op.severity ? ' sev-' + op.severity : '') + (mark ? ' has-location' : ''),
         role: 'treeitem', 'aria-level': '1', tabindex: index === state.focusIndex ? '0' : '-1',
         'data-index': index, 'data-id': op.id, 'aria-expanded': open ? 'true' : 'false',
       },
       text(doc, 'span', 'twisty', open ? '\u25BE' : '\u25B8'),
       text(doc, 'span', 'c-title', op.title),
       text(doc, 'span', 'c-profile', op.profile),
+      mark,
       text(doc, 'span', 'c-note', note),
       text(doc, 'span', 'c-time', new Date(op.startedAt).toLocaleTimeString() + ' \u00B7 ' + row.count + ' ex'));
     }
     var ex = row.ex;
     var status = ex.status ? String(ex.status) : ex.state === 'failed' ? 'ERR' : '\u2026';
     var cls = 'row ex-row ' + statusClass(ex.status) + ' state-' + ex.state;
+    if (ex.expected && !ex.diagnosis) cls += ' expected';
+    if (ex.location) cls += ' loc-' + ex.location;
     if (state.selectedId === ex.id) cls += ' selected';
     if (state.compareIds && state.compareIds.indexOf(ex.id) >= 0) cls += ' compare';
     return h(doc, 'div', {
       class: cls, role: 'treeitem', 'aria-level': '2', tabindex: index === state.focusIndex ? '0' : '-1',
       'data-index': index, 'data-id': ex.id, 'data-method': ex.method, 'data-status': ex.status ? String(ex.status) : '',
       'aria-selected': state.selectedId === ex.id ? 'true' : 'false',
-      title: ex.diagnosis || ex.error || undefined,
+      title: ex.diagnosis || ex.error || (ex.location ? locationTitle(ex.location, ex.locationHost) : null) || ex.expected || undefined,
     },
     text(doc, 'span', 'c-method', ex.method),
-    text(doc, 'span', 'c-path', ex.path),
+    text(doc, 'span', 'c-path', shownPath(ex)),
     text(doc, 'span', 'c-status', status),
     text(doc, 'span', 'c-time', ms(ex.ms)),
     ex.attempt > 1 ? text(doc, 'span', 'c-attempt', 'try ' + ex.attempt) : null,
+    ex.location ? h(doc, 'span', { class: 'c-loc loc-' + ex.location, title: locationTitle(ex.location, ex.locationHost), 'aria-label': locationTitle(ex.location, ex.locationHost) }, ex.location === 'followed' ? '\u2197' : '\u21C4') : null,
     ex.diagnosis ? text(doc, 'span', 'c-diag', '\u26A0') : null);
   }
 
@@ -198,6 +238,26 @@
       text(doc, 'span', 'd-code', d.code ? '(' + d.source + ': ' + d.code + ')' : ''));
   }
 
+  function hostOf(url) {
+    var m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(String(url || ''));
+    return m ? m[1] : '';
+  }
+
+  /** The banner of an exchange whose URL came from the server and pointed at another origin. */
+  function locationBanner(doc, loc) {
+    if (!loc) return null;
+    var followed = !!loc.credentialsWithheld;
+    var host = hostOf(followed ? loc.to : loc.from);
+    return diagnosisBanner(doc, {
+      severity: 'warning', source: 'location', code: followed ? 'location.followed-without-credentials' : 'location.rewritten',
+      summary: followed
+        ? 'Sent to ' + host + ', taken from meta.location, not to the gateway: credentials and the gateway key were withheld (locations: follow)'
+        : 'meta.location pointed at ' + host + ', not at the gateway: rewritten onto the gateway (locations: rewrite)',
+      fix: followed ? 'Use locations: rewrite, or have the gateway rewrite backend URLs (APIM policy redirect-content-urls).'
+        : 'A client that follows meta.location leaves the gateway: have the gateway rewrite backend URLs (APIM policy redirect-content-urls).',
+    });
+  }
+
   /**
    * One exchange. `primary` gives the ids the e2e test reads (#req-headers, #res-headers); the
    * compare view renders two of these with classes only.
@@ -208,18 +268,24 @@
     var res = ex.response;
     var root = h(doc, 'div', { class: 'exchange', 'data-id': ex.id });
     var diag = ex.diagnosis || (msg.operationDiagnosis && msg.operationDiagnosis.exchangeId === ex.id ? msg.operationDiagnosis : null);
-    append(doc, root, diagnosisBanner(doc, diag));
+    append(doc, root, diag ? diagnosisBanner(doc, diag) : locationBanner(doc, ex.location));
+    if (diag && ex.location && diag.source !== 'location') {
+      root.appendChild(text(doc, 'div', 'note location-note loc-' + (ex.location.credentialsWithheld ? 'followed' : 'rewritten'), locationTitle(ex.location.credentialsWithheld ? 'followed' : 'rewritten', hostOf(ex.location.credentialsWithheld ? ex.location.to : ex.location.from))));
+    }
+    if (ex.expected && !diag) root.appendChild(text(doc, 'div', 'note expected-note', 'Expected: ' + ex.expected));
     if (msg.operation) {
       root.appendChild(text(doc, 'div', 'op-title', msg.operation.title + ' \u2014 exchange ' + ex.seq + ' \u00B7 ' + msg.operation.profile));
     }
 
     root.appendChild(section(doc, 'Request'));
-    root.appendChild(text(doc, 'div', 'request-line', req.line || req.method + ' ' + req.url));
-    var facts = ['URL: ' + req.url, 'key sent as: ' + ex.keySentAs];
+    var line = req.line || req.method + ' ' + req.url;
+    root.appendChild(h(doc, 'div', { class: 'request-line', 'data-exact': line, title: 'Shown decoded; copied as sent' }, displayUrl(line)));
+    var facts = ['URL: ' + displayUrl(req.url), 'key sent as: ' + ex.keySentAs];
     if (!req.wire) facts.push('headers as handed to the HTTP client (never written to a socket)');
     if (ex.attempt > 1) facts.push('attempt ' + ex.attempt + (ex.retryOf ? ' (retry of ' + ex.retryOf + ')' : ''));
     if (ex.redirectOf) facts.push('redirect from ' + ex.redirectOf);
-    root.appendChild(text(doc, 'div', 'facts', facts.join(' \u00B7 ')));
+    root.appendChild(h(doc, 'div', { class: 'facts' }, text(doc, 'span', 'facts-text', facts.join(' \u00B7 ')),
+      h(doc, 'button', { type: 'button', class: 'copy-url', 'data-exchange': ex.id, title: 'Copy the URL exactly as sent (percent-encoded; secrets masked)' }, 'Copy URL')));
     root.appendChild(headerTable(doc, primary ? 'req-headers' : null, 'req-headers', req.headers || [], {
       exchangeId: ex.id, revealable: msg.revealable, highlight: msg.highlightReq,
     }));
@@ -227,8 +293,9 @@
 
     root.appendChild(section(doc, 'Response'));
     if (res) {
-      root.appendChild(text(doc, 'div', 'status-line ' + statusClass(res.status),
-        'HTTP ' + res.status + (res.statusText ? ' ' + res.statusText : '') + ' \u00B7 answered by ' + res.answeredBy));
+      var by = 'answered by ' + res.answeredBy + (res.answeredWhy ? ' (' + res.answeredWhy + ')' : '');
+      root.appendChild(text(doc, 'div', 'status-line ' + statusClass(res.status) + (ex.expected && !diag ? ' expected' : ''),
+        'HTTP ' + res.status + (res.statusText ? ' ' + res.statusText : '') + ' \u00B7 ' + by));
       root.appendChild(headerTable(doc, primary ? 'res-headers' : null, 'res-headers', res.headers || [], { highlight: msg.highlightRes }));
       if (res.body) root.appendChild(text(doc, 'pre', 'body res-body', prettyBody(res.body)));
       if (res.truncated && !ex.bodiesDropped) root.appendChild(text(doc, 'div', 'note', 'Body truncated at ' + res.bodySize + ' bytes.'));
@@ -249,7 +316,7 @@
 
     if (ex.location) {
       root.appendChild(section(doc, 'Location'));
-      root.appendChild(text(doc, 'div', 'location', ex.location.policy + ': ' + ex.location.from + ' \u2192 ' + ex.location.to +
+      root.appendChild(text(doc, 'div', 'location', ex.location.policy + ': ' + displayUrl(ex.location.from) + ' \u2192 ' + displayUrl(ex.location.to) +
         (ex.location.credentialsWithheld ? ' (credentials withheld: other origin)' : '')));
     }
     if (ex.warnings && ex.warnings.length) {
@@ -288,19 +355,81 @@
     return m;
   }
 
+  var DIFF_MAX_LEAVES = 5000;
+  var DIFF_MAX_ROWS = 200;
+
+  /** path -> JSON text of each leaf. Arrays of objects keyed by `value` or `id` (SCIM members, resources) are
+   * indexed by that key, so one member added does not shift every later one. */
+  function flatten(v, path, out, depth) {
+    if (out.size >= DIFF_MAX_LEAVES) return;
+    if (v === null || typeof v !== 'object' || depth > 20) { out.set(path || '(body)', JSON.stringify(v)); return; }
+    if (Array.isArray(v)) {
+      if (!v.length) { out.set(path || '(body)', '[]'); return; }
+      var keyed = v.every(function (x) { return x && typeof x === 'object' && !Array.isArray(x) && (typeof x.value === 'string' || typeof x.id === 'string'); });
+      for (var i = 0; i < v.length; i++) {
+        var k = keyed ? (typeof v[i].value === 'string' ? '[value=' + v[i].value + ']' : '[id=' + v[i].id + ']') : '[' + i + ']';
+        flatten(v[i], path + k, out, depth + 1);
+      }
+      return;
+    }
+    var keys = Object.keys(v);
+    if (!keys.length) { out.set(path || '(body)', '{}'); return; }
+    for (var j = 0; j < keys.length; j++) flatten(v[keys[j]], path ? path + '.' + keys[j] : keys[j], out, depth + 1);
+  }
+
+  /** Differences between two bodies: JSON compared leaf by leaf, anything else as whole text. */
+  function bodyDiff(aText, bText) {
+    var a = aText || '', b = bText || '';
+    if (a === b) return { rows: [], more: 0 };
+    var A, B;
+    try { A = a ? JSON.parse(a) : undefined; B = b ? JSON.parse(b) : undefined; } catch (e) {
+      return { rows: [{ path: '(body, not JSON)', a: a ? a.length + ' characters' : '(none)', b: b ? b.length + ' characters' : '(none)', kind: 'changed' }], more: 0 };
+    }
+    var fa = new Map(), fb = new Map();
+    if (A !== undefined) flatten(A, '', fa, 0);
+    if (B !== undefined) flatten(B, '', fb, 0);
+    var rows = [];
+    var more = 0;
+    function add(r) { if (rows.length < DIFF_MAX_ROWS) rows.push(r); else more++; }
+    fa.forEach(function (va, k) {
+      if (!fb.has(k)) add({ path: k, a: va, b: '(absent)', kind: 'onlyA' });
+      else if (fb.get(k) !== va) add({ path: k, a: va, b: fb.get(k), kind: 'changed' });
+    });
+    fb.forEach(function (vb, k) { if (!fa.has(k)) add({ path: k, a: '(absent)', b: vb, kind: 'onlyB' }); });
+    return { rows: rows, more: more };
+  }
+
+  function diffTable(doc, title, d) {
+    var table = h(doc, 'table', { class: 'headers body-diff' },
+      h(doc, 'tr', null, text(doc, 'th', null, 'path'), text(doc, 'th', null, 'left'), text(doc, 'th', null, 'right')));
+    for (var i = 0; i < d.rows.length; i++) {
+      var r = d.rows[i];
+      table.appendChild(h(doc, 'tr', { class: r.kind === 'changed' ? 'diff-changed' : 'diff-only' },
+        text(doc, 'td', 'h-name', r.path), text(doc, 'td', 'h-value d-left', r.a), text(doc, 'td', 'h-value d-right', r.b)));
+    }
+    return h(doc, 'div', { class: 'diff-block' }, text(doc, 'h3', 'section', title + ': ' + (d.rows.length + d.more) + ' difference' + (d.rows.length + d.more === 1 ? '' : 's')),
+      d.rows.length ? table : null, d.more ? text(doc, 'div', 'note', 'and ' + d.more + ' more') : null);
+  }
+
   function renderCompare(doc, a, b) {
     var req = headerDiff(a.exchange.request.headers, b.exchange.request.headers);
     var res = headerDiff(a.exchange.response ? a.exchange.response.headers : [], b.exchange.response ? b.exchange.response.headers : []);
+    var reqBody = bodyDiff(a.exchange.request.body, b.exchange.request.body);
+    var resBody = bodyDiff(a.exchange.response && a.exchange.response.body, b.exchange.response && b.exchange.response.body);
     var left = Object.assign({}, a, { highlightReq: highlights(req.onlyA, req.changed), highlightRes: highlights(res.onlyA, res.changed) });
     var right = Object.assign({}, b, { highlightReq: highlights(req.onlyB, req.changed), highlightRes: highlights(res.onlyB, res.changed) });
     var summary = [];
     if (req.onlyA.length) summary.push('only in left request: ' + req.onlyA.join(', '));
     if (req.onlyB.length) summary.push('only in right request: ' + req.onlyB.join(', '));
     if (!summary.length) summary.push('same request header names');
+    summary.push('request bodies: ' + (reqBody.rows.length ? (reqBody.rows.length + reqBody.more) + ' differences' : 'same'));
+    summary.push('response bodies: ' + (resBody.rows.length ? (resBody.rows.length + resBody.more) + ' differences' : 'same'));
     return h(doc, 'div', { class: 'compare-root' },
       h(doc, 'div', { class: 'compare-head' },
         text(doc, 'span', 'compare-summary', summary.join(' \u00B7 ')),
         h(doc, 'button', { type: 'button', id: 'close-compare' }, 'Close')),
+      reqBody.rows.length ? diffTable(doc, 'Request body', reqBody) : null,
+      resBody.rows.length ? diffTable(doc, 'Response body', resBody) : null,
       h(doc, 'div', { class: 'compare-cols' },
         h(doc, 'div', { class: 'col col-a' }, renderExchange(doc, left, false)),
         h(doc, 'div', { class: 'col col-b' }, renderExchange(doc, right, false))));
@@ -319,18 +448,26 @@
         title: r.exchangeId ? 'Enter or click: show this exchange' : undefined,
       },
         text(doc, 'td', 'p-method', r.method), text(doc, 'td', null, r.keySent), text(doc, 'td', null, custom),
-        text(doc, 'td', statusClass(r.status), r.status === null ? '\u2014' : r.status), text(doc, 'td', null, r.answeredBy),
+        // an answer the probe expected (404 on its made-up group, 412, 400 to its malformed body) is not drawn as an error
+        text(doc, 'td', 'p-status ' + (r.verdict === 'fail' ? statusClass(r.status) + ' p-bad' : 'p-expected'), r.status === null ? '\u2014' : r.status), text(doc, 'td', null, r.answeredBy),
         text(doc, 'td', 'p-verdict', r.verdict), text(doc, 'td', null, r.detail)));
+    }
+    var findings = msg.findings || [];
+    var list = findings.length ? h(doc, 'ul', { class: 'probe-findings' }) : null;
+    for (var f = 0; f < findings.length; f++) {
+      var fd = findings[f];
+      list.appendChild(h(doc, 'li', { class: 'finding sev-' + (fd.severity || 'warning'), 'data-exchange': (fd.exchangeIds && fd.exchangeIds[0]) || undefined, tabindex: fd.exchangeIds && fd.exchangeIds.length ? '0' : undefined },
+        text(doc, 'strong', 'f-message', fd.message), fd.fix ? text(doc, 'span', 'f-fix', ' ' + fd.fix) : null));
     }
     return h(doc, 'div', { class: 'probe-root' },
       h(doc, 'div', { class: 'probe-head' }, text(doc, 'strong', null, 'Gateway probe \u00B7 ' + msg.profile),
         h(doc, 'button', { type: 'button', id: 'close-probe' }, 'Close')),
-      table);
+      table, list);
   }
 
   return {
     h: h, text: text, prettyBody: prettyBody, statusClass: statusClass, matches: matches, buildRows: buildRows,
     visibleRange: visibleRange, renderRow: renderRow, renderExchange: renderExchange, renderCompare: renderCompare,
-    renderProbe: renderProbe, headerDiff: headerDiff, isMasked: isMasked,
+    renderProbe: renderProbe, headerDiff: headerDiff, bodyDiff: bodyDiff, isMasked: isMasked, displayUrl: displayUrl,
   };
 });

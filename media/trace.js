@@ -84,6 +84,48 @@
     for (var i = 0; i < rows.length; i++) if (rows[i].kind === 'ex') shown++;
     $count.textContent = ops.size + ' operations \u00B7 ' + exById.size + ' exchanges' + (query ? ' \u00B7 ' + shown + ' shown' : '');
     renderVisible();
+    syncDetail(shown);
+  }
+
+  // The detail shows the selected exchange only while the list shows it: a filter that hides it (or matches
+  // nothing) hides the detail too, so it never shows an exchange of another profile or operation than the list.
+  var HINT = $hint.textContent;
+  var hiddenByFilter = false;
+  function syncDetail(shown) {
+    var comparing = !$compare.hidden;
+    var sel = state.selectedId ? exById.get(state.selectedId) : null;
+    var selOp = sel ? ops.get(sel.op) : null;
+    if (state.selectedId && !sel) {
+      // dropped from the trace (cleared, or past its cap): nothing stale stays on screen
+      state.selectedId = null;
+      hiddenByFilter = false;
+      persist();
+      $detail.hidden = true;
+      while ($detail.firstChild) $detail.removeChild($detail.firstChild);
+      $copy.setAttribute('disabled', '');
+      $exportOp.setAttribute('disabled', '');
+    }
+    // hidden by the filter (a collapsed operation keeps its detail)
+    var filteredOut = !!sel && !!query && !V.matches(sel, selOp ? selOp.title : '', query, selOp ? selOp.profile : '');
+    if (filteredOut) {
+      hiddenByFilter = true;
+      $detail.hidden = true;
+      $hint.hidden = false;
+      $hint.textContent = query
+        ? (shown ? 'The selected exchange is hidden by the filter \u201C' + query + '\u201D: select one of the ' + shown + ' shown.' : 'No exchange matches \u201C' + query + '\u201D.')
+        : HINT;
+      return;
+    }
+    if (!state.selectedId) {
+      $hint.textContent = query && !shown ? 'No exchange matches \u201C' + query + '\u201D.' : HINT;
+      return;
+    }
+    if (hiddenByFilter) {
+      hiddenByFilter = false;
+      $hint.textContent = HINT;
+      $hint.hidden = true;
+      if (!comparing) select(state.selectedId);
+    }
   }
 
   var rebuildPending = false;
@@ -175,11 +217,13 @@
 
   function select(id) {
     state.selectedId = id;
+    hiddenByFilter = false;
     persist();
     $copy.removeAttribute('disabled');
     $exportOp.removeAttribute('disabled');
-    $detail.hidden = false;
+    $detail.hidden = !$compare.hidden;
     $hint.hidden = true;
+    $hint.textContent = HINT;
     if (!$detail.firstChild) $detail.appendChild(V.text(document, 'div', 'loading', 'Loading\u2026'));
     vscode.postMessage({ type: 'detail', exchangeId: id, slot: 'detail' });
   }
@@ -211,11 +255,21 @@
     withRevealed($detail);
   }
 
+  // The compare view takes the single detail's place (above the list's detail, never below it); closing it
+  // brings the detail back.
   function showCompare() {
     while ($compare.firstChild) $compare.removeChild($compare.firstChild);
     $compare.appendChild(V.renderCompare(document, compareData.a, compareData.b));
     $compare.hidden = false;
+    $detail.hidden = true;
     withRevealed($compare);
+  }
+
+  function closeCompare() {
+    state.compareIds = [];
+    $compare.hidden = true;
+    if (state.selectedId && !hiddenByFilter) $detail.hidden = false;
+    renderVisible();
   }
 
   function showRevealed(container, exchangeId, index, value) {
@@ -251,13 +305,25 @@
       else vscode.postMessage({ type: 'reveal', exchangeId: exId, index: idx });
       return;
     }
-    if (t.closest('#close-compare')) { state.compareIds = []; $compare.hidden = true; renderVisible(); return; }
+    var copyUrl = t.closest('button.copy-url');
+    if (copyUrl) { vscode.postMessage({ type: 'copyUrl', exchangeId: copyUrl.getAttribute('data-exchange') }); return; }
+    if (t.closest('#close-compare')) { closeCompare(); return; }
     if (t.closest('#close-probe')) { $probe.hidden = true; return; }
-    var probeRow = t.closest('.probe-table tr[data-exchange]');
+    var probeRow = t.closest('.probe-table tr[data-exchange], .probe-findings li[data-exchange]');
     if (probeRow) selectById(probeRow.getAttribute('data-exchange'));
   });
+  // A URL is shown decoded; copying all of it copies it exactly as sent.
+  document.addEventListener('copy', function (e) {
+    var sel = window.getSelection ? window.getSelection() : null;
+    if (!sel || sel.isCollapsed || !e.clipboardData) return;
+    var node = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentNode);
+    var exact = node && node.closest ? node.closest('[data-exact]') : null;
+    if (!exact || !exact.contains(sel.focusNode) || sel.toString() !== exact.textContent) return;
+    e.clipboardData.setData('text/plain', exact.getAttribute('data-exact'));
+    e.preventDefault();
+  });
   $probe.addEventListener('keydown', function (e) {
-    var row = e.target && e.target.closest ? e.target.closest('tr[data-exchange]') : null;
+    var row = e.target && e.target.closest ? e.target.closest('[data-exchange]') : null;
     if (!row || (e.key !== 'Enter' && e.key !== ' ')) return;
     e.preventDefault();
     selectById(row.getAttribute('data-exchange'));
@@ -310,7 +376,7 @@
         m.ops.forEach(upsertOp);
         m.exchanges.forEach(upsertEx);
         rebuild();
-        if (state.selectedId && exById.has(state.selectedId)) select(state.selectedId);
+        if (state.selectedId && exById.has(state.selectedId) && !hiddenByFilter) select(state.selectedId);
         break;
       case 'update': {
         if (m.cleared) {

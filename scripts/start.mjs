@@ -7,6 +7,8 @@
 //        - otherwise code-server (VS Code in the browser), the same set-up the e2e tests use: the packaged .vsix
 //          installed into .sandbox/code-server/extensions, the server on 127.0.0.1; prints the URL to open.
 //   Ctrl-C stops everything it started (the sandbox and code-server, each by its own process group).
+//   Where VS Code cannot start (code-server's build or start fails), the sandbox keeps running and it prints the
+//   way in with the CLI instead (profiles file, `npx scimx --config ... list Users`, `members add`, `probe`, --har).
 //
 // Options:
 //   --code-server       use code-server even when `code` is on PATH
@@ -15,6 +17,8 @@
 //                       `npm run build` to pick up changes
 //   --port N            code-server port (default: a free port)
 //   --users N --groups N  sandbox size (passed through to `scimx sandbox`)
+//   --dir DIR           where the sandbox workspace and code-server's profile live (default .sandbox)
+//   --no-build          skip `node scripts/build.mjs` (dist/ is already built)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -81,12 +85,35 @@ function startSandbox(profilesFile) {
   });
 }
 
+/** One line of an error: its message up to the first line break. */
+const firstLine = (e) => String(e instanceof Error ? e.message : e).split('\n')[0];
+
+/** Where VS Code cannot start: the sandbox stays up and the CLI is the way in. */
+function wayIn(reason, profilesFile) {
+  const cfg = `--config ${profilesFile}`;
+  console.log('');
+  say(`VS Code could not start here: ${reason}`);
+  say('The sandbox keeps running; use it with the scimx CLI from another terminal in this folder:');
+  console.log('');
+  console.log(`    profiles file:  ${profilesFile}`);
+  console.log(`    npx scimx ${cfg} list Users`);
+  console.log(`    npx scimx ${cfg} list Groups`);
+  console.log(`    npx scimx ${cfg} members add GROUP_ID USER_ID      (ids from the two lists above)`);
+  console.log(`    npx scimx ${cfg} probe`);
+  console.log('    add --har trace.har to any of them to write the trace (every exchange, secrets masked) as HAR 1.2');
+  console.log('');
+  say('Ctrl-C stops the sandbox.');
+}
+
 async function main() {
-  say('building (node scripts/build.mjs)');
-  if (spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0) {
-    throw new Error('build failed');
+  if (!flag('--no-build')) {
+    say('building (node scripts/build.mjs)');
+    if (spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' }).status !== 0) {
+      throw new Error('build failed');
+    }
   }
-  const ws = join(root, '.sandbox', 'workspace');
+  const base = resolve(root, opt('--dir') ?? '.sandbox');
+  const ws = join(base, 'workspace');
   mkdirSync(ws, { recursive: true });
   const profilesFile = join(ws, 'scim-profiles.yaml');
   const { info } = await startSandbox(profilesFile);
@@ -103,17 +130,33 @@ async function main() {
     return;
   }
 
+  try {
+    await startVsCode(ws, profilesFile);
+  } catch (e) {
+    if (stopping) return;
+    // the details (npm's or vsce's output) first, then the way in as the last thing on the screen
+    const rest = String(e instanceof Error ? e.message : e).split('\n').slice(1).filter((l) => l.trim()).slice(-20);
+    if (rest.length) console.error(rest.map((l) => `[start]   ${l}`).join('\n'));
+    wayIn(firstLine(e), profilesFile);
+  }
+}
+
+async function startVsCode(ws, profilesFile) {
   const vs = await import('./vscode-server.mjs');
-  say('code-server (VS Code in the browser): checking .vscode-test/ (the first run builds it, about 2-3 minutes)');
-  vs.ensureCodeServer();
-  const dataDir = join(root, '.sandbox', 'code-server');
+  const cached = vs.cachedCodeServer();
+  if (cached) say(`code-server ${vs.CODE_SERVER_VERSION} (VS Code in the browser): cached in ${vs.cacheDir}`);
+  else say(`code-server ${vs.CODE_SERVER_VERSION} (VS Code in the browser): not built yet, building it into ${vs.cacheDir} (first run only: a few minutes; progress below)`);
+  const cs = await vs.ensureCodeServer({ quiet: true });
+  if (cached) for (const line of vs.leftOutLines(cs.leftOut)) say(line); // a build prints them itself
+  else say(`code-server built in ${(cs.totalMs / 1000).toFixed(0)} s`);
+  const dataDir = join(resolve(ws, '..'), 'code-server');
   let launch;
   if (flag('--dev')) {
     launch = { extensionDevelopmentPath: root };
   } else {
     say('packaging the extension (node scripts/package.mjs)');
     const { packageExtension } = await import('./package.mjs');
-    const p = packageExtension({ out: join(root, '.sandbox', 'scim-explorer-dev.vsix'), quiet: true });
+    const p = packageExtension({ out: join(resolve(ws, '..'), 'scim-explorer-dev.vsix'), quiet: true });
     launch = { vsixPath: p.vsixPath };
   }
   const srv = await vs.startCodeServer({
@@ -125,7 +168,7 @@ async function main() {
     stdio: 'ignore',
   });
   started.push({ name: `code-server (pid ${srv.pid})`, stop: () => srv.stop() });
-  srv.child.on('exit', (c) => { if (!stopping) { say(`code-server exited (${c})`); void stopAll(1); } });
+  srv.child.on('exit', (c, sig) => { if (!stopping) wayIn(`code-server exited (${c ?? sig})`, profilesFile); });
   console.log('');
   console.log('  SCIM Explorer is running in VS Code (code-server). Open this URL in a browser:');
   console.log('');

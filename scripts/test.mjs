@@ -44,6 +44,8 @@ const started = Date.now();
 let failed = 0;
 const totals = { pass: 0, fail: 0, skipped: 0 };
 const tapDir = mkdtempSync(join(tmpdir(), 'scimx-test-'));
+// The membership journal of every scimx the tests run goes to the run's own folder, never the user's.
+process.env.SCIMX_STATE_DIR ??= join(tapDir, 'state');
 // Sandboxes started by the tests append the secrets they made up to this file (src/sandbox/index.ts).
 const ledger = join(tapDir, 'secrets.ledger');
 const printed = [];

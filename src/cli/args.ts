@@ -43,6 +43,7 @@ export const COMMAND_OPTIONS = {
   },
   members: {
     mode: { type: 'string' },
+    from: { type: 'string' },
   },
   probe: {},
   sandbox: {},
@@ -74,6 +75,8 @@ Commands:
   get TYPE ID                           one resource, as JSON
   members add|remove GROUP_ID USER_ID...  [--mode auto|patch|put]
                                         add or remove members, verified afterwards
+  members restore|undo [--from ENTRY]   put back members a change lost / reverse a change
+  members journal                       the last membership changes of the profile
   probe                                 non-destructive check of every method through the gateway
   sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
 
@@ -121,10 +124,22 @@ TYPE        Users, users, Groups, groups, or a resource type name/endpoint from 
 Prints one resource as JSON.
 `,
   members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP_ID USER_ID... [--mode auto|patch|put]
+       scimx [GLOBAL OPTIONS] members restore [--from ENTRY]
+       scimx [GLOBAL OPTIONS] members undo [--from ENTRY]
+       scimx [GLOBAL OPTIONS] members journal
 
 Adds or removes members of a group. PATCH when the provider supports it; PUT read-modify-write that keeps
-every other member otherwise (--mode auto, the profile's default). The result is read back and reported:
-added, removed, already present, already absent, missing. Exit code 1 when any change is missing.
+every other member otherwise (--mode auto, the profile's default). No write carries attributes or
+excludedAttributes. The result is read back: the change itself, and the members it did not name (every one
+where the group is small or was read whole, else a sample of at least 20, in the same request). "verified"
+only when both hold. Exit code 1 when any change is missing or any other member was lost: the lost ones are
+named, and nothing more is sent.
+
+Every change is recorded in a local journal (no secrets): $SCIMX_STATE_DIR, else $XDG_STATE_HOME/scimx, else
+~/.local/state/scimx (macOS: ~/Library/Application Support/scimx; Windows: %LOCALAPPDATA%\scimx); the last
+1,000 changes or 50 MB. "restore" re-adds exactly the members a change lost (the newest change of the profile
+that lost any, or --from ENTRY), verified the same way; "undo" reverses a change (the newest, or --from ENTRY):
+removes what it added, adds back what it removed. "journal" lists the last 20 entries.
 `,
   probe: `Usage: scimx [GLOBAL OPTIONS] probe
 

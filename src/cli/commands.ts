@@ -4,7 +4,7 @@ import type { Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
-import type { Discovery, ListOptions, ListPage, MembershipMode, ProbeRow, ScimResource } from '../core/scim/types';
+import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table } from './format';
 
@@ -111,7 +111,9 @@ export function formatDiscovery(profile: Profile, d: Discovery): string {
     : '  (none)\n';
   const ids = d.schemas.map((s) => (typeof s.id === 'string' ? s.id : '?'));
   text += `\nschemas: ${ids.length}${ids.length ? `\n${ids.map((i) => `  ${i}`).join('\n')}` : ''}\n`;
-  for (const w of d.warnings) text += `warning: ${w}\n`;
+  const defaults = d.defaults ?? [];
+  for (const x of defaults) text += `default: ${x.document} not offered (${x.reason}): assumed ${x.assumed}\n`;
+  for (const w of d.warnings) if (!defaults.some((x) => w.startsWith(`${x.document} not used (`))) text += `warning: ${w}\n`;
   return text;
 }
 
@@ -204,7 +206,10 @@ async function get(client: ScimClient, ctx: CommandContext): Promise<number> {
 // members
 
 async function members(client: ScimClient, ctx: CommandContext): Promise<number> {
-  const [action, groupId, ...userIds] = ctx.args as [string, string, ...string[]];
+  const [action] = ctx.args as [string];
+  if (action === 'restore' || action === 'undo') return restoreOrUndo(client, ctx, action);
+  if (action === 'journal') return journal(client, ctx);
+  const [, groupId, ...userIds] = ctx.args as [string, string, ...string[]];
   const mode = str(ctx, 'mode') ?? ctx.profile.writes;
   if (!['auto', 'patch', 'put'].includes(mode)) throw usage(`--mode must be auto, patch or put, not "${mode}"`, 'members');
   // ids are opaque (RFC 7643 §3.1): kept as given, only blank ones refused
@@ -216,14 +221,50 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
     onProgress: (p) => ctx.progress(`${p.message} (${p.done}/${p.total})`),
   }, { signal: ctx.signal, title: `${action} ${ids.length} member(s) ${action === 'add' ? 'to' : 'from'} group ${groupId}` });
   ctx.progress(undefined);
-  const failed = report.missing.length > 0;
+  return printMembershipReport(client, ctx, `members ${action}`, report);
+}
+
+/** `members restore` puts back what a change lost; `members undo` reverses a change. Both by journal entry
+ * (`--from ID`), else the newest of this profile that needs it. */
+async function restoreOrUndo(client: ScimClient, ctx: CommandContext, action: 'restore' | 'undo'): Promise<number> {
+  const from = str(ctx, 'from');
+  const opts = { mode: (str(ctx, 'mode') ?? ctx.profile.writes) as MembershipMode, onProgress: (p: MembershipProgress) => ctx.progress(`${p.message} (${p.done}/${p.total})`) };
+  const run = { signal: ctx.signal };
+  const report = action === 'restore' ? await client.restoreMembers(from, opts, run) : await client.undoChange(from, opts, run);
+  ctx.progress(undefined);
+  const { entry, ...rest } = report;
+  return printMembershipReport(client, ctx, `members ${action} of ${entry.id} (${entry.at})`, rest);
+}
+
+async function journal(client: ScimClient, ctx: CommandContext): Promise<number> {
+  const entries = client.journalEntries().slice(0, 20);
+  if (ctx.json) {
+    ctx.out(json({ ok: true, file: client.options.journal?.file, entries }));
+    return 0;
+  }
+  if (!entries.length) {
+    ctx.out(`no membership change of profile ${ctx.profile.name} in the journal${client.options.journal ? ` (${client.options.journal.file})` : ''}\n`);
+    return 0;
+  }
+  const rows = entries.map((e) => [
+    e.id, e.kind, e.groupId, e.outcome,
+    [e.added.length ? `+${e.added.length}` : '', e.removed.length ? `-${e.removed.length}` : '', e.lost.length ? `LOST ${e.lost.length}` : ''].filter(Boolean).join(' ') || '-',
+    e.of ?? '',
+  ]);
+  ctx.out(`${table(['ENTRY', 'KIND', 'GROUP', 'OUTCOME', 'CHANGE', 'OF'], rows, 60)}journal: ${client.options.journal?.file ?? '-'}\n`);
+  return 0;
+}
+
+function printMembershipReport(client: ScimClient, ctx: CommandContext, what: string, report: MembershipReport): number {
+  const failed = report.missing.length > 0 || report.lost.length > 0;
   if (ctx.json) {
     ctx.out(json({ ok: !failed, ...report }));
     return failed ? 1 : 0;
   }
   const all = client.pipeline.stats.requests;
+  const verdict = report.verified ? 'verified' : report.collateral.method === 'none' && !report.missing.length ? `NOT verified (${report.collateral.why ?? 'other members not checked'})` : 'NOT verified';
   const lines = [
-    `members ${action}: group ${groupId} via ${report.mode.toUpperCase()}, ${report.verified ? 'verified' : 'NOT verified'}, `
+    `${what}: group ${report.groupId} via ${report.mode.toUpperCase()}, ${verdict}, `
       + `${report.requests} request(s)${all > report.requests ? ` (${all} with discovery)` : ''}`,
   ];
   const row = (label: string, list: string[]) => { if (list.length) lines.push(`  ${label.padEnd(18)}${list.join(', ')}`); };
@@ -232,10 +273,15 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   row('already present:', report.alreadyPresent);
   row('already absent:', report.alreadyAbsent);
   row('MISSING:', report.missing);
+  row('LOST:', report.lost);
+  if (report.collateral.method !== 'none') {
+    lines.push(`  ${'others checked:'.padEnd(18)}${report.collateral.checked}${report.collateral.method === 'full' ? ' (every other member)' : ' (a sample)'}`);
+  }
   const traffic = trafficPart(report);
   if (traffic) lines.push(`  ${traffic} (a PUT reads the whole member list and writes it back)`);
   if (report.concurrentChange) lines.push('  note: someone else changed the group meanwhile (the warnings say what was kept and what was re-applied)');
   for (const w of report.warnings) lines.push(`  warning: ${w}`);
+  if (report.journalId) lines.push(`  journal: ${report.journalId} (scimx members undo --from ${report.journalId})`);
   ctx.out(`${lines.join('\n')}\n`);
   if (failed) {
     ctx.err(`scimx: ${report.missing.length} change(s) missing after the write: ${report.missing.join(', ')}\n`
@@ -248,17 +294,17 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
 // probe
 
 async function probe(client: ScimClient, ctx: CommandContext): Promise<number> {
-  const rows = await client.probe({ signal: ctx.signal, title: 'probe' });
+  const { rows, findings } = await client.probe({ signal: ctx.signal, title: 'probe' });
   const failed = rows.some((r) => r.verdict === 'fail');
   if (ctx.json) {
-    ctx.out(json({ ok: !failed, profile: ctx.profile.name, baseUrl: ctx.profile.baseUrl, rows }));
+    ctx.out(json({ ok: !failed, profile: ctx.profile.name, baseUrl: ctx.profile.baseUrl, rows, findings }));
     return failed ? 1 : 0;
   }
-  ctx.out(formatProbe(ctx.profile, rows));
+  ctx.out(formatProbe(ctx.profile, rows, findings));
   return failed ? 1 : 0;
 }
 
-export function formatProbe(profile: Profile, rows: ProbeRow[]): string {
+export function formatProbe(profile: Profile, rows: ProbeRow[], findings: ProbeFinding[] = []): string {
   const headerNames = Object.keys(profile.headers);
   const body = table(
     ['METHOD', 'KEY SENT', 'CUSTOM HEADERS', 'ANSWERED BY', 'STATUS', 'VERDICT', 'DETAIL'],
@@ -275,6 +321,9 @@ export function formatProbe(profile: Profile, rows: ProbeRow[]): string {
   );
   const fails = rows.filter((r) => r.verdict === 'fail').map((r) => r.method);
   const warns = rows.filter((r) => r.verdict === 'warn').map((r) => r.method);
-  const summary = fails.length ? `probe: FAILED for ${fails.join(', ')}` : warns.length ? `probe: ok with warnings for ${warns.join(', ')}` : 'probe: ok, every method passed the gateway';
-  return `${profile.name}: ${profile.baseUrl} (key ${profile.gateway.subscriptionKey ? `as ${profile.gateway.sendAs}` : 'none'})\n${body}${summary}\n`;
+  const found = findings.map((f) => `finding: ${f.message}${f.fix ? `\n  fix: ${f.fix}` : ''}\n`).join('');
+  const summary = fails.length ? `probe: FAILED for ${fails.join(', ')}`
+    : warns.length || findings.length ? `probe: ok with warnings${warns.length ? ` for ${warns.join(', ')}` : ''}${findings.length ? `${warns.length ? ';' : ','} ${findings.length} finding${findings.length === 1 ? '' : 's'}` : ''}`
+      : 'probe: ok, every method passed the gateway';
+  return `${profile.name}: ${profile.baseUrl} (key ${profile.gateway.subscriptionKey ? `as ${profile.gateway.sendAs}` : 'none'})\n${body}${found}${summary}\n`;
 }

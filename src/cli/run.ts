@@ -8,8 +8,11 @@ import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlag
 import { profileSecrets, type Profile } from '../core/profile';
 import { countDown } from '../core/http/retry';
 import { Trace } from '../core/trace';
+import { locationNotes } from '../core/diagnosis';
 // The client and the HAR writer are loaded when needed: --help and usage errors stay instant.
 type ClientModule = typeof import('../core/scim/client');
+type JournalModule = typeof import('../core/journal');
+type MembershipReport = import('../core/scim/types').MembershipReport;
 type HarModule = typeof import('../core/http/har');
 type CurlModule = typeof import('../core/http/curl');
 import {
@@ -133,8 +136,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ScimClient } = require('../core/scim/client') as ClientModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { FileJournal, defaultStateDir } = require('../core/journal') as JournalModule;
     const client = new ScimClient(profile, {
       trace,
+      journal: new FileJournal(defaultStateDir(io.env)),
       userAgent: `scimx/${VERSION}`,
       // a wait before a retry, counted down on the progress line (Ctrl-C cancels it like any step)
       onWait: (n) => { countDown(n, (text) => ctx.progress(`${n.operation.title}: ${text}`)); },
@@ -150,6 +156,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
   }
+  // server URLs on another origin, rewritten or followed: said after the outcome, never silent
+  if (trace && profile) for (const line of locationNotes(trace.operations().flatMap((o) => o.exchanges), profile.baseUrl)) err(`note: ${line}\n`);
   if (harFile !== undefined && trace) {
     const path = resolvePath(io.cwd ?? process.cwd(), harFile);
     try {
@@ -204,8 +212,12 @@ function checkArity(command: CommandName, args: string[]): void {
     case 'list': need(1, 1, 'TYPE'); break;
     case 'get': need(2, 2, 'TYPE ID'); break;
     case 'members':
+      if (args[0] === 'restore' || args[0] === 'undo' || args[0] === 'journal') {
+        need(1, 1, `${args[0]}${args[0] === 'journal' ? '' : ' [--from ENTRY]'}`);
+        break;
+      }
       need(3, Infinity, 'add|remove GROUP_ID USER_ID...');
-      if (args[0] !== 'add' && args[0] !== 'remove') throw usage(`members takes add or remove, not "${args[0]}"`, 'scimx members --help');
+      if (args[0] !== 'add' && args[0] !== 'remove') throw usage(`members takes add, remove, restore, undo or journal, not "${args[0]}"`, 'scimx members --help');
       break;
     default: break;
   }
@@ -279,6 +291,13 @@ function reportError(e: unknown, o: {
   const fix = diagnosis?.fix ?? error.hint;
   if (fix) lines.push(`  ${error.code === 'usage' && !diagnosis?.fix ? 'help' : 'fix'}: ${fix}`);
   const exitCode = error.code === 'usage' || error.code === 'config' ? EXIT.usage : error.code === 'cancelled' ? EXIT.cancelled : EXIT.failed;
+  // A membership failure carries its report: every lost member is named (the message names the first 20),
+  // with the journal entry that restore puts back.
+  const report = 'report' in error ? (error as { report?: MembershipReport }).report : undefined;
+  if (report?.lost.length) {
+    lines.push(`  lost (${report.lost.length}): ${report.lost.join(', ')}`);
+    if (report.journalId) lines.push(`  restore: scimx members restore --from ${report.journalId}`);
+  }
   if (exitCode === EXIT.failed && o.trace && countExchanges(o.trace) > 0) {
     lines.push(o.harFile ? `  trace: see ${o.harFile}` : '  trace: run with --har FILE to see the exchanges');
   }
@@ -289,6 +308,7 @@ function reportError(e: unknown, o: {
     if (fix) eb.fix = fix;
     if (diagnosis) eb.diagnosis = diagnosis;
     if (error instanceof ConfigError && error.problems.length) eb.problems = error.problems;
+    if (report) body.report = report;
     o.out(`${JSON.stringify(body, null, 2)}\n`);
   }
   return exitCode;

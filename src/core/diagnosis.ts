@@ -1,7 +1,8 @@
 // A diagnosis is what a person reads when something went wrong (or nearly): one line that says what
 // happened and who said it, and the fix. It is computed from the trace, never from what we meant to send.
 
-export type DiagnosisSource = 'gateway' | 'scim' | 'network' | 'tls' | 'client' | 'location';
+/** Who the diagnosis blames; `unknown` when the answer does not say who wrote it. */
+export type DiagnosisSource = 'gateway' | 'scim' | 'network' | 'tls' | 'client' | 'location' | 'unknown';
 
 export interface Diagnosis {
   severity: 'error' | 'warning' | 'info';
@@ -31,11 +32,12 @@ export interface ScimErrorBody {
   detail?: string;
 }
 
-/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. */
+/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. A body that also has an `error`
+ * string is a web framework's (NestJS writes `{statusCode, message, error}`), written by the service behind. */
 export function asGatewayError(json: unknown): GatewayErrorBody | undefined {
   if (!json || typeof json !== 'object') return undefined;
   const o = json as Record<string, unknown>;
-  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) {
+  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o) && typeof o.error !== 'string') {
     return { statusCode: o.statusCode, message: o.message };
   }
   return undefined;
@@ -107,6 +109,8 @@ export interface DiagnoseContext {
   /** Header and query names of the gateway key, for messages. */
   keyHeader?: string;
   keyQuery?: string;
+  /** The profile's base URL: its origin is the gateway's, named when a request went elsewhere. */
+  baseUrl?: string;
 }
 
 /** A diagnosis for one finished exchange, or undefined when it went fine. */
@@ -126,14 +130,15 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
   if (status < 400 && !ex.location) return undefined;
 
   if (status < 400 && ex.location) {
+    const from = safeOrigin(ex.location.from);
     return {
       ...base,
       severity: 'warning',
       source: 'location',
       code: ex.location.credentialsWithheld ? 'location.followed-without-credentials' : 'location.rewritten',
       summary: ex.location.credentialsWithheld
-        ? `${method} followed a server URL to another origin (${new URL(ex.location.to).origin}) without credentials`
-        : `server gave a URL on another origin (${safeOrigin(ex.location.from)}); rewritten onto the profile's base URL`,
+        ? `${method} went to ${safeOrigin(ex.location.to)}, another origin taken from ${locationSource(ex)}${own(ctx)}: sent without credentials or the gateway key (locations: follow)`
+        : `${locationSource(ex)} pointed at another origin (${from})${ownPlain(ctx)}; rewritten onto the profile's base URL`,
       fix: 'Ask the gateway team to rewrite backend URLs (APIM policy redirect-content-urls), or keep `locations: rewrite`.',
     };
   }
@@ -142,6 +147,19 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
   const contentType = header(res.headers, 'content-type');
   const gw = asGatewayError(json);
 
+  // A request sent to another origin without credentials (locations: follow) that failed: whatever answered,
+  // the cause is that it left the gateway, not the credentials in the profile. Said first, before who refused.
+  if (ex.location?.credentialsWithheld) {
+    const to = safeOrigin(ex.location.to);
+    const keyMissing = !!gw && status === 401 && /missing subscription key/i.test(gw.message);
+    return {
+      ...base, severity: 'error', source: 'location',
+      code: keyMissing ? 'gateway.key-missing-followed-location' : 'location.credentials-withheld',
+      summary: `${method} went to ${to}, another origin taken from ${locationSource(ex)}${own(ctx)}; credentials and the gateway key were withheld by design (locations: follow), and ${to} answered ${status}${keyMissing ? ' (subscription key missing)' : ''}. This is exactly how a connector loses the gateway.`,
+      fix: `Set \`locations: rewrite\` in the profile: server URLs are then mapped onto ${ctx.baseUrl ? safeOrigin(ctx.baseUrl) : 'the base URL'} and carry the key. Better still, have the gateway rewrite backend URLs (APIM policy redirect-content-urls).`,
+    };
+  }
+
   if (gw) {
     const msg = gw.message;
     if (status === 401 && /missing subscription key/i.test(msg)) {
@@ -149,13 +167,6 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
       const { sentOn } = keyHistory(exchanges.filter((e) => e.id !== ex.id));
       const sentElsewhere = sentOn.filter((m) => m !== method);
       if (ex.keySentAs === 'none') {
-        if (ex.location?.credentialsWithheld) {
-          return {
-            ...base, severity: 'error', source: 'gateway', code: 'gateway.key-missing-followed-location',
-            summary: `gateway rejected ${method}: subscription key missing (the request followed ${ex.location.from} to another origin, so no key was sent)`,
-            fix: 'Use `locations: rewrite` so server URLs are mapped onto the gateway, or fix the backend URLs.',
-          };
-        }
         const history = sentElsewhere.length ? ` (sent on ${sentElsewhere.join(', ')}; not on ${method})` : ' (not sent)';
         return {
           ...base, severity: 'error', source: 'gateway', code: 'gateway.key-missing',
@@ -203,10 +214,21 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
 
   if (looksLikeHtml(res.body, contentType)) {
     const title = htmlTitle(res.body);
+    const page = `an HTML page${title ? ` ("${title}")` : ''}`;
+    const why = res.answeredWhy ? ` (${res.answeredWhy})` : '';
+    if (res.answeredBy === 'backend') {
+      return {
+        ...base, severity: 'error', source: 'scim', code: 'scim.html',
+        summary: `the SCIM service itself answered ${where} with ${status} and ${page} instead of SCIM JSON${why}: the gateway forwarded the request`,
+        fix: status === 404 || status === 405
+          ? `The service has no route for ${method} at this path: check the base URL's path and the API's backend URL in the gateway.`
+          : 'The service failed outside its SCIM handlers: see its logs.',
+      };
+    }
     return {
-      ...base, severity: 'error', source: res.answeredBy === 'backend' ? 'scim' : 'gateway', code: 'response.html',
-      summary: `${where} answered ${status} with an HTML page${title ? ` ("${title}")` : ''} instead of SCIM JSON`,
-      fix: 'Something in front of the SCIM service (gateway, proxy, load balancer) answered; check the base URL and the gateway.',
+      ...base, severity: 'error', source: res.answeredBy === 'gateway' ? 'gateway' : 'unknown', code: 'response.html',
+      summary: `${where} answered ${status} with ${page} instead of SCIM JSON; not sure who wrote it${why}`,
+      fix: 'It is neither APIM\'s own error body nor the SCIM service\'s JSON: a proxy or load balancer in front, the gateway, or the service may have written it. Check the base URL, then the gateway\'s trace for this request.',
     };
   }
 
@@ -228,7 +250,21 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
       : scim?.scimType ? SCIM_TYPE_FIX[scim.scimType] : undefined;
     return { ...base, severity: 'error', source: 'scim', code: `scim.${scim?.scimType ?? status}`, summary: `SCIM service rejected ${where}: ${status}${type}${detail}`, fix };
   }
-  return { ...base, severity: 'error', source: 'gateway', code: `http.${status}`, summary: `${where} answered ${status}${res.statusText ? ` ${res.statusText}` : ''}` };
+  const unsure = res.answeredWhy ? `; not sure who answered: ${res.answeredWhy}` : '; not sure who answered';
+  return { ...base, severity: 'error', source: 'unknown', code: `http.${status}`, summary: `${where} answered ${status}${res.statusText ? ` ${res.statusText}` : ''}${unsure}` };
+}
+
+/** Where a followed or rewritten URL came from. */
+function locationSource(ex: Exchange): string {
+  return ex.redirectOf ? "a redirect's Location header" : 'meta.location';
+}
+
+function own(ctx: DiagnoseContext): string {
+  return ctx.baseUrl ? ` instead of the gateway ${safeOrigin(ctx.baseUrl)}` : ' instead of the gateway';
+}
+
+function ownPlain(ctx: DiagnoseContext): string {
+  return ctx.baseUrl ? `, not at the gateway ${safeOrigin(ctx.baseUrl)}` : '';
 }
 
 const SCIM_TYPE_FIX: Record<string, string> = {
@@ -283,4 +319,38 @@ function diagnoseNetwork(ex: Exchange, where: string): Diagnosis {
     return { ...base, severity: 'error', source: 'network', code: 'network.dns', summary: `${where}: host not found`, fix: 'Check the host name in baseUrl.' };
   }
   return { ...base, severity: 'error', source: 'network', code: `network.${code}`, summary: `${where}: ${message}` };
+}
+
+/**
+ * One line per foreign host that server URLs (meta.location, redirects) pointed at, over the exchanges given:
+ * rewritten onto the gateway (`locations: rewrite`) or followed without credentials (`follow`). For the CLI's
+ * summary and the extension's notifications: a rewrite is never silent.
+ */
+export function locationNotes(exchanges: Iterable<Exchange>, baseUrl: string): string[] {
+  const gw = hostOf(baseUrl) ?? baseUrl;
+  const rewritten = new Map<string, number>();
+  const followed = new Map<string, number>();
+  for (const ex of exchanges) {
+    if (!ex.location) continue;
+    const host = hostOf(ex.location.credentialsWithheld ? ex.location.to : ex.location.from);
+    if (!host) continue;
+    const m = ex.location.credentialsWithheld ? followed : rewritten;
+    m.set(host, (m.get(host) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const [host, n] of rewritten) {
+    out.push(`${n} server URL${n === 1 ? '' : 's'} (meta.location) pointed at ${host}, not at the gateway ${gw}: rewritten onto the gateway (locations: rewrite); a client that follows them leaves the gateway`);
+  }
+  for (const [host, n] of followed) {
+    out.push(`${n} request${n === 1 ? '' : 's'} went to ${host}, taken from meta.location, not to the gateway ${gw}: sent without credentials or the gateway key (locations: follow)`);
+  }
+  return out;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }

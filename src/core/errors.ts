@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'location'        // a server-provided URL was refused by the profile's location policy
   | 'response'        // the answer is not what SCIM promises (HTML, non-JSON, wrong types, endless paging)
   | 'conflict'        // a concurrent change could not be reconciled
+  | 'lost'            // a write left a group without members the change did not name (restore puts them back)
   | 'unsupported';    // the provider cannot do what was asked
 
 export interface ScimxErrorOptions {

@@ -71,6 +71,9 @@ export interface Profile {
   proxy?: string;
   /** Proxy-Authorization value sent to the proxy only (VS Code's `http.proxyAuthorization`); a secret. */
   proxyAuthorization?: string;
+  /** `complete`: this provider's group reads return every member (no cap), so the PUT path may rely on one
+   * without an independent member count. Default `verify`: a PUT needs the count (or a documented cap). */
+  groupReads?: 'verify' | 'complete';
   /** Where this profile was defined, for messages. */
   source?: { file: string; line: number };
   /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret

@@ -51,7 +51,7 @@ export interface ProfilesFile {
 
 const PROFILE_KEYS = [
   'baseUrl', 'auth', 'gateway', 'headers', 'secretHeaders', 'writes', 'locations', 'provider', 'timeoutMs',
-  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy',
+  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy', 'groupReads',
 ] as const;
 const AUTH_TYPES = ['none', 'basic', 'bearer', 'oauth2'] as const;
 const AUTH_KEYS: Record<(typeof AUTH_TYPES)[number], string[]> = {
@@ -65,6 +65,7 @@ const GATEWAY_KEYS = ['subscriptionKey', 'header', 'query', 'sendAs'];
 const TLS_KEYS = ['insecure', 'caFile', 'certFile', 'keyFile', 'passphrase'];
 const SEND_AS: readonly KeyPlacement[] = ['header', 'query', 'both'];
 const WRITES: readonly WriteMode[] = ['auto', 'patch', 'put'];
+const GROUP_READS = ['verify', 'complete'] as const;
 const LOCATIONS: readonly LocationPolicy[] = ['rewrite', 'follow', 'strict'];
 const PROVIDERS: readonly ProviderKind[] = ['generic', 'entra', 'sap', 'aws', 'google'];
 /** Headers the pipeline owns; a profile cannot set them. */
@@ -709,6 +710,7 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
   const concurrency = await p.int('concurrency', DEFAULTS.concurrency, 1, 64);
   const maxOperationsPerPatch = await p.int('maxOperationsPerPatch', DEFAULTS.maxOperationsPerPatch, 1, 10_000);
   const maxResponseMB = await p.int('maxResponseMB', DEFAULTS.maxResponseMB, 1, 4096);
+  const groupReads = await p.oneOf('groupReads', GROUP_READS, 'verify');
 
   // tls
   const tls: TlsConfig = { insecure: false };
@@ -750,6 +752,7 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
     concurrency, maxOperationsPerPatch, maxResponseMB, tls, source: { file: ctx.file, line: keyPos.line },
   };
   if (proxy) profile.proxy = proxy;
+  if (groupReads === 'complete') profile.groupReads = groupReads;
   return profile;
 }
 

@@ -34,6 +34,8 @@ export interface ExchangeResponse {
   truncated: boolean;
   /** Who answered: the gateway itself, the SCIM backend behind it, or unknown. */
   answeredBy: 'gateway' | 'backend' | 'unknown';
+  /** What `answeredBy` was read from, e.g. `APIM error body {statusCode, message}`, `X-Powered-By: Express`. */
+  answeredWhy?: string;
 }
 
 export interface ExchangeTimings {
@@ -77,6 +79,10 @@ export interface Exchange {
   warnings: string[];
   error?: { code: string; message: string };
   diagnosis?: Diagnosis;
+  /** An answer the operation expected although it is not 2xx (a probe's 404 on a group that does not exist, a
+   * discovery document the service does not offer): why it is fine. Views show it as information, not as an
+   * error. */
+  expected?: string;
   /** The request and response bodies were dropped to keep the trace within its body budget (oldest first);
    * the line, headers, status and timings are kept. */
   bodiesDropped?: true;

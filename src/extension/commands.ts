@@ -3,9 +3,10 @@
 import * as vscode from 'vscode';
 import { isScimxError } from '../core/errors';
 import type { Profile } from '../core/profile';
-import type { MembershipChange } from '../core/scim/types';
+import type { ScimClient, MembershipOptions } from '../core/scim/client';
+import type { MembershipChange, MembershipReport } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
-import { failureLine, isCancellation, membershipSummary, putConfirmation } from './messages';
+import { failureLine, isCancellation, locationNotice, lostLine, membershipFailureReport, membershipSummary, probeNotification, putConfirmation, removeConfirmation } from './messages';
 import { filterProblem } from './filter-input';
 import type { ProfileStore } from './profiles';
 import { SETTINGS_SOURCE } from './profiles';
@@ -88,9 +89,10 @@ export function registerCommands(x: Ext): void {
     return undefined;
   };
 
-  /** The exchange a failure is about: the error's own, else the last one of the newest operation. */
+  /** The exchange a failure is about: the one its diagnosis (what the notification says) is about, else the
+   * error's own, else the last one of the newest operation. */
   const exchangeFor = (e: unknown, profile: string, since: number): Exchange | undefined => {
-    const id = isScimxError(e) ? e.exchangeId ?? e.diagnosis?.exchangeId : undefined;
+    const id = isScimxError(e) ? e.diagnosis?.exchangeId ?? e.exchangeId : undefined;
     const byId = id ? trace.findExchange(id) : undefined;
     if (byId) return byId;
     const ops = trace.operations().filter((o) => o.profile === profile && o.startedAt >= since - 1);
@@ -111,16 +113,22 @@ export function registerCommands(x: Ext): void {
     if (choice === 'Copy curl' && ex) await vscode.commands.executeCommand('scim.copyCurl', ex.id);
   };
 
-  const changeMembership = async (owner: MembersNode, change: MembershipChange, title: string): Promise<void> => {
+  type Send = (client: ScimClient, opts: MembershipOptions, ctx: { title: string; signal: AbortSignal }) => Promise<MembershipReport>;
+
+  /** A membership change, an undo or a restore: progress, the PUT confirmation, the result with its follow-up
+   * action ("Undo" on every change that changed something, "Restore N members" when a write lost members). */
+  const runMembership = async (owner: MembersNode, title: string, send: Send): Promise<void> => {
     const group = owner.group;
     const label = resourceLabel(group.resource, group.rt);
     const labels = clients.names(owner.profile);
     const since = Date.now();
+    let client: ScimClient | undefined;
     try {
-      const client = await clients.get(owner.profile);
+      client = await clients.get(owner.profile);
+      const c = client;
       const report = await x.waits.run(title, (progress, signal) => {
         let shown = 0;
-        return client.changeMembers(group.resource.id, change, {
+        return send(c, {
           onProgress: (p) => {
             const pct = p.total ? Math.min(100, (p.done / p.total) * 100) : 0;
             progress.report({ message: p.message, increment: Math.max(0, pct - shown) });
@@ -135,23 +143,44 @@ export function registerCommands(x: Ext): void {
       });
       tree.applyReport(owner, report);
       tree.changed(group);
-      const text = membershipSummary(label, report);
+      const where = locationNotice(trace.operations().filter((o) => o.profile === owner.profile && o.startedAt >= since - 1), c.profile.baseUrl);
+      const text = membershipSummary(label, report, labels) + (where ? ` ${where}` : '');
       log.info(text);
-      if (report.missing.length || report.concurrentChange || !report.verified) {
-        const extra = report.concurrentChange ? ' Someone else changed the group meanwhile.' : '';
-        void vscode.window.showWarningMessage(text + extra, 'Show Trace').then((c) => { if (c) TracePanel.show(panelDeps); });
-      } else {
-        void vscode.window.showInformationMessage(text);
-      }
+      const undo = report.journalId && (report.added.length || report.removed.length) ? 'Undo' : undefined;
+      const actions = [...(undo ? [undo] : []), 'Show Trace'];
+      const shown = report.missing.length || report.concurrentChange || !report.verified || where
+        ? vscode.window.showWarningMessage(text + (report.concurrentChange ? ' Someone else changed the group meanwhile.' : ''), ...actions)
+        : vscode.window.showInformationMessage(text, ...actions);
+      void shown.then((choice) => {
+        if (choice === 'Show Trace') TracePanel.show(panelDeps);
+        if (choice === 'Undo' && report.journalId) {
+          const id = report.journalId;
+          void runMembership(owner, `Undo: ${title}`, (cl, opts, ctx) => cl.undoChange(id, opts, ctx));
+        }
+      });
     } catch (e) {
       tree.refresh(owner); // the server is the truth after a partial or cancelled change
       if (isCancellation(e)) {
         void vscode.window.showInformationMessage(`${title}: cancelled. The member list was re-read.`);
         return;
       }
+      const report = membershipFailureReport(e);
+      if (report?.lost.length && report.journalId) {
+        const id = report.journalId;
+        const restore = `Restore ${report.lost.length} member${report.lost.length === 1 ? '' : 's'}`;
+        const line = lostLine(label, report, labels);
+        log.error(`${title}: ${line}`);
+        const choice = await vscode.window.showErrorMessage(line, restore, 'Show Trace');
+        if (choice === 'Show Trace') TracePanel.show(panelDeps, { exchangeId: exchangeFor(e, owner.profile, since)?.id });
+        if (choice === restore) await runMembership(owner, `${restore} to ${label}`, (cl, opts, ctx) => cl.restoreMembers(id, opts, ctx));
+        return;
+      }
       void showFailure(title, e, owner.profile, since);
     }
   };
+
+  const changeMembership = (owner: MembersNode, change: MembershipChange, title: string): Promise<void> =>
+    runMembership(owner, title, (client, opts, ctx) => client.changeMembers(owner.group.resource.id, change, opts, ctx));
 
   const reg = (id: string, fn: (...args: unknown[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -187,6 +216,12 @@ export function registerCommands(x: Ext): void {
     for (const m of list) byOwner.set(m.members, [...(byOwner.get(m.members) ?? []), m]);
     for (const [owner, members] of byOwner) {
       const label = resourceLabel(owner.group.resource, owner.group.rt);
+      if (members.length > 1) {
+        // several at once: a confirmation naming them (one member: no modal, the result offers Undo)
+        const c = removeConfirmation(label, members.map((m) => m.member), clients.names(owner.profile));
+        const ok = await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, 'Remove');
+        if (ok !== 'Remove') continue;
+      }
       await changeMembership(owner, { add: [], remove: members.map((m) => m.member.value) },
         `Remove ${members.length} member${members.length === 1 ? '' : 's'} from ${label}`);
     }
@@ -202,10 +237,10 @@ export function registerCommands(x: Ext): void {
     const since = Date.now();
     try {
       const client = await clients.get(profile.name);
-      const rows = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
-      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows } });
-      const failed = rows.filter((r) => r.verdict === 'fail');
-      if (failed.length) void vscode.window.showWarningMessage(`Probe ${profile.name}: ${failed.map((r) => `${r.method}: ${r.detail}`).join('; ')}`);
+      const { rows, findings } = await x.waits.run(`Probing the gateway of ${profile.name}`, (_p, signal) => client.probe({ title: 'Probe gateway', signal }));
+      TracePanel.show(panelDeps, { probe: { profile: profile.name, rows, findings } });
+      const line = probeNotification(profile.name, rows, findings);
+      if (line) void vscode.window.showWarningMessage(line);
     } catch (e) {
       if (!isCancellation(e)) void showFailure(`Probe ${profile.name}`, e, profile.name, since);
     }

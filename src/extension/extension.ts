@@ -33,7 +33,7 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const secrets = new Secrets(context.secrets);
   const profiles = new ProfileStore(secrets, log, context.globalState);
   const waits = new Waits(log);
-  const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (n) => waits.show(n));
+  const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (n) => waits.show(n), context.globalStorageUri.fsPath);
   const tree = new ScimTree(profiles, clients, log);
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const status = new ActiveProfile(context.workspaceState, profiles);

@@ -6,5 +6,6 @@ export { ScimClient } from '../core/scim/client';
 export { parseProfiles } from '../core/profiles-file';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
+export { FileJournal } from '../core/journal';
 
 export type LazyCore = typeof import('./lazy-core');

@@ -1,8 +1,9 @@
 // One-line texts the extension shows (no `vscode` import, unit-tested): membership diffs and results,
 // failures, and the masked output-channel line per exchange.
+import { locationNotes } from '../core/diagnosis';
 import { isScimxError } from '../core/errors';
 import { reportParts } from '../core/scim/report';
-import type { MembershipReport } from '../core/scim/types';
+import type { MembershipReport, ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Exchange, Operation } from '../core/trace';
 
 export interface PutDiff { groupId: string; add: string[]; remove: string[]; memberCount: number }
@@ -25,9 +26,37 @@ export function putConfirmation(groupLabel: string, diff: PutDiff, labels: Reado
   return { message: `Replace the members of "${groupLabel}" with PUT?`, detail: lines.join('\n') };
 }
 
-export function membershipSummary(groupLabel: string, r: MembershipReport): string {
+/** The result of a membership change, naming the users affected (their labels when known). */
+export function membershipSummary(groupLabel: string, r: MembershipReport, labels: ReadonlyMap<string, string> = new Map()): string {
   const how = `${r.mode.toUpperCase()}${r.verified ? ', verified' : ', not verified'}`;
-  return `${groupLabel}: ${reportParts(r, { traffic: true }).join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})`;
+  const who: string[] = [];
+  if (r.added.length) who.push(`added ${names(r.added, labels, 5)}`);
+  if (r.removed.length) who.push(`removed ${names(r.removed, labels, 5)}`);
+  if (r.lost.length) who.push(`LOST ${names(r.lost, labels, 5)}`);
+  const unchecked = !r.verified && r.collateral?.method === 'none' && r.collateral.why && !r.missing.length ? ` Other members not checked: ${r.collateral.why}.` : '';
+  return `${groupLabel}: ${reportParts(r, { traffic: true }).join(', ') || 'no change'} (${how}, ${r.requests} request${r.requests === 1 ? '' : 's'})${who.length ? `: ${who.join('; ')}` : ''}.${unchecked}`;
+}
+
+/** The modal before removing several members at once, naming them and the group. */
+export function removeConfirmation(groupLabel: string, members: Array<{ value: string; display?: string }>, labels: ReadonlyMap<string, string>): { message: string; detail: string } {
+  const shown = new Map(labels);
+  for (const m of members) if (m.display && !shown.has(m.value)) shown.set(m.value, m.display);
+  return {
+    message: `Remove ${members.length} members from "${groupLabel}"?`,
+    detail: `${names(members.map((m) => m.value), shown, 20)}\n\nEach removal is checked afterwards, and the result offers Undo.`,
+  };
+}
+
+/** The failure of a change that lost members the change did not name: says so first, names them. */
+export function lostLine(groupLabel: string, r: MembershipReport, labels: ReadonlyMap<string, string>): string {
+  return `${groupLabel}: the server accepted the change but ${r.lost.length} other member${r.lost.length === 1 ? ' is' : 's are'} gone: ${names(r.lost, labels, 10)}. Nothing more was sent.`;
+}
+
+/** The membership report a failed change carries (its state re-read, what was lost), when it carries one. */
+export function membershipFailureReport(e: unknown): MembershipReport | undefined {
+  if (!isScimxError(e) || !('report' in e)) return undefined;
+  const r = (e as { report?: unknown }).report;
+  return r && typeof r === 'object' && Array.isArray((r as MembershipReport).lost) ? (r as MembershipReport) : undefined;
 }
 
 /** The one line a failure is shown with: the diagnosis when there is one, then its fix. */
@@ -50,7 +79,25 @@ export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Ex
   const status = ex.response ? `${ex.response.status}${ex.response.statusText ? ` ${ex.response.statusText}` : ''}` : ex.error ? `failed (${ex.error.code}: ${ex.error.message})` : 'pending';
   const extra: string[] = [`key=${ex.keySentAs}`];
   if (ex.attempt > 1) extra.push(`attempt ${ex.attempt}`);
-  if (ex.location) extra.push(`location ${ex.location.policy}`);
+  if (ex.location) {
+    const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(ex.location.credentialsWithheld ? ex.location.to : ex.location.from)?.[1] ?? '?';
+    extra.push(ex.location.credentialsWithheld ? `sent to ${host} without credentials (locations: follow)` : `server URL on ${host} rewritten onto the gateway`);
+  }
+  if (ex.expected) extra.push('expected');
   if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
   return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
+}
+
+/** The warning shown after a probe, or undefined when every method passed and nothing was found. */
+export function probeNotification(profile: string, rows: ProbeRow[], findings: ProbeFinding[]): string | undefined {
+  const failed = rows.filter((r) => r.verdict === 'fail');
+  const parts = [...failed.map((r) => `${r.method}: ${r.detail}`), ...findings.map((f) => f.message)];
+  return parts.length ? `Probe ${profile}: ${parts.join('; ')}` : undefined;
+}
+
+/** What a notification adds when server URLs pointed at another origin during the operations given (rewritten
+ * onto the gateway or followed without credentials): never silent. Undefined when none did. */
+export function locationNotice(ops: ReadonlyArray<Pick<Operation, 'exchanges'>>, baseUrl: string): string | undefined {
+  const notes = locationNotes(ops.flatMap((o) => o.exchanges), baseUrl);
+  return notes.length ? `Note: ${notes.join('; ')}.` : undefined;
 }

@@ -17,6 +17,8 @@ export class Clients {
     readonly trace: Trace,
     private readonly userAgent: string,
     private readonly onWait?: (notice: WaitNotice) => void,
+    /** Folder of the membership journal (the extension's global storage); none: changes are not recorded. */
+    private readonly journalDir?: string,
   ) {}
 
   get(profileName: string): Promise<ScimClient> {
@@ -52,9 +54,10 @@ export class Clients {
   private async create(profileName: string): Promise<ScimClient> {
     const profile = await this.profiles.get(profileName);
     if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
-    const { ScimClient } = loadCore();
+    const { ScimClient, FileJournal } = loadCore();
     return new ScimClient(profile, {
       trace: this.trace,
+      ...(this.journalDir ? { journal: new FileJournal(this.journalDir) } : {}),
       userAgent: this.userAgent,
       onWait: (n) => this.onWait?.(n),
     });

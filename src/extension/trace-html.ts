@@ -47,7 +47,7 @@ ${i.styles.map((s) => `<link rel="stylesheet" href="${attr(s)}">`).join('\n')}
 </head>
 <body>
 <header id="toolbar" role="toolbar" aria-label="Trace actions">
-  <input id="filter" type="search" placeholder="Filter: method, status, text (e.g. PATCH 401 Groups)" aria-label="Filter exchanges">
+  <input id="filter" type="search" placeholder="Filter: method, status, profile, text (e.g. PATCH 401 Groups)" aria-label="Filter exchanges">
   <button id="export-har" type="button" title="Export the whole trace as HAR (secrets masked)">Export HAR</button>
   <button id="export-op" type="button" title="Export the operation of the selected exchange as HAR (secrets masked)" disabled>Export operation</button>
   <button id="copy-curl" type="button" title="Copy the selected exchange as curl (secrets as $VARIABLES)" disabled>Copy curl</button>
@@ -57,8 +57,8 @@ ${i.styles.map((s) => `<link rel="stylesheet" href="${attr(s)}">`).join('\n')}
 <section id="probe" hidden aria-label="Gateway probe"></section>
 <div id="list" role="tree" aria-label="Operations and their exchanges" tabindex="0"><div id="spacer"></div></div>
 <div id="hint">Select an exchange (Enter) to see what went on the wire; Ctrl/Cmd-click a second one to compare.</div>
-<section id="detail" hidden aria-label="Exchange detail"></section>
 <section id="compare" hidden aria-label="Compare exchanges"></section>
+<section id="detail" hidden aria-label="Exchange detail"></section>
 ${i.scripts.map((s) => `<script nonce="${attr(i.nonce)}" src="${attr(s)}"></script>`).join('\n')}
 </body>
 </html>`;

@@ -3,7 +3,7 @@
 // only when the user selects it. Everything shown comes from the masked trace; a raw header value is
 // sent only for an explicit "reveal" click.
 import * as vscode from 'vscode';
-import type { ProbeRow } from '../core/scim/types';
+import type { ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Trace } from '../core/trace';
 import { TraceBatcher, isWebviewMessage, opRow, snapshot, type HostMessage, type WebviewMessage } from './trace-protocol';
 import { makeNonce, panelOptions, traceHtml } from './trace-html';
@@ -24,11 +24,11 @@ export class TracePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   /** Opens (or reveals) the panel; `select` scrolls to and opens one exchange. */
-  static show(deps: TracePanelDeps, focus: { exchangeId?: string; probe?: { profile: string; rows: ProbeRow[] } } = {}): TracePanel {
+  static show(deps: TracePanelDeps, focus: { exchangeId?: string; probe?: { profile: string; rows: ProbeRow[]; findings?: ProbeFinding[] } } = {}): TracePanel {
     let p = TracePanel.current;
     if (p) p.panel.reveal(undefined, false);
     else p = TracePanel.current = new TracePanel(deps);
-    if (focus.probe) p.post({ type: 'probe', profile: focus.probe.profile, rows: focus.probe.rows });
+    if (focus.probe) p.post({ type: 'probe', profile: focus.probe.profile, rows: focus.probe.rows, findings: focus.probe.findings ?? [] });
     if (focus.exchangeId) {
       p.batcher.flush();
       p.post({ type: 'select', exchangeId: focus.exchangeId });
@@ -109,6 +109,12 @@ export class TracePanel implements vscode.Disposable {
       case 'copyCurl':
         await vscode.commands.executeCommand('scim.copyCurl', m.exchangeId);
         break;
+      case 'copyUrl': {
+        // exactly as sent (percent-encoded; secrets in it already masked by the trace)
+        const ex = trace.findExchange(m.exchangeId);
+        if (ex) await vscode.env.clipboard.writeText(ex.request.url);
+        break;
+      }
       case 'clear':
         trace.clear();
         break;

@@ -2,7 +2,7 @@
 // light row summaries the list is drawn from (no `vscode` import, unit-tested). Full exchanges are sent
 // only when one is selected, so 10,000 exchanges stay cheap; live changes go out in batches.
 import type { Diagnosis } from '../core/diagnosis';
-import type { ProbeRow } from '../core/scim/types';
+import type { ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Exchange, Operation, TraceEvent } from '../core/trace';
 
 export interface OpRow {
@@ -16,6 +16,11 @@ export interface OpRow {
   progress?: string;
   diagnosis?: string;
   severity?: Diagnosis['severity'];
+  /** Exchanges whose server URL (meta.location, redirect) pointed at another origin: rewritten onto the
+   * gateway, or followed there without credentials; and the hosts they pointed at. */
+  rewritten?: number;
+  followed?: number;
+  locationHosts?: string[];
 }
 
 export interface ExRow {
@@ -32,6 +37,12 @@ export interface ExRow {
   attempt: number;
   diagnosis?: string;
   error?: string;
+  /** The URL came from the server and pointed at another origin (`locationHost`): rewritten onto the gateway,
+   * or followed without credentials. */
+  location?: 'rewritten' | 'followed';
+  locationHost?: string;
+  /** A non-2xx answer that was expected (see Exchange.expected): not drawn as an error. */
+  expected?: string;
 }
 
 export type HostMessage =
@@ -39,7 +50,7 @@ export type HostMessage =
   | { type: 'update'; ops: OpRow[]; exchanges: ExRow[]; dropped: string[]; cleared: boolean }
   | { type: 'detail'; exchange: Exchange; operation?: OpRow; operationDiagnosis?: Diagnosis; revealable: number[]; slot: 'detail' | 'a' | 'b' }
   | { type: 'revealed'; exchangeId: string; index: number; value: string | null }
-  | { type: 'probe'; profile: string; rows: ProbeRow[] }
+  | { type: 'probe'; profile: string; rows: ProbeRow[]; findings?: ProbeFinding[] }
   | { type: 'select'; exchangeId: string };
 
 export type WebviewMessage =
@@ -48,6 +59,7 @@ export type WebviewMessage =
   | { type: 'reveal'; exchangeId: string; index: number }
   | { type: 'exportHar'; operationId?: string }
   | { type: 'copyCurl'; exchangeId: string }
+  | { type: 'copyUrl'; exchangeId: string }
   | { type: 'clear' };
 
 export function isWebviewMessage(m: unknown): m is WebviewMessage {
@@ -63,7 +75,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return typeof o['exchangeId'] === 'string' && (o['slot'] === 'detail' || o['slot'] === 'a' || o['slot'] === 'b');
     case 'reveal':
       return typeof o['exchangeId'] === 'string' && Number.isInteger(o['index']);
-    case 'copyCurl':
+    case 'copyCurl': case 'copyUrl':
       return typeof o['exchangeId'] === 'string';
     default:
       return false;
@@ -71,10 +83,30 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
 }
 
 export function opRow(op: Operation): OpRow {
-  return {
+  const row: OpRow = {
     id: op.id, title: op.title, profile: op.profile, state: op.state, startedAt: op.startedAt, endedAt: op.endedAt,
     summary: op.summary, progress: op.progress, diagnosis: op.diagnosis?.summary, severity: op.diagnosis?.severity,
   };
+  let rewritten = 0;
+  let followed = 0;
+  const hosts = new Set<string>();
+  for (const ex of op.exchanges) {
+    if (!ex.location) continue;
+    if (ex.location.credentialsWithheld) followed += 1;
+    else rewritten += 1;
+    const host = locationHost(ex);
+    if (host) hosts.add(host);
+  }
+  if (rewritten) row.rewritten = rewritten;
+  if (followed) row.followed = followed;
+  if (hosts.size) row.locationHosts = [...hosts];
+  return row;
+}
+
+/** The host a server URL pointed at (the origin it named, which a rewrite replaced). */
+function locationHost(ex: Exchange): string | undefined {
+  const url = ex.location ? (ex.location.credentialsWithheld ? ex.location.to : ex.location.from) : undefined;
+  return url ? /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] : undefined;
 }
 
 export function exRow(ex: Exchange): ExRow {
@@ -86,6 +118,8 @@ export function exRow(ex: Exchange): ExRow {
     id: ex.id, op: ex.operationId, seq: ex.seq, method: ex.request.method, path, host,
     status: ex.response?.status, state: ex.state, ms: ex.timings.end, attempt: ex.attempt,
     diagnosis: ex.diagnosis?.summary, error: ex.error?.message,
+    ...(ex.location ? { location: ex.location.credentialsWithheld ? 'followed' as const : 'rewritten' as const, locationHost: locationHost(ex) } : {}),
+    ...(ex.expected ? { expected: ex.expected } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface Paging<T> {
   loaded: boolean;
   /** One-line message when the last page failed. */
   error?: string;
+  /** The exchange that failed, when known (a click on the error opens it). */
+  errorExchange?: string;
   /** One-line note about what was loaded (e.g. members that could not be listed). */
   warning?: string;
 }
@@ -32,7 +34,11 @@ export interface ResourceNode {
 export interface MembersNode { kind: 'members'; key: string; profile: string; group: ResourceNode; paging: Paging<MemberNode> }
 export interface MemberNode { kind: 'member'; key: string; profile: string; groupId: string; members: MembersNode; member: Member; name?: string }
 export interface LoadMoreNode { kind: 'loadMore'; key: string; owner: ResourceTypeNode | MembersNode }
-export interface MessageNode { kind: 'message'; key: string; text: string; severity: 'error' | 'warning' | 'info'; detail?: string }
+export interface MessageNode {
+  kind: 'message'; key: string; text: string; severity: 'error' | 'warning' | 'info'; detail?: string;
+  /** The exchange the message is about: a click opens it in the trace. */
+  exchangeId?: string;
+}
 
 export type TreeNode =
   | ProfileNode | ProfileErrorNode | ServiceNode | ServiceDocNode | ResourceTypeNode | ResourceNode
@@ -221,6 +227,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
         id: node.key, label: node.text, tooltip: node.detail ?? node.text, contextValue: 'message',
         icon: { id: node.severity, color: node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined },
         collapsible: 'none',
+        ...(node.exchangeId ? { command: { command: 'scim.showTrace', title: 'Show the failing exchange', arguments: [node.exchangeId] } } : {}),
       };
   }
 }
@@ -311,6 +318,7 @@ export function applyPage<T>(paging: Paging<T>, added: T[], page: Pick<ListPage<
   }
   paging.next = page.next;
   paging.error = undefined;
+  paging.errorExchange = undefined;
 }
 
 /** Records a failed page. A cursor the server no longer takes (RFC 9865 invalidCursor, expiredCursor) cannot be
@@ -320,7 +328,16 @@ export function failPage(paging: Paging<unknown>, error: unknown, line: string, 
   const deadCursor = asked?.cursor !== undefined && (scimType === 'invalidCursor' || scimType === 'expiredCursor');
   if (deadCursor) paging.next = undefined;
   paging.error = deadCursor ? `${line} (refresh to list from the first page)` : line;
+  paging.errorExchange = failingExchange(error);
   paging.loaded = true;
+}
+
+/** The exchange a failure is about (its own, or its diagnosis'), for a click that opens it in the trace. */
+export function failingExchange(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as { exchangeId?: unknown; diagnosis?: { exchangeId?: unknown } };
+  const id = e.exchangeId ?? e.diagnosis?.exchangeId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export function childrenWithMore<T extends TreeNode>(owner: ResourceTypeNode | MembersNode, items: T[]): TreeNode[] {
@@ -329,7 +346,7 @@ export function childrenWithMore<T extends TreeNode>(owner: ResourceTypeNode | M
     out.push({ kind: 'message', key: `${owner.key}/warning`, text: owner.paging.warning, severity: 'warning' });
   }
   if (owner.paging.error) {
-    out.push({ kind: 'message', key: `${owner.key}/error`, text: owner.paging.error, severity: 'error' });
+    out.push({ kind: 'message', key: `${owner.key}/error`, text: owner.paging.error, severity: 'error', exchangeId: owner.paging.errorExchange });
   }
   if (owner.paging.next) out.push({ kind: 'loadMore', key: `${owner.key}/more`, owner });
   if (!out.length && owner.paging.loaded) {

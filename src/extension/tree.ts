@@ -8,7 +8,7 @@ import { failureLine } from './messages';
 import type { ProfileStore } from './profiles';
 import type { Clients } from './session';
 import {
-  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, memberNodes, membersNodeOf, resourceLabel,
+  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, failingExchange, memberNodes, membersNodeOf, resourceLabel,
   resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
   type LoadMoreNode, type MemberNode, type MembersNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
@@ -183,7 +183,7 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
       return out;
     } catch (e) {
       this.log.error(`[${profile}] discovery failed: ${failureLine(e)}`);
-      return [{ kind: 'message', key: `${profile}/error`, text: failureLine(e), severity: 'error', detail: 'Refresh the profile to try again; "SCIM: Show Trace" shows what went on the wire.' }];
+      return [{ kind: 'message', key: `${profile}/error`, text: failureLine(e), severity: 'error', detail: 'Refresh the profile to try again; a click shows the failing exchange in the trace.', exchangeId: failingExchange(e) }];
     }
   }
 

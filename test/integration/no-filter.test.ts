@@ -4,6 +4,7 @@
 // request is sent (asserted on what the gateway received). Reports stay exact.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ScimxError } from '../../src/core/errors';
 import { ScimClient } from '../../src/core/scim/client';
 import type { Member } from '../../src/core/scim/types';
 import { Trace } from '../../src/core/trace';
@@ -56,7 +57,9 @@ describe('no-filter provider: no filtered request, ever', () => {
 
   for (const mode of ['patch', 'put'] as const) {
     test(`${mode.toUpperCase()} add and remove: exact report, every other member kept, no filtered request`, async () => {
-      const client = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+      // without filtering nothing independent counts the members, so a PUT needs the profile to vouch for
+      // complete group reads (the default refuses: next test)
+      const client = new ScimClient(sandboxProfile(sb, mode === 'put' ? { groupReads: 'complete' } : {}), { trace: new Trace() });
       try {
         const before = sb.members(gid);
         const outsiders = users.filter((id) => !before.includes(id));
@@ -83,10 +86,30 @@ describe('no-filter provider: no filtered request, ever', () => {
     });
   }
 
+  test('PUT without an independent member count is refused by default: nothing written, the way out named', async () => {
+    const client = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+    try {
+      const before = sb.members(gid);
+      const outsider = users.find((id) => !before.includes(id))!;
+      sb.clearReceived();
+      await assert.rejects(client.changeMembers(gid, { add: [outsider], remove: [before[0]!] }, { mode: 'put' }), (e: unknown) => {
+        assert.ok(e instanceof ScimxError && e.code === 'unsupported', String(e));
+        assert.match(e.message, new RegExp(`the read returned ${before.length} members and nothing independent confirms that is all of them`));
+        assert.match(e.message, /Nothing was written/);
+        assert.match(e.hint ?? '', /writes: patch/);
+        return true;
+      });
+      assert.deepEqual(sb.received.filter((r) => r.method !== 'GET'), [], 'nothing written');
+      assert.deepEqual(new Set(sb.members(gid)), new Set(before));
+    } finally {
+      await client.close();
+    }
+  });
+
   test('auto on a provider without filtering nor PATCH: the PUT path, no filtered request, the bytes it moved in the summary', async () => {
     sb.setFaults(['no-filter', 'no-patch']);
     const trace = new Trace();
-    const client = new ScimClient(sandboxProfile(sb), { trace });
+    const client = new ScimClient(sandboxProfile(sb, { groupReads: 'complete' }), { trace });
     try {
       const before = sb.members(gid);
       const outsider = users.find((id) => !before.includes(id))!;

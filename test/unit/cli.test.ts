@@ -61,7 +61,7 @@ describe('scimx help and usage errors (exit 2)', () => {
     ['missing TYPE', ['list'], /^scimx: missing arguments: scimx list TYPE/],
     ['too many arguments', ['get', 'Users', '1', '2'], /^scimx: unexpected argument "2"/],
     ['members without users', ['members', 'add', 'g1'], /^scimx: missing arguments/],
-    ['members bad action', ['members', 'put', 'g1', 'u1'], /^scimx: members takes add or remove, not "put"/],
+    ['members bad action', ['members', 'put', 'g1', 'u1'], /^scimx: members takes add, remove, restore, undo or journal, not "put"/],
     ['missing option value', ['list', 'Users', '--filter'], /^scimx: .*--filter/],
     ['profile flag without --base-url', ['discover', '--user', 'u'], /^scimx: --user needs --base-url/],
     ['--base-url with --config', ['discover', '--base-url', 'http://127.0.0.1:9', '--config', 'x.yaml'], /do not combine/],

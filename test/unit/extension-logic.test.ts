@@ -7,7 +7,7 @@ import { profileSecrets, type Profile } from '../../src/core/profile';
 import { Trace, type Exchange } from '../../src/core/trace';
 import type { MembershipReport } from '../../src/core/scim/types';
 import { filterProblem } from '../../src/extension/filter-input';
-import { exchangeLogLine, failureLine, isCancellation, membershipSummary, putConfirmation } from '../../src/extension/messages';
+import { exchangeLogLine, failureLine, isCancellation, lostLine, membershipFailureReport, membershipSummary, putConfirmation, removeConfirmation } from '../../src/extension/messages';
 import { bypassesProxy, envProxy, isLoopback, withVsCodeProxy } from '../../src/extension/proxy';
 import { SANDBOX_KEY_SECRET, sandboxProfileYaml } from '../../src/extension/sandbox-profile';
 import { isValidSecretName, secretRefs } from '../../src/extension/secret-refs';
@@ -86,10 +86,22 @@ test('PUT confirmation shows the membership diff with names; summaries and failu
   assert.match(c.detail, /Add \(1\): alice/);
   assert.match(c.detail, /Remove \(2\): bob, u3/);
   const report: MembershipReport = {
-    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: ['u4'], alreadyAbsent: [], missing: [],
+    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: ['u4'], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 3, bytesSent: 0, bytesReceived: 0, warnings: [],
   };
-  assert.equal(membershipSummary('Admins', report), 'Admins: added 1, already present 1 (PUT, verified, 3 requests)');
+  // the notification names the users affected (issue 11.6), by label when known
+  assert.equal(membershipSummary('Admins', report), 'Admins: added 1, already present 1 (PUT, verified, 3 requests): added u1.');
+  assert.equal(membershipSummary('Admins', report, new Map([['u1', 'alice']])), 'Admins: added 1, already present 1 (PUT, verified, 3 requests): added alice.');
+  const unchecked: MembershipReport = { ...report, verified: false, collateral: { method: 'none', checked: 0, why: 'no member of this group was read before' } };
+  assert.equal(membershipSummary('Admins', unchecked), 'Admins: added 1, already present 1 (PUT, not verified, 3 requests): added u1. Other members not checked: no member of this group was read before.');
+  const lost: MembershipReport = { ...report, mode: 'patch', verified: false, lost: ['u7', 'u8'] };
+  assert.equal(lostLine('Admins', lost, new Map([['u7', 'carol']])), 'Admins: the server accepted the change but 2 other members are gone: carol, u8. Nothing more was sent.');
+  const failure = Object.assign(new ScimxError('lost', 'gone'), { report: lost });
+  assert.equal(membershipFailureReport(failure), lost);
+  assert.equal(membershipFailureReport(new ScimxError('http', 'x')), undefined);
+  const rc = removeConfirmation('Admins', [{ value: 'u1', display: 'Alice' }, { value: 'u2' }], new Map([['u2', 'bob']]));
+  assert.equal(rc.message, 'Remove 2 members from "Admins"?');
+  assert.match(rc.detail, /^Alice, bob\n/);
   const e = new ScimxError('gateway', 'HTTP 401', {
     diagnosis: { severity: 'error', source: 'gateway', code: 'gateway.key-missing', summary: 'gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)', fix: 'Set gateway.sendAs: header' },
   });

@@ -102,7 +102,7 @@ test('a verified membership report updates the loaded members without a reload',
   members.paging.loaded = true;
   members.paging.total = 2;
   const report: MembershipReport = {
-    groupId: 'g-1', mode: 'patch', added: ['u9'], removed: ['u1'], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g-1', mode: 'patch', added: ['u9'], removed: ['u1'], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
   };
   const changed = applyMembershipReport(members, report, new Map([['u9', 'zoe']]));
@@ -205,7 +205,7 @@ test('nested groups among Members: group icon, counted in the total, a warning s
   assert.equal(viewOf(ops!).description, 'Group · g-3');
   assert.equal(viewOf(ops!).contextValue, 'member');
   const report: MembershipReport = {
-    groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
   };
   applyMembershipReport(members, report, new Map());

@@ -96,7 +96,16 @@ test('member ids are checked for type first and kept as given: a non-string is a
 for (const provider of ['generic', 'entra'] as const) {
   test(`${provider}: ServiceProviderConfig says filter.supported=false: membership checks read the group, no filtered read is tried`, async () => {
     const fake = new FakeProvider({ filter: false, users: ['u1', 'u2', 'u3', 'u4'], members: ['u1', 'u2'] });
-    const client = fake.client({ provider });
+    // Without an independent member count, a PUT is refused by default (a capped read would drop members): the
+    // profile must say its group reads are complete. Refused first, nothing written:
+    await assert.rejects(fake.client({ provider }).changeMembers('g1', { add: ['u4'], remove: [] }, { mode: 'put' }), (e: unknown) => {
+      assert.ok(e instanceof ScimxError && e.code === 'unsupported', String(e));
+      assert.match(e.message, /nothing independent confirms that is all of them.*Nothing was written/);
+      assert.match(e.hint ?? '', /writes: patch.*groupReads: complete/);
+      return true;
+    });
+    assert.equal(fake.sent.filter((s) => s.method !== 'GET').length, 0, 'nothing written');
+    const client = fake.client({ provider, groupReads: 'complete' });
     for (const mode of ['patch', 'put'] as const) {
       const report = await client.changeMembers('g1', { add: mode === 'patch' ? ['u3', 'u1'] : ['u4'], remove: mode === 'patch' ? ['u2', 'u9'] : ['u3'] }, { mode });
       assert.equal(report.verified, true, mode);
@@ -179,7 +188,7 @@ test('a provider that ignores filters (answers users and groups the filter canno
 
 test('report summary: the bytes the PUT path moved, when asked for and when it ran; the default line is unchanged', () => {
   const base: MembershipReport = {
-    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
+    groupId: 'g', mode: 'put', added: ['u1'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
     verified: true, concurrentChange: false, requests: 5, bytesSent: 9_600_000, bytesReceived: 10_400_000, warnings: [], putPath: true,
   };
   assert.equal(trafficPart(base), 'PUT moved 19.1 MB (9.2 MB sent, 9.9 MB received)');
@@ -195,7 +204,7 @@ test('report summary: the bytes the PUT path moved, when asked for and when it r
 
 test('through the client: a PUT change says what it moved in its trace summary; a PATCH change does not', async () => {
   const fake = new FakeProvider({ filter: false, users: ['u1', 'u2', 'u3'], members: ['u1'] });
-  const client = fake.client();
+  const client = fake.client({ groupReads: 'complete' }); // no filter: a PUT needs the profile to vouch for complete reads
   const put = await client.changeMembers('g1', { add: ['u2'], remove: [] }, { mode: 'put' });
   assert.equal(put.putPath, true);
   const patch = await client.changeMembers('g1', { add: ['u3'], remove: [] }, { mode: 'patch' });
@@ -247,12 +256,26 @@ class FakeProvider extends Pipeline {
     if (spec.method === 'GET' && q.filter !== undefined) {
       if (!this.opts.filtersWork) return answer(spec, 400, { schemas: [SCHEMA.error], status: '400', scimType: 'invalidFilter', detail: 'filtering is not supported' });
       // just enough for the users-by-group check: `groups.value eq "g1" and (id eq "a" or …)`
-      const ids = [...String(q.filter).matchAll(/id eq "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+      const filter = String(q.filter);
+      const values = (attr: string) => [...filter.matchAll(new RegExp(`(?<![\\w.])${attr.replace('.', '\\.')} eq "((?:[^"\\\\]|\\\\.)*)"`, 'g'))].map((m) => JSON.parse(`"${m[1]}"`) as string);
+      const ids = values('id');
       if (this.opts.ignoresFilter) {
         const all = path === 'Groups' ? [{ id: 'g0' }, { id: 'g1' }] : [...this.users].map((id) => ({ id }));
         return answer(spec, 200, { schemas: [SCHEMA.listResponse], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
       }
-      const hits = ids.filter((id) => this.members.has(id) && this.users.has(id));
+      if (path === 'Groups') {
+        // `id eq "g1" and members.value eq "a" and …` (all) or `id eq "g1" and (members.value eq "a" or …)` (any)
+        const asked = values('members.value');
+        const hit = ids.includes('g1') && (/ or /.test(filter) ? asked.some((id) => this.members.has(id)) : asked.every((id) => this.members.has(id)));
+        return answer(spec, 200, { schemas: [SCHEMA.listResponse], totalResults: hit ? 1 : 0, startIndex: 1, itemsPerPage: hit ? 1 : 0, Resources: hit ? [{ id: 'g1' }] : [] });
+      }
+      // users: `groups.value eq "g1"` (every user member) or `groups.value eq "g1" and (id eq "a" or …)`
+      const hits = (ids.length ? ids : [...this.members]).filter((id) => this.members.has(id) && this.users.has(id));
+      if (!ids.length) {
+        const count = Number(q.count ?? hits.length);
+        const shown = hits.slice(0, Math.min(count, this.opts.pageCap ?? hits.length));
+        return answer(spec, 200, { schemas: [SCHEMA.listResponse], ...(this.opts.noTotal ? {} : { totalResults: hits.length }), startIndex: 1, itemsPerPage: shown.length, Resources: shown.map((id) => ({ id, groups: [{ value: 'g1' }] })) });
+      }
       const shown = hits.slice(0, this.opts.pageCap ?? hits.length);
       return answer(spec, 200, { schemas: [SCHEMA.listResponse], ...(this.opts.noTotal ? {} : { totalResults: hits.length }), startIndex: 1, itemsPerPage: shown.length, Resources: shown.map((id) => ({ id })) });
     }

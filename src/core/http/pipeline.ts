@@ -86,6 +86,11 @@ export class Pipeline {
   private readonly tokens = new TokenCache();
   private closed = false;
 
+  /** Longest Retry-After honoured (every path: the pipeline's retries and the membership re-applies). */
+  get maxRetryAfterMs(): number {
+    return this.options.maxRetryAfterMs ?? 60_000;
+  }
+
   constructor(profile: Profile, readonly options: PipelineOptions) {
     this.profile = profile;
     this.origin = profileOrigin(profile);
@@ -314,7 +319,7 @@ export class Pipeline {
   private async sendWithRetries(operation: Operation, spec: RequestSpec, hop: Hop): Promise<AttemptResult> {
     const retryable = spec.retry ?? isReadMethod(hop.method);
     const maxRetries = this.options.maxRetries ?? 3;
-    const maxRetryAfter = this.options.maxRetryAfterMs ?? 60_000;
+    const maxRetryAfter = this.maxRetryAfterMs;
     let attempt = 1;
     let retryOf: string | undefined;
     let waited: number | undefined;
@@ -491,14 +496,15 @@ export class Pipeline {
       const raw: HeaderList = rec.responseHeaders ?? Object.entries(resHeaders ?? {});
       text = (resBody ?? Buffer.alloc(0)).toString('utf8');
       parsed = parseJsonObject(text);
-      const contentType = resHeaders?.['content-type'];
+      const who = whoAnswered(raw, text, { json: parsed });
       const response: ExchangeResponse = {
         status,
         statusText: rec.statusText ?? '',
         headers: this.masker.headers(raw),
         bodySize: resBody?.length ?? 0,
         truncated: text.length > trace.bodyCap,
-        answeredBy: answeredBy(contentType, text, { json: parsed }),
+        answeredBy: who.by,
+        answeredWhy: who.why,
       };
       if (text.length) response.body = capText(this.mask(maskWindow(text, trace.bodyCap)), trace.bodyCap);
       exchange.response = response;
@@ -705,17 +711,50 @@ function parseJsonObject(text: string): unknown {
   }
 }
 
+/** Who answered, and what that was read from. */
+export interface WhoAnswered {
+  by: ExchangeResponse['answeredBy'];
+  why: string;
+}
+
 /**
- * Who answered, from the answer itself: APIM's own errors are JSON `{statusCode, message}` (gateway); SCIM
- * answers have the SCIM content type or `schemas` (backend); anything else is unknown.
+ * Who answered, from the answer itself. The gateway: APIM's own errors are JSON with exactly `statusCode` and
+ * `message`. The SCIM service behind it: SCIM JSON (`schemas`, or the SCIM content type), or what only the
+ * service's own web framework writes and a gateway forwards as is: an `X-Powered-By` (or ASP.NET version)
+ * header, Express's `Cannot GET /path` page or its error page, NestJS's `{statusCode, message, error}`. Anything
+ * else is unknown, and `why` says so (an empty 404 may be the service or something in front of it).
  */
-export function answeredBy(contentType: string | undefined, text: string, parsed?: { json: unknown }): ExchangeResponse['answeredBy'] {
+export function whoAnswered(headers: HeaderList | Record<string, string>, text: string, parsed?: { json: unknown }): WhoAnswered {
+  const list: HeaderList = Array.isArray(headers) ? headers : Object.entries(headers);
+  const header = (name: string): string | undefined => list.find(([k]) => k.toLowerCase() === name)?.[1];
+  const contentType = header('content-type');
   const j = parsed ? parsed.json : parseJsonObject(text);
   if (j && typeof j === 'object' && !Array.isArray(j)) {
     const o = j as Record<string, unknown>;
-    if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) return 'gateway';
-    if (Array.isArray(o.schemas)) return 'backend';
+    const keys = Object.keys(o);
+    if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o)) {
+      if (typeof o.error === 'string') return { by: 'backend', why: 'a web framework\'s error body {statusCode, message, error} (NestJS style), not APIM\'s' };
+      return { by: 'gateway', why: keys.length === 2 ? "APIM's own error body {statusCode, message}" : `APIM's error shape {statusCode, message} (with ${keys.filter((k) => k !== 'statusCode' && k !== 'message').slice(0, 3).join(', ')})` };
+    }
+    if (Array.isArray(o.schemas)) return { by: 'backend', why: 'SCIM JSON (schemas)' };
   }
-  if (contentType && /application\/scim\+json/i.test(contentType)) return 'backend';
-  return 'unknown';
+  if (contentType && /application\/scim\+json/i.test(contentType)) return { by: 'backend', why: 'the SCIM content type' };
+  const poweredBy = header('x-powered-by') ?? (header('x-aspnet-version') !== undefined ? 'ASP.NET' : undefined);
+  if (poweredBy !== undefined) return { by: 'backend', why: `X-Powered-By: ${poweredBy.slice(0, 40)} (written by the service's framework; the gateway forwarded it)` };
+  const html = /^\s*(<!doctype html|<html|<head|<body)/i.test(text) || (!!contentType && /text\/html/i.test(contentType));
+  if (html) {
+    const cannot = /<pre>\s*Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^<]{0,300}<\/pre>/i.exec(text);
+    if (cannot) return { by: 'backend', why: `Express's "Cannot ${cannot[1]} …" page: the service's own router found no route` };
+    if (/<title>Error<\/title>/i.test(text) && /<pre>[^<]{0,500}<\/pre>/i.test(text) && /default-src 'none'/i.test(header('content-security-policy') ?? '')) {
+      return { by: 'backend', why: "Express's error page: the service's own framework answered" };
+    }
+    return { by: 'unknown', why: 'an HTML page with no sign of who wrote it (the gateway, something in front of it, or the service)' };
+  }
+  if (!text.trim()) return { by: 'unknown', why: 'an empty body: not APIM\'s own error body, but nothing says who answered' };
+  return { by: 'unknown', why: 'neither APIM\'s error body nor SCIM JSON' };
+}
+
+/** Who answered (see whoAnswered), without the reason. */
+export function answeredBy(contentType: string | undefined, text: string, parsed?: { json: unknown }): ExchangeResponse['answeredBy'] {
+  return whoAnswered(contentType ? [['content-type', contentType]] : [], text, parsed).by;
 }

@@ -6,6 +6,7 @@ import { Pipeline } from '../http/pipeline';
 import type { HttpResponse, RequestSpec, WaitNotice } from '../http/types';
 import type { Profile } from '../profile';
 import type { Exchange, Operation, Trace } from '../trace';
+import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
 import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
 import { parseDiscovery, parseListResponse, parseResource } from './parse';
@@ -13,8 +14,8 @@ import { probeGateway } from './probe';
 import { summarizeReport } from './report';
 export { summarizeReport } from './report';
 import type {
-  Capabilities, Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
-  MembershipReport, ProbeRow, ScimResource,
+  Capabilities, Discovery, DiscoveryDefault, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
+  MembershipReport, ProbeReport, ScimResource,
 } from './types';
 
 export interface CallContext {
@@ -31,6 +32,8 @@ export interface ScimClientOptions {
   userAgent?: string;
   /** Use this pipeline instead of making one (tests, or sharing one between faces). */
   pipeline?: Pipeline;
+  /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
+  journal?: MembershipJournal;
 }
 
 export interface MembershipOptions {
@@ -38,6 +41,8 @@ export interface MembershipOptions {
   onProgress?: (p: MembershipProgress) => void;
   /** Asked before a PUT-based change with the membership diff; false cancels. */
   confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
+  /** How the journal records this change: a restore or an undo of entry `of`. */
+  journal?: { kind: 'restore' | 'undo'; of: string };
 }
 
 /** Bytes and requests of one call, summed over the requests it made. */
@@ -55,10 +60,23 @@ export interface Call {
 }
 
 const MAX_PAGES = 100_000;
+/** What a service that offers no ServiceProviderConfig is taken to do (RFC 7643 §5, RFC 7644): PATCH and
+ * filters are tried (a refusal falls back), nothing optional is assumed. */
+const RFC_DEFAULT_CAPABILITIES: Capabilities = {
+  patch: true, etag: false, filter: true, filterSupport: 'unknown', sort: false, bulk: false, cursor: false, index: true,
+};
+
+function discoverySummary(d: Discovery): string {
+  const types = `${d.resourceTypes.length} resource types`;
+  return d.defaults?.length ? `${types}; RFC 7643 defaults for ${d.defaults.map((x) => x.document).join(', ')}` : types;
+}
 /** SAP returns at most this many members on a group read. */
 const SAP_MEMBER_READ_CAP = 20_000;
 /** Groups tested against a group's members in one filtered read. */
 const GROUP_TEST_CHUNK = 40;
+/** Members remembered per group, and groups remembered, for collateral checks. */
+const KNOWN_MEMBERS_KEPT = 60;
+const KNOWN_GROUPS_KEPT = 200;
 
 export class ScimClient {
   readonly pipeline: Pipeline;
@@ -69,6 +87,11 @@ export class ScimClient {
   memberTypeFilter: 'works' | 'unsupported' | undefined;
   /** A group's members that are not users, found with its first members page (counted in later pages). */
   private readonly nonUserMembers = new Map<string, Member[]>();
+  /** Members of a group seen by an earlier read (the tree's pages, a change's checks): the candidates a change's
+   * collateral check asks about in its first request. A few per group, for the groups touched last. */
+  private readonly knownMembers = new Map<string, string[]>();
+  /** Filter shapes that failed as pre-checks or verifications, see rememberFailedFilter. */
+  private readonly failedFilters = new Map<string, string>();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
     this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
@@ -76,6 +99,26 @@ export class ScimClient {
 
   get trace(): Trace {
     return this.options.trace;
+  }
+
+  /** Members of the group seen lately (newest first), for collateral checks; may be stale (they are checked). */
+  knownMembersOf(groupId: string): string[] {
+    return this.knownMembers.get(groupId) ?? [];
+  }
+
+  rememberMembers(groupId: string, ids: Iterable<string>): void {
+    const fresh = [...new Set(ids)].slice(0, KNOWN_MEMBERS_KEPT);
+    if (!fresh.length) return;
+    const old = (this.knownMembers.get(groupId) ?? []).filter((id) => !fresh.includes(id));
+    this.knownMembers.delete(groupId);
+    this.knownMembers.set(groupId, [...fresh, ...old].slice(0, KNOWN_MEMBERS_KEPT));
+    while (this.knownMembers.size > KNOWN_GROUPS_KEPT) this.knownMembers.delete(this.knownMembers.keys().next().value as string);
+  }
+
+  forgetMembers(groupId: string, ids: Iterable<string>): void {
+    const gone = new Set(ids);
+    const known = this.knownMembers.get(groupId);
+    if (known) this.knownMembers.set(groupId, known.filter((id) => !gone.has(id)));
   }
 
   // ------------------------------------------------------------------------------------ operations
@@ -142,7 +185,7 @@ export class ScimClient {
       .filter((op) => op.profile === this.profile.name && op.id !== operation.id)
       .slice(-20)
       .flatMap((op) => op.exchanges);
-    const d = diagnoseExchange(ex, { operation, history, keyHeader: this.profile.gateway.header, keyQuery: this.profile.gateway.query });
+    const d = diagnoseExchange(ex, { operation, history, keyHeader: this.profile.gateway.header, keyQuery: this.profile.gateway.query, baseUrl: this.profile.baseUrl });
     if (d) {
       ex.diagnosis = d;
       this.trace.touchExchange(ex);
@@ -167,31 +210,91 @@ export class ScimClient {
 
   // ------------------------------------------------------------------------------------ discovery
 
+  /** The service's discovery documents, read once per client (so once per profile) and kept, failures too: a
+   * failed discovery is not asked again by every call that needs it (one `members` command asked for
+   * ServiceProviderConfig 5 times); `refresh` asks again. A cancelled one is not kept. */
   discover(ctx?: CallContext & { refresh?: boolean }): Promise<Discovery> {
     if (!this.discovery || ctx?.refresh) {
-      const p = this.run('Discover service', ctx, (call) => this.discoverIn(call), (d) => `${d.resourceTypes.length} resource types`);
+      const p = this.run('Discover service', ctx, (call) => this.discoverIn(call), discoverySummary);
       this.discovery = p;
-      p.catch(() => {
-        if (this.discovery === p) this.discovery = undefined;
+      p.catch((e: unknown) => {
+        if (this.discovery === p && toScimxError(e).code === 'cancelled') this.discovery = undefined;
       });
     }
     return this.discovery;
   }
 
+  /** Each document stands on its own: one the service does not offer (404, 405, 501, a page that is not SCIM
+   * JSON…) is replaced by RFC 7643's defaults, named in `defaults`, in the warnings and on its exchange in the
+   * trace; the others are kept. Only an answer that says the requests themselves are refused (401, 403, 407,
+   * 429, the gateway's own 5xx) or no answer at all fails discovery. */
   private async discoverIn(call: Call): Promise<Discovery> {
-    const spc = await this.requestJson(call, { method: 'GET', url: 'ServiceProviderConfig' });
-    const rt = await this.requestJson(call, { method: 'GET', url: 'ResourceTypes' });
-    let schemas: Record<string, unknown> | undefined;
-    const warnings: string[] = [];
-    try {
-      schemas = (await this.requestJson(call, { method: 'GET', url: 'Schemas' })).body;
-    } catch (e) {
-      if (toScimxError(e).code === 'cancelled') throw e;
-      warnings.push(`Schemas could not be read: ${toScimxError(e).message}`);
+    const spc = await this.discoveryDocument(call, 'ServiceProviderConfig');
+    const rt = await this.discoveryDocument(call, 'ResourceTypes');
+    const schemas = await this.discoveryDocument(call, 'Schemas');
+    const d = parseDiscovery(spc.body && !Array.isArray(spc.body) ? spc.body : {}, rt.body ?? [], schemas.body);
+    const defaults: DiscoveryDefault[] = [];
+    if (!spc.body || Array.isArray(spc.body)) {
+      d.capabilities = { ...RFC_DEFAULT_CAPABILITIES };
+      d.warnings = d.warnings.filter((w) => !w.startsWith('ServiceProviderConfig.'));
+      defaults.push({ document: 'ServiceProviderConfig', reason: spc.reason, assumed: 'PATCH tried, filters tried (a refusal falls back to reading the group), no ETags, no bulk, no sorting, index paging (RFC 7643 §5 / RFC 7644 defaults)' });
     }
-    const d = parseDiscovery(spc.body, rt.body, schemas);
-    d.warnings.unshift(...warnings);
+    if (!rt.body) {
+      d.warnings = d.warnings.filter((w) => !w.startsWith('the service lists no resource types'));
+      defaults.push({ document: 'ResourceTypes', reason: rt.reason, assumed: 'User at /Users and Group at /Groups (RFC 7643 §8.7.1)' });
+    }
+    if (!schemas.body) defaults.push({ document: 'Schemas', reason: schemas.reason, assumed: 'the RFC 7643 core User and Group schemas' });
+    for (const x of defaults) {
+      const line = `${x.document} not used (${x.reason}): assumed ${x.assumed}`;
+      d.warnings.unshift(line);
+      const ex = x.document === 'ServiceProviderConfig' ? spc.exchange : x.document === 'ResourceTypes' ? rt.exchange : schemas.exchange;
+      if (ex) {
+        ex.warnings.push(`RFC 7643 defaults used: ${x.assumed}.`);
+        if (ex.response && ex.response.status >= 400) ex.expected = `${x.document} is optional for this client: the service does not offer it (${x.reason}); RFC 7643 defaults used`;
+        this.trace.touchExchange(ex);
+      }
+    }
+    if (defaults.length) d.defaults = defaults;
     return d;
+  }
+
+  /** One discovery document, or why it is not used. Throws when the answer says the requests themselves fail. */
+  private async discoveryDocument(call: Call, document: DiscoveryDefault['document']): Promise<{ body?: Record<string, unknown> | unknown[]; reason: string; exchange?: Exchange }> {
+    const res = await this.request(call, { method: 'GET', url: document }, () => true);
+    const ex = res.exchange;
+    const by = ex.response?.answeredBy;
+    const who = by === 'gateway' ? 'the gateway' : by === 'backend' ? 'the SCIM service' : 'the server';
+    if (res.status >= 400) {
+      // refused, limited or unreachable: the next requests would be too, so discovery fails and says why
+      const fatal = [401, 403, 407, 429, 502, 503, 504].includes(res.status) || (res.status >= 500 && by === 'gateway');
+      if (fatal) throw this.errorFor(res, call.operation);
+      return { reason: `${res.status} from ${who}`, exchange: ex };
+    }
+    if (res.status >= 300) return { reason: `${res.status} from ${who}`, exchange: ex };
+    // ResourceTypes and Schemas as a bare JSON array (seen in the field) are read as the list they are
+    if (document !== 'ServiceProviderConfig' && Array.isArray(res.json)) return { body: res.json, reason: '', exchange: ex };
+    try {
+      return { body: this.jsonObject(res, { method: 'GET', url: document }), reason: '', exchange: ex };
+    } catch {
+      return { reason: `${res.status} from ${who}, ${looksLikeHtml(res.text, res.headers['content-type']) ? 'an HTML page' : res.text ? 'not a JSON object' : 'an empty body'}`, exchange: ex };
+    }
+  }
+
+  // -------------------------------------------------------------------------- filters that failed (per profile)
+
+  /**
+   * A filter used only as a pre-check or verification that the provider failed on (5xx, or 400), by its shape
+   * (e.g. `Users?filter=groups.value and id`): remembered for the life of this client, that is per profile, so
+   * later changes read unfiltered at once instead of sending the failing filter again (issue 9: each retry of
+   * one crashed that server). `why` says what happened, e.g. `500 from the SCIM service`.
+   */
+  rememberFailedFilter(shape: string, why: string): void {
+    if (!this.failedFilters.has(shape)) this.failedFilters.set(shape, why);
+  }
+
+  /** Why a filter of this shape failed before on this profile, or undefined when it has not. */
+  failedFilter(shape: string): string | undefined {
+    return this.failedFilters.get(shape);
   }
 
   /** Whether filtered reads are worth trying: false only when ServiceProviderConfig says `filter.supported: false`
@@ -223,7 +326,7 @@ export class ScimClient {
    * provider that pages only by cursor is asked with `cursor=` (RFC 9865), and `count` never exceeds what the
    * service says it returns (`filter.maxResults`, `pagination.maxPageSize`). The page's `next` carries the
    * server's cursor whenever it answered with one. */
-  async listPageIn(call: Call, endpoint: string, opts: ListOptions): Promise<ListPage> {
+  async listPageIn(call: Call, endpoint: string, opts: ListOptions, send: Pick<RequestSpec, 'retry'> = {}): Promise<ListPage> {
     if (opts.filter) validateFilter(opts.filter);
     const caps = (await this.discovery?.catch(() => undefined))?.capabilities;
     const query: Record<string, string | number | undefined> = {
@@ -238,7 +341,7 @@ export class ScimClient {
     if (!opts.attributes && !opts.excludedAttributes && (await this.isGroupsEndpoint(endpoint))) {
       query.excludedAttributes = 'members';
     }
-    const spec: RequestSpec = { method: 'GET', url: trimSlash(endpoint), query };
+    const spec: RequestSpec = { method: 'GET', url: trimSlash(endpoint), query, ...send };
     const { res, body } = await this.requestJson(call, spec);
     return parseListResponse(body, { requested: query, exchangeId: res.exchange.id });
   }
@@ -434,6 +537,7 @@ export class ScimClient {
       }
       if (page) {
         const first = opts.cursor === '' || (opts.cursor === undefined && (opts.startIndex ?? 1) <= 1);
+        this.rememberMembers(groupId, page.resources.map((u) => u.id));
         return this.withNonUserMembers(call, groupId, page, first);
       }
     }
@@ -568,8 +672,36 @@ export class ScimClient {
       // nested groups counted in later members pages: the removed ones are gone
       const others = this.nonUserMembers.get(groupId);
       if (others && report.removed.length) this.nonUserMembers.set(groupId, others.filter((m) => !report.removed.includes(m.value)));
+      this.forgetMembers(groupId, report.removed);
       return report;
     }, (r) => summarizeReport(r, { traffic: true }));
+  }
+
+  /** Puts back exactly the members a change lost (journal entry `id`, else the newest of this profile that lost
+   * members and is not restored yet), through the same safe path, verified. */
+  async restoreMembers(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToRestore(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.lost, remove: [] }, { ...opts, journal: { kind: 'restore', of: entry.id } }, { title: `Restore ${entry.lost.length} member(s) of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** Undoes a change (journal entry `id`, else this profile's newest change not undone yet): removes what it
+   * added and adds back what it removed, through the same safe path, verified. */
+  async undoChange(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToUndo(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.removed, remove: entry.added }, { ...opts, journal: { kind: 'undo', of: entry.id } }, { title: `Undo change ${entry.id} of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** This profile's journal entries, newest first (none without a journal). */
+  journalEntries(): JournalEntry[] {
+    return this.options.journal ? entriesOf(this.options.journal, this.profile) : [];
+  }
+
+  private requireJournal(): MembershipJournal {
+    const j = this.options.journal;
+    if (!j) throw new ScimxError('usage', 'No membership journal is kept here, so there is nothing to restore or undo.');
+    return j;
   }
 
   /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */
@@ -583,10 +715,13 @@ export class ScimClient {
     }, (r) => `${r.length} users`);
   }
 
-  probe(ctx?: CallContext): Promise<ProbeRow[]> {
-    return this.run('Probe gateway', ctx, (call) => probeGateway(this, call), (rows) => {
+  /** One request per method that the gateway must judge and the service must refuse (nothing changes), and
+   * findings beyond the rows (responses that point at another origin). */
+  probe(ctx?: CallContext): Promise<ProbeReport> {
+    return this.run('Probe gateway', ctx, (call) => probeGateway(this, call), ({ rows, findings }) => {
       const fails = rows.filter((r) => r.verdict === 'fail').length;
-      return fails ? `${fails} of ${rows.length} methods fail` : `all ${rows.length} methods pass`;
+      const head = fails ? `${fails} of ${rows.length} methods fail` : `all ${rows.length} methods pass`;
+      return [head, ...findings.map((f) => f.message)].join('; ');
     });
   }
 

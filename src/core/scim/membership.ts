@@ -15,7 +15,8 @@
 // re-read first and only what is still missing is sent again. A 409 Conflict to a membership PATCH ("member
 // already exists", or a concurrent modification, often with several parts in flight) is handled the same way.
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
-import { announcedSleep, sleep } from '../http/retry';
+import { newEntryId, profileKey, type JournalEntry, type JournalKind } from '../journal';
+import { announcedSleep, backoffMs, formatWait, parseRetryAfter, sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
 import type { Call, MembershipOptions, ScimClient } from './client';
 import { pageCount, readMembers, refusedByService, resourcePath } from './client';
@@ -70,6 +71,37 @@ export function chunks<T>(items: T[], size: number): T[][] {
 const CHECK_CHUNK = 40;
 /** Rounds of re-read and re-apply after an unknown outcome or a 412. */
 const MAX_ROUNDS = 4;
+/** Members the collateral check asks about at least, when the group has them. */
+export const SAMPLE_MIN = 20;
+/** Members the first read before a change asks for: a group with no more user members is read whole. */
+export const FIRST_READ = 50;
+
+/** The group before a change, as far as it was read: what the collateral check compares with. */
+interface Snapshot {
+  /** Every member (users and groups): the whole member list was read. */
+  full?: Set<string>;
+  /** Every user member: the users filter returned them all (checked: each listed the group). */
+  users?: Set<string>;
+  /** Members present before that the change does not name: each must still be there after. */
+  sample: string[];
+  /** User members before, as the service counted them. */
+  userCount?: number;
+  /** Why there is nothing to compare, when there is nothing. */
+  why?: string;
+  /** The group's own filter works here: the check after asks the changed ids and a sample with it (one request)
+   * instead of reading the whole list again. */
+  groupFilter?: boolean;
+  /** The whole read missed a member (its user lists the group): the provider caps group reads. */
+  capped?: boolean;
+}
+
+/** What a membership change works on: the client, its call, the group. */
+interface Target {
+  client: ScimClient;
+  call: Call;
+  groups: string;
+  groupId: string;
+}
 
 export async function changeMembers(
   client: ScimClient,
@@ -86,9 +118,10 @@ export async function changeMembers(
   if (typeof groupId !== 'string' || !groupId) throw new ScimxError('usage', `A group id is needed${groupId === undefined || groupId === '' ? '' : `, got ${describeValue(groupId)}`}.`);
 
   const report: MembershipReport = {
-    groupId, mode: 'patch', added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [],
-    verified: false, concurrentChange: false, requests: 0, bytesSent: 0, bytesReceived: 0, warnings: [],
+    groupId, mode: 'patch', added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [],
+    verified: false, collateral: { method: 'none', checked: 0 }, concurrentChange: false, requests: 0, bytesSent: 0, bytesReceived: 0, warnings: [],
   };
+  const journal = new JournalRecord(client, call, groupId, { add, remove }, opts);
   const finish = (): MembershipReport => {
     report.requests = call.meter.requests;
     report.bytesSent = call.meter.bytesSent;
@@ -103,7 +136,7 @@ export async function changeMembers(
   /** Ids of the group's members that are not users (nested groups), seen by the first check. */
   const nested = new Set<string>();
   const expect = (adds: string[], removes: string[]): string[] => [...adds, ...removes.filter((id) => nested.has(id))];
-  let groupsAt = 'Groups';
+  let target: Target = { client, call, groups: 'Groups', groupId };
   try {
     const ctx = { operation: call.operation, signal: call.signal };
     const discovery = await client.discover(ctx).catch((e) => {
@@ -112,31 +145,29 @@ export async function changeMembers(
       return undefined;
     });
     const caps = discovery?.capabilities;
-    const groups = await client.groupsEndpoint(ctx);
-    groupsAt = groups;
+    target = { client, call, groups: await client.groupsEndpoint(ctx), groupId };
     const mode = opts.mode ?? client.profile.writes;
     let path: 'patch' | 'put' = mode === 'put' ? 'put' : mode === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
     if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
 
     progress(0, 'checking current membership');
-    // Ids we mean to remove that are not users are checked on the group itself (nested groups); those found
-    // only there are remembered, so that every later check looks for them there too (a removed group is never
-    // among the users: without this it would always look removed).
-    const before = await presentAmong(client, call, groups, groupId, [...add, ...remove], remove, nested);
+    const { present: before, snap } = await readBefore(target, [...add, ...remove], remove, nested);
+    journal.before(snap);
     report.alreadyPresent = add.filter((id) => before.has(id));
     report.alreadyAbsent = remove.filter((id) => !before.has(id));
     todo = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
     if (!todo.add.length && !todo.remove.length) {
       report.mode = path;
       report.verified = true;
+      report.collateral = { method: 'none', checked: 0, why: 'nothing was written' };
       progress(total, 'nothing to change');
-      return finish();
+      return journal.done(finish());
     }
 
     let parallel = false;
     if (path === 'patch') {
       try {
-        parallel = await patchPath(client, call, groups, groupId, todo, !!caps?.etag, progress, nested);
+        parallel = await patchPath(target, todo, !!caps?.etag, progress, nested, snap, report);
       } catch (e) {
         const err = toScimxError(e);
         if (mode === 'auto' && isPatchRefused(err)) {
@@ -151,31 +182,372 @@ export async function changeMembers(
     let afterSet: Set<string>;
     if (path === 'put') {
       report.putPath = true;
-      afterSet = await putPath(client, call, groups, groupId, todo, opts, report, progress);
+      afterSet = await putPath(target, todo, opts, report, progress, journal);
     } else {
       progress(total, 'verifying');
-      afterSet = await presentAmong(client, call, groups, groupId, [...todo.add, ...todo.remove], expect(todo.add, todo.remove));
+      let after = await checkAfter(target, todo, nested, snap, report);
+      afterSet = after.present;
       // A provider that applies PATCH as its own read-modify-write can lose one of two PATCHes that ran at
       // once. The verification just read what is not in effect: send that again, one part at a time, once.
-      const lost: MembershipChange = { add: todo.add.filter((id) => !afterSet.has(id)), remove: todo.remove.filter((id) => afterSet.has(id)) };
-      if (parallel && (lost.add.length || lost.remove.length)) {
-        report.warnings.push(`${lost.add.length + lost.remove.length} change(s) not in effect after PATCH parts sent ${client.profile.concurrency} at a time: sent again one part at a time`);
-        await patchPath(client, call, groups, groupId, lost, !!caps?.etag, progress, nested, 1);
+      const notInEffect: MembershipChange = { add: todo.add.filter((id) => !afterSet.has(id)), remove: todo.remove.filter((id) => afterSet.has(id)) };
+      if (parallel && !after.lost.length && (notInEffect.add.length || notInEffect.remove.length)) {
+        report.warnings.push(`${notInEffect.add.length + notInEffect.remove.length} change(s) not in effect after PATCH parts sent ${client.profile.concurrency} at a time: sent again one part at a time`);
+        await patchPath(target, notInEffect, !!caps?.etag, progress, nested, snap, report, 1);
         progress(total, 'verifying');
-        const again = await presentAmong(client, call, groups, groupId, [...lost.add, ...lost.remove], expect(lost.add, lost.remove));
-        for (const id of lost.add) if (again.has(id)) afterSet.add(id);
-        for (const id of lost.remove) if (!again.has(id)) afterSet.delete(id);
+        after = await checkAfter(target, todo, nested, snap, report);
+        afterSet = after.present;
       }
+      journal.after(after.state);
+      if (after.lost.length) throw lossError(target, todo, after, snap, report, 'PATCH');
     }
     report.added = todo.add.filter((id) => afterSet.has(id));
     report.removed = todo.remove.filter((id) => !afterSet.has(id));
     report.missing = [...todo.add.filter((id) => !afterSet.has(id)), ...todo.remove.filter((id) => afterSet.has(id))];
-    report.verified = true;
+    report.verified = !report.missing.length && report.collateral.method !== 'none';
     if (report.missing.length) report.warnings.push(`${report.missing.length} change(s) not in effect after writing: ${report.missing.slice(0, 10).join(', ')}`);
-    return finish();
+    if (report.collateral.method === 'none' && report.collateral.why) report.warnings.push(`members the change did not name were not checked: ${report.collateral.why}`);
+    return journal.done(finish());
   } catch (e) {
+    const err = toScimxError(e);
+    if (err.code === 'lost' && 'report' in err) {
+      journal.done(finish(), err.message);
+      throw err;
+    }
     // A failure after writing may leave the change partly in effect: say exactly what is (or that it is unknown).
-    throw await withGroupState(client, call, groupsAt, groupId, todo, toScimxError(e), writesSent(call) > writesBefore, report, finish, expect(todo.add, todo.remove));
+    const failure = await withGroupState(target, todo, err, writesSent(call) > writesBefore, report, finish, expect(todo.add, todo.remove));
+    journal.done(report, failure.message);
+    throw failure;
+  }
+}
+
+// ------------------------------------------------------------------------------------------- before / after
+
+/** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
+async function canFilterUsers(client: ScimClient, call: Call): Promise<boolean> {
+  if (client.memberPaging === 'group-read' || client.profile.provider === 'entra') return false;
+  if (await filtersSupported(client, call)) return true;
+  client.memberPaging = 'group-read'; // the tree pages members from the group too
+  return false;
+}
+
+/**
+ * Which of the changed ids are members before the change, and a snapshot of the others to check afterwards,
+ * in as few requests as the provider allows:
+ *  - members known from an earlier read (the tree's pages, the last change) are asked in the same filtered
+ *    request as the changed ids: one request;
+ *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group): a group
+ *    with no more is then known whole, and the changed ids need no other read; a bigger one gives the sample,
+ *    and the changed ids not among them are asked in one more filtered request;
+ *  - a provider that cannot list users by group: the group's member list, read whole.
+ */
+async function readBefore(t: Target, ids: string[], remove: string[], nested: Set<string>): Promise<{ present: Set<string>; snap: Snapshot }> {
+  const { client, call, groups, groupId } = t;
+  const named = new Set(ids);
+  if (await canFilterUsers(client, call)) {
+    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
+    if (known.length >= SAMPLE_MIN) {
+      const present = await presentAmong(client, call, groups, groupId, [...ids, ...known], [...remove, ...known], nested);
+      const sample = known.filter((id) => present.has(id));
+      if (sample.length >= SAMPLE_MIN || client.memberPaging === 'group-read') {
+        return client.memberPaging === 'group-read'
+          ? wholeGroupBefore(t, ids, remove) // the users filter turned out unusable: the sample came from nowhere we trust
+          : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
+      }
+    }
+    const first = await firstUserMembers(t);
+    if (first) {
+      client.rememberMembers(groupId, [...first.ids]);
+      const sample = [...first.ids].filter((id) => !named.has(id));
+      if (first.complete) {
+        const present = new Set(ids.filter((id) => first.ids.has(id)));
+        // ids to remove that are not users are looked for on the group itself (nested groups)
+        const others = remove.filter((id) => !present.has(id));
+        if (others.length) for (const id of await presentOnGroup(client, call, groups, groupId, others, others)) { present.add(id); nested.add(id); }
+        return { present, snap: { users: first.ids, sample, userCount: first.total ?? first.ids.size } };
+      }
+      const unknown = ids.filter((id) => !first.ids.has(id));
+      const present = new Set(ids.filter((id) => first.ids.has(id)));
+      if (unknown.length) for (const id of await presentAmong(client, call, groups, groupId, unknown, remove.filter((id) => !first.ids.has(id)), nested)) present.add(id);
+      if (client.memberPaging !== 'group-read') return { present, snap: { sample: sample.slice(0, Math.max(SAMPLE_MIN, FIRST_READ)), userCount: first.total } };
+    }
+  }
+  // The users filter is not usable here: the group's own filter (`id eq "G" and members.value eq "a"`) tells which
+  // changed ids are members, with members known from an earlier read in the same request; without enough of
+  // those, the group's list is read once for the members to compare with. Entra returns no list: only members
+  // known from an earlier read can be compared.
+  const filters = await filtersSupported(client, call);
+  if (!filters) client.memberPaging = 'group-read';
+  if (filters && !groupFilterRefused.has(client)) {
+    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
+    try {
+      const present = await presentByGroupFilter(client, call, groups, groupId, [...ids, ...known], new Set([...remove, ...known]));
+      const sample = known.filter((id) => present.has(id));
+      const changed = new Set(ids.filter((id) => present.has(id)));
+      for (const id of remove) if (changed.has(id)) nested.add(id);
+      if (sample.length >= SAMPLE_MIN) return { present: changed, snap: { sample, groupFilter: true } };
+      if (client.profile.provider === 'entra') {
+        return { present: changed, snap: { sample, groupFilter: true, why: sample.length ? undefined : 'the provider returns no members with a group and cannot list users by group, and no member of this group was read before' } };
+      }
+      const all = await wholeGroup(t, 'the provider cannot list users by group');
+      return { present: changed, snap: { full: all, sample: [...all].filter((id) => !named.has(id)), groupFilter: true } };
+    } catch (e) {
+      if (!checkFallback(toScimxError(e))) throw e;
+      groupFilterRefused.add(client);
+    }
+  }
+  return wholeGroupBefore(t, ids, remove, filters ? 'the provider refused or ignored the membership filters' : 'the provider supports no filter (ServiceProviderConfig)');
+}
+
+/** The group's whole member list before the change (providers that cannot list users by group). */
+async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?: string): Promise<{ present: Set<string>; snap: Snapshot }> {
+  const all = await wholeGroup(t, why);
+  const named = new Set(ids);
+  const present = new Set(ids.filter((id) => all.has(id)));
+  const snap: Snapshot = { full: all, sample: [...all].filter((id) => !named.has(id)) };
+  // A whole read proves presence, not absence: a provider may cap it without saying (the last 100 members, SAP
+  // 20,000). An id to remove that the read lacks is asked of the user itself (its `groups`, RFC 7643 §4.1.2):
+  // listed there, the read was capped, and the id is removed like any member.
+  if (t.client.profile.groupReads !== 'complete') {
+    for (const id of remove.filter((x) => !all.has(x)).slice(0, USER_CHECKS)) {
+      if ((await userListsGroup(t, id)) === true) {
+        present.add(id);
+        snap.capped = true;
+      }
+    }
+  }
+  return { present, snap };
+}
+
+/** Users asked one by one about their own groups, at most (the rest: the read is taken as it is). */
+const USER_CHECKS = 5;
+
+/** Whether the user's own `groups` lists the group: true or false when the service says, undefined when the id
+ * is not a user or the service keeps no `groups` on users. */
+async function userListsGroup(t: Target, userId: string): Promise<boolean | undefined> {
+  const users = await t.client.usersEndpoint({ operation: t.call.operation, signal: t.call.signal });
+  try {
+    const { resource } = await t.client.getIn(t.call, users, userId, { attributes: ['groups'] });
+    if (!Array.isArray(resource.groups)) return undefined;
+    return resource.groups.some((g) => !!g && typeof g === 'object' && sameIdLoose((g as { value?: unknown }).value, t.groupId));
+  } catch (e) {
+    const err = toScimxError(e);
+    if (err instanceof HttpStatusError && err.code !== 'gateway' && err.status < 500) return undefined; // not a user (a nested group), or not allowed
+    throw err;
+  }
+}
+
+/** Members missing from a whole read after the write, checked on the users themselves before a loss is claimed:
+ * a capped read shifts its window when members come and go. Undefined when a sampled one is still a member by
+ * its own `groups` (the read cannot be trusted for absence); else the missing ones (confirmed, or unknowable). */
+async function confirmMissing(t: Target, missing: string[]): Promise<string[] | undefined> {
+  if (!missing.length || t.client.profile.groupReads === 'complete') return missing;
+  for (const id of missing.slice(0, USER_CHECKS)) {
+    if ((await userListsGroup(t, id)) === true) return undefined;
+  }
+  return missing;
+}
+
+function sameIdLoose(a: unknown, b: string): boolean {
+  return typeof a === 'string' && (a === b || a.toLowerCase() === b.toLowerCase());
+}
+
+/** The group's member list, read whole. A provider that returns no members with a group (Entra) cannot be
+ * checked this way: `why` says why it had to be. */
+async function wholeGroup(t: Target, why?: string): Promise<Set<string>> {
+  const { resource } = await t.client.getIn(t.call, t.groups, t.groupId, { attributes: ['members'] });
+  if (resource.members === undefined && t.client.profile.provider === 'entra') {
+    throw new ScimxError('unsupported', `Group ${t.groupId}: ${why ?? 'its members were read'} and, like Entra, the provider returns no members with the group, so its membership cannot be checked.`);
+  }
+  const ids = readMembers(resource).map((m) => m.value);
+  t.client.rememberMembers(t.groupId, ids);
+  return new Set(ids);
+}
+
+/**
+ * The first FIRST_READ user members of the group by the users filter, with each user's `groups` to check the
+ * filter was applied (a provider that ignores it would list every user). Undefined when the filter cannot be
+ * trusted here: refused, failed (5xx: not retried, the fallback is remembered), ignored, or empty while the
+ * group has members (a provider that does not keep `User.groups`).
+ */
+async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: number; complete: boolean } | undefined> {
+  const { client, call, groupId } = t;
+  const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
+  const count = Math.min(FIRST_READ, await checkBatch(client, call, FIRST_READ));
+  let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
+  try {
+    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id', 'groups'], count, startIndex: 1 });
+  } catch (e) {
+    const err = toScimxError(e);
+    if (!checkFallback(err)) throw err;
+    client.memberPaging = 'group-read';
+    // a filter that crashes the service (5xx): no other filter is tried on it either
+    if (failedOnService(err)) groupFilterRefused.add(client);
+    return undefined;
+  }
+  const listsGroup = (r: ScimResource): boolean => Array.isArray(r.groups) && r.groups.some((g) => !!g && typeof g === 'object' && sameId((g as { value?: unknown }).value, groupId));
+  if (page.resources.some((r) => !listsGroup(r))) {
+    // a user that does not list the group: the filter was ignored (or `groups` is not returned): not trusted
+    client.memberPaging = 'group-read';
+    return undefined;
+  }
+  if (!page.resources.length) {
+    // nobody: an empty group, or a provider that does not keep User.groups. The group's own list tells (and
+    // costs little when it is empty).
+    const all = await wholeGroup(t);
+    if (all.size) {
+      client.memberPaging = 'group-read';
+      return undefined;
+    }
+    return { ids: new Set(), total: 0, complete: true };
+  }
+  const ids = new Set(page.resources.map((r) => r.id));
+  const total = page.totalResults;
+  // Whole only when the service counted the members: a page cut by a cap nobody states looks like a short list.
+  const complete = total !== undefined && ids.size >= total;
+  // fewer than asked while more matched: a page cap the provider did not state; later checks ask no more
+  if (!complete && ids.size < count) learntPageCap.set(client, Math.min(ids.size, learntPageCap.get(client) ?? ids.size));
+  return { ids, total, complete };
+}
+
+function sameId(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a === b;
+}
+
+/** What the check after a write found. */
+interface After {
+  /** Which of the changed ids (and checked members) are members now. */
+  present: Set<string>;
+  /** Members the change did not name that are gone. */
+  lost: string[];
+  state: { members?: string[]; present?: string[]; count?: number };
+}
+
+/**
+ * After writing: which changed ids are in effect, and whether the members the change did not name are still
+ * there. The same kind of read as before: the whole list again where it was read whole (compared in full), the
+ * group's user members again where they fit in one page, else the changed ids and the sample in one request.
+ */
+async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet<string>, snap: Snapshot, report: MembershipReport): Promise<After> {
+  const { client, call, groups, groupId } = t;
+  const changed = [...todo.add, ...todo.remove];
+  const named = new Set(changed);
+  if (snap.full && !(snap.groupFilter && !groupFilterRefused.has(client))) {
+    const all = await wholeGroup(t);
+    const present = new Set(all);
+    // removed ids the read lacks: confirmed on the users where the read may be capped
+    if (snap.capped) {
+      for (const id of todo.remove.filter((x) => !all.has(x)).slice(0, USER_CHECKS)) if ((await userListsGroup(t, id)) === true) present.add(id);
+    }
+    const missing = [...snap.full].filter((id) => !named.has(id) && !all.has(id));
+    const lost = await confirmMissing(t, missing);
+    if (!lost) {
+      report.collateral = { method: 'none', checked: 0, why: 'the group read is capped (members missing from it still list the group themselves), so it cannot show what a write removed' };
+      return { present, lost: [], state: { members: [...all] } };
+    }
+    report.collateral = { method: 'full', checked: [...snap.full].filter((id) => !named.has(id)).length, before: snap.full.size };
+    if (snap.capped) report.collateral = { method: 'sample', checked: report.collateral.checked, why: 'the group read is capped: only the members it returned were compared' };
+    return { present, lost, state: { members: [...all] } };
+  }
+  if (snap.users && (await canFilterUsers(client, call))) {
+    const first = await firstUserMembers(t);
+    if (first?.complete) {
+      const lost = [...snap.users].filter((id) => !named.has(id) && !first.ids.has(id));
+      const present = new Set(changed.filter((id) => first.ids.has(id)));
+      // changed ids that are not users (nested groups): on the group itself
+      const others = changed.filter((id) => !first.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
+      if (others.length) for (const id of await presentOnGroup(client, call, groups, groupId, others, others.filter((id) => todo.add.includes(id)))) present.add(id);
+      report.collateral = { method: 'full', checked: [...snap.users].filter((id) => !named.has(id)).length, before: snap.userCount ?? snap.users.size };
+      return { present, lost, state: { members: [...first.ids], count: first.total } };
+    }
+    if (!first && client.memberPaging === 'group-read') {
+      report.collateral = { method: 'none', checked: 0, why: 'the users filter the first read relied on turned out unusable, so there is nothing reliable to compare with' };
+      return { present: await presentAmong(client, call, groups, groupId, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
+    }
+  }
+  const sample = snap.sample.filter((id) => !named.has(id)).slice(0, Math.max(SAMPLE_MIN, CHECK_CHUNK - changed.length));
+  const wasFiltering = client.memberPaging !== 'group-read';
+  const present = await presentAmong(client, call, groups, groupId, [...changed, ...sample], [...todo.add, ...todo.remove.filter((id) => nested.has(id)), ...sample]);
+  if (wasFiltering && client.memberPaging === 'group-read' && !snap.full) {
+    report.collateral = { method: 'none', checked: 0, why: 'the users filter the sample came from turned out unusable' };
+    return { present, lost: [], state: { present: [...present] } };
+  }
+  const lost = sample.filter((id) => !present.has(id));
+  report.collateral = sample.length
+    ? { method: 'sample', checked: sample.length, ...(snap.userCount !== undefined ? { before: snap.userCount } : {}) }
+    : { method: 'none', checked: 0, why: snap.why ?? 'the group had no other member' };
+  if (!sample.length && !snap.why) report.collateral = { method: 'full', checked: 0, before: 0 };
+  client.rememberMembers(groupId, [...present].filter((id) => !todo.remove.includes(id)));
+  return { present, lost, state: { present: [...present] } };
+}
+
+/** Members lost by a write: the error that stops the change, names every lost member known, and says plainly
+ * what the server did. With a sample, the service's own count (when it gives one) says how many are gone in all. */
+function lossError(t: Target, todo: MembershipChange, after: After, snap: Snapshot, report: MembershipReport, how: 'PATCH' | 'PUT'): ScimxError {
+  report.lost = after.lost;
+  report.added = todo.add.filter((id) => after.present.has(id));
+  report.removed = todo.remove.filter((id) => !after.present.has(id));
+  report.missing = [...todo.add.filter((id) => !after.present.has(id)), ...todo.remove.filter((id) => after.present.has(id))];
+  report.verified = false;
+  const n = after.lost.length;
+  const whole = report.collateral.method === 'full';
+  const gone = whole ? `${n} other member${n === 1 ? ' is' : 's are'} gone` : `${n} of the ${report.collateral.checked} other members checked ${n === 1 ? 'is' : 'are'} gone (others not checked may be gone too)`;
+  const names = `${after.lost.slice(0, 20).join(', ')}${n > 20 ? ` and ${n - 20} more` : ''}`;
+  const message = `The server answered 2xx to a ${how} that added ${todo.add.length} and removed ${todo.remove.length} member(s) of group ${t.groupId}, and ${gone}: ${names}. `
+    + 'Nothing more was sent; restore puts back exactly the lost members.';
+  report.warnings.push(message);
+  void snap;
+  return Object.assign(new ScimxError('lost', message, { hint: 'Restore the lost members (scimx members restore, or "Restore" on the notification), then use another write mode (writes: patch or put) or report the server bug.' }), { report });
+}
+
+/** The journal entry of one change, filled as the change goes (before, after, outcome) and appended once at the
+ * end, whatever the end. No journal kept (tests, a client without one): nothing written. */
+class JournalRecord {
+  private readonly entry: JournalEntry;
+  private readonly since: number;
+  constructor(private readonly client: ScimClient, private readonly call: Call, groupId: string, asked: MembershipChange, opts: MembershipOptions) {
+    const kind: JournalKind = opts.journal?.kind ?? 'change';
+    this.since = call.operation.exchanges.length;
+    this.entry = {
+      v: 1, id: newEntryId(), at: new Date().toISOString(), kind, ...(opts.journal?.of ? { of: opts.journal.of } : {}),
+      ...profileKey(client.profile), groupId, asked: { add: [...asked.add], remove: [...asked.remove] }, mode: 'patch', outcome: 'failed',
+      added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], before: {}, after: {}, requests: [],
+    };
+  }
+
+  before(snap: Snapshot): void {
+    const b = this.entry.before;
+    if (snap.full) b.members = [...snap.full];
+    else if (snap.users) b.members = [...snap.users];
+    if (snap.sample.length && !b.members) b.sample = [...snap.sample];
+    if (snap.userCount !== undefined) b.count = snap.userCount;
+  }
+
+  after(state: { members?: string[]; present?: string[]; count?: number }): void {
+    this.entry.after = { ...state };
+  }
+
+  /** Appends the entry; returns the report with the entry's id (failures to write the journal are warnings). */
+  done(report: MembershipReport, failure?: string): MembershipReport {
+    const journal = this.client.options.journal;
+    if (!journal) return report;
+    const e = this.entry;
+    e.mode = report.mode;
+    e.added = [...report.added];
+    e.removed = [...report.removed];
+    e.alreadyPresent = [...report.alreadyPresent];
+    e.alreadyAbsent = [...report.alreadyAbsent];
+    e.missing = [...report.missing];
+    e.lost = [...report.lost];
+    e.outcome = report.lost.length ? 'lost' : failure ? 'failed' : report.verified ? 'verified' : 'unverified';
+    if (failure) e.message = failure;
+    e.requests = this.call.operation.exchanges.slice(this.since).map((x) => ({ method: x.request.method, url: x.request.url, status: x.response?.status ?? null }));
+    try {
+      journal.append(e);
+      report.journalId = e.id;
+    } catch (err) {
+      report.warnings.push(`the membership journal could not be written (${(err as Error).message}): restore and undo will not know this change`);
+    }
+    return report;
   }
 }
 
@@ -193,9 +565,9 @@ function writesSent(call: Call): number {
 }
 
 async function withGroupState(
-  client: ScimClient, call: Call, groups: string, groupId: string, todo: MembershipChange, err: ScimxError,
-  wrote: boolean, report: MembershipReport, finish: () => MembershipReport, expected: string[],
+  t: Target, todo: MembershipChange, err: ScimxError, wrote: boolean, report: MembershipReport, finish: () => MembershipReport, expected: string[],
 ): Promise<MembershipFailure> {
+  const { client, call, groups, groupId } = t;
   const ids = [...todo.add, ...todo.remove];
   let state: string;
   if (!wrote) {
@@ -209,7 +581,6 @@ async function withGroupState(
       report.added = todo.add.filter((id) => now.has(id));
       report.removed = todo.remove.filter((id) => !now.has(id));
       report.missing = [...todo.add.filter((id) => !now.has(id)), ...todo.remove.filter((id) => now.has(id))];
-      report.verified = true;
       const list = (label: string, xs: string[]) => (xs.length ? [`${label} ${xs.join(', ')}`] : []);
       state = `Group ${groupId} re-read after the failure: ${[
         ...list('added', report.added), ...list('removed', report.removed),
@@ -219,6 +590,7 @@ async function withGroupState(
       state = `Group ${groupId}: the state of ${ids.join(', ')} is unknown (the re-read failed too: ${toScimxError(e2).message}); re-read the group.`;
     }
   }
+  report.verified = false;
   report.warnings.push(state);
   finish();
   return Object.assign(err, { message: `${err.message} ${state}`, report });
@@ -266,16 +638,16 @@ function describeValue(v: unknown): string {
 // ------------------------------------------------------------------------------------------- PATCH
 
 async function patchPath(
-  client: ScimClient,
-  call: Call,
-  groups: string,
-  groupId: string,
+  t: Target,
   todo: MembershipChange,
   etags: boolean,
   progress: (done: number, message: string) => void,
   nested: ReadonlySet<string>,
-  limit = patchConcurrency(client.profile.provider, client.profile.concurrency, etags),
+  snap: Snapshot,
+  report: MembershipReport,
+  limit = patchConcurrency(t.client.profile.provider, t.client.profile.concurrency, etags),
 ): Promise<boolean> {
+  const { client, call, groups, groupId } = t;
   const limits = patchLimits(client.profile.provider, client.profile.maxOperationsPerPatch);
   const bodies = patchBodies(todo, limits);
   let done = 0;
@@ -290,10 +662,11 @@ async function patchPath(
       if (etags && !version) version = (await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] })).etag;
       const body = part.kind === 'add' ? patchBodies({ add: ids, remove: [] }, limits)[0]!.body : patchBodies({ add: [], remove: ids }, { adds: 1, removes: ids.length })[0]!.body;
       try {
+        // No `attributes` / `excludedAttributes` on a write: some servers (SCIMMY) apply them to the resource
+        // before patching it, and the group loses every member the projection left out.
         const res = await client.request(call, {
           method: 'PATCH',
           url: resourcePath(groups, groupId),
-          query: { excludedAttributes: 'members' },
           headers: etags && version ? { 'If-Match': version } : undefined,
           body,
         });
@@ -329,9 +702,38 @@ async function patchPath(
     done += part.ids.length;
   };
   const parallel = limit > 1 && bodies.length > 1;
-  await eachBounded(bodies.map((part, i) => ({ part, i })), parallel ? limit : 1, sendPart);
+  const batch = parallel ? limit : 1;
+  const parts = bodies.map((part, i) => ({ part, i }));
+  // Parts go out in batches of `batch`; between batches the members the change does not name are checked (one
+  // request), and a loss stops every part not yet started.
+  for (let first = 0; first < parts.length; first += batch) {
+    const slice = parts.slice(first, first + batch);
+    await eachBounded(slice, batch, sendPart);
+    if (first + batch < parts.length && (snap.sample.length || snap.full)) {
+      progress(done, 'checking the other members');
+      const sent = slice.flatMap(({ part }) => part.ids);
+      const sentSet = new Set(sent);
+      const partial: MembershipChange = { add: todo.add.filter((id) => sentSet.has(id)), remove: todo.remove.filter((id) => sentSet.has(id)) };
+      const between = await collateralBetween(t, todo, snap);
+      if (between.lost.length) throw lossError(t, partial, between, snap, report, 'PATCH');
+    }
+  }
   progress(done, 'written');
   return parallel;
+}
+
+/** Between batches of PATCH parts: are the members the change does not name still there? One request where the
+ * provider lists users by id, else the whole list (where it was read whole before). */
+async function collateralBetween(t: Target, todo: MembershipChange, snap: Snapshot): Promise<After> {
+  const named = new Set([...todo.add, ...todo.remove]);
+  if (snap.full) {
+    const all = await wholeGroup(t);
+    const lost = (await confirmMissing(t, [...snap.full].filter((id) => !named.has(id) && !all.has(id)))) ?? [];
+    return { present: all, lost, state: { members: [...all] } };
+  }
+  const sample = snap.sample.filter((id) => !named.has(id)).slice(0, CHECK_CHUNK);
+  const present = await presentAmong(t.client, t.call, t.groups, t.groupId, sample, sample);
+  return { present, lost: sample.filter((id) => !present.has(id)), state: { present: [...present] } };
 }
 
 /**
@@ -358,12 +760,19 @@ function isUnknownOutcome(err: ScimxError): boolean {
   return false;
 }
 
-/** How long to wait before re-applying after `err`: the Retry-After it carried, else a backoff. */
+/** How long to wait before re-applying after `err`: the Retry-After it carried (delta-seconds or an HTTP date,
+ * the pipeline's own parser), else the pipeline's backoff. A Retry-After beyond the pipeline's limit fails at
+ * once, with the same message a GET gets: one Retry-After policy for every path. */
 function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): number {
   const ex = err.exchangeId ? client.trace.findExchange(err.exchangeId) : undefined;
-  const retryAfter = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-  const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  return Math.min(seconds !== undefined ? seconds * 1000 : 200 * 2 ** (round - 1), 60_000);
+  const header = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  const asked = parseRetryAfter(header);
+  const limit = client.pipeline.maxRetryAfterMs;
+  if (asked !== undefined && asked > limit) {
+    const status = err instanceof HttpStatusError ? err.status : 'an error';
+    throw new ScimxError(err.code, `${err.message}: the ${status} asked to wait ${formatWait(asked)} (Retry-After: ${header ?? ''}), longer than the ${formatWait(limit)} limit, so nothing more was sent; try again later.`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
+  }
+  return asked ?? backoffMs(round);
 }
 
 async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number): Promise<void> {
@@ -375,15 +784,14 @@ async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number
 // ------------------------------------------------------------------------------------------- PUT
 
 async function putPath(
-  client: ScimClient,
-  call: Call,
-  groups: string,
-  groupId: string,
+  t: Target,
   todo: MembershipChange,
   opts: MembershipOptions,
   report: MembershipReport,
   progress: (done: number, message: string) => void,
+  journal: JournalRecord,
 ): Promise<Set<string>> {
+  const { client, call, groups, groupId } = t;
   const total = todo.add.length + todo.remove.length;
   let confirmed = false;
   /** Members seen by the read the confirmation was asked on, when the provider gives neither ETags nor
@@ -395,20 +803,28 @@ async function putPath(
     const current = readMembers(group);
     /** Without ETags, what tells us the group changed since this read: its meta.lastModified. */
     const stamp = etag ? undefined : lastModifiedOf(group);
-    if ((await guardAgainstTruncatedRead(client, call, groups, groupId, current, report, etag ?? stamp)) === 'changed') {
+    if ((await guardAgainstTruncatedRead(t, current, report, etag ?? stamp)) === 'changed') {
       report.concurrentChange = true;
       report.warnings.push('the group changed while we read it (its member count and version moved right after our read): re-read');
       if (round >= MAX_ROUNDS) throw new ScimxError('conflict', `Group ${groupId} changed while we read it in ${round} rounds in a row; nothing was written in the last one. Try again when the other writer is done.`);
       continue;
     }
     const currentIds = new Set(current.map((m) => m.value));
+    // Ids compare exactly (RFC 7643: case exact); a server that answers member values in another case (a
+    // GUID column) is matched case-insensitively, with a warning, rather than seen as lacking every member.
+    const cur = idMatcher(currentIds, todo, report);
+    if (round === 1) journal.before({ full: currentIds, sample: [] });
     if (confirmedOn && (confirmedOn.size !== currentIds.size || [...confirmedOn].some((id) => !currentIds.has(id)))) {
       report.concurrentChange = true;
       report.warnings.push('the group changed while the PUT waited for confirmation (the provider gives no ETags): re-applied the change to the current members');
     }
     confirmedOn = undefined;
-    const remaining: MembershipChange = { add: todo.add.filter((id) => !currentIds.has(id)), remove: todo.remove.filter((id) => currentIds.has(id)) };
-    if (!remaining.add.length && !remaining.remove.length) return currentIds; // in effect already (a previous round landed)
+    const remaining: MembershipChange = { add: todo.add.filter((id) => !cur.has(id)), remove: todo.remove.filter((id) => cur.has(id)) };
+    if (!remaining.add.length && !remaining.remove.length) {
+      // in effect already (a previous round landed): nothing written now, the list just read is the check
+      report.collateral = { method: 'full', checked: currentIds.size, before: currentIds.size };
+      return cur.inOurTerms([...todo.add, ...todo.remove]);
+    }
     if (!confirmed && opts.confirmPut) {
       const ok = await opts.confirmPut({ groupId, add: remaining.add, remove: remaining.remove, memberCount: current.length });
       if (!ok) throw new ScimxError('cancelled', 'Cancelled before the PUT; nothing was written.');
@@ -420,7 +836,7 @@ async function putPath(
         continue;
       }
     }
-    const removeSet = new Set(remaining.remove);
+    const removeSet = new Set(remaining.remove.map((id) => cur.formOf(id)));
     const addSet = new Set(remaining.add);
     const members: Member[] = [
       ...current.filter((m) => !removeSet.has(m.value)).map(writableMember),
@@ -452,13 +868,13 @@ async function putPath(
     progress(0, `PUT of ${members.length} members`);
     try {
       // Like a typical connector, write back to the group's meta.location: the pipeline's location
-      // policy keeps the gateway key and credentials on it (or refuses), whatever host it names.
+      // policy keeps the gateway key and credentials on it (or refuses), whatever host it names. No
+      // `attributes` / `excludedAttributes` on a write (some servers apply them to what they store).
       const location = group.meta?.location;
       await client.request(call, {
         method: 'PUT',
         url: location ?? resourcePath(groups, groupId),
         fromServer: !!location,
-        query: { excludedAttributes: 'members' },
         headers: etag ? { 'If-Match': etag } : undefined,
         body,
       });
@@ -477,29 +893,72 @@ async function putPath(
       continue;
     }
     progress(total, 'verifying');
-    // Verify with a full read: the PUT path moved the whole list anyway. A PUT replaces the whole list, so any
-    // difference from what we wrote was made by someone else after our write (and is kept); if it undid our
-    // own change, that is re-applied on the fresh state.
+    // Verify with a full read: the PUT path moved the whole list anyway, so every member is compared.
     const { resource: after } = await client.getIn(call, groups, groupId, { members: true });
     const afterIds = new Set(readMembers(after).map((m) => m.value));
-    const expected = new Set(members.map((m) => m.value));
+    journal.after({ members: [...afterIds] });
+    const aft = idMatcher(afterIds, todo, report);
+    const expected = idMatcher(new Set(members.map((m) => m.value)), todo, report);
     const extra = [...afterIds].filter((id) => !expected.has(id));
-    const gone = [...expected].filter((id) => !afterIds.has(id));
-    const undone = [...remaining.add.filter((id) => !afterIds.has(id)), ...remaining.remove.filter((id) => afterIds.has(id))];
-    if (extra.length || gone.length) {
+    const gone = [...expected.ids].filter((id) => !aft.has(id));
+    const undone = [...remaining.add.filter((id) => !aft.has(id)), ...remaining.remove.filter((id) => aft.has(id))];
+    report.collateral = { method: 'full', checked: [...currentIds].filter((id) => !removeSet.has(id)).length, before: currentIds.size };
+    // Members this change did not name that were there before the PUT and are gone after it: lost, whoever
+    // removed them (the server dropped them, or, without ETags, another writer in the same moment).
+    const lost = gone.filter((id) => !addSet.has(id));
+    if (lost.length) {
+      const err = lossError(t, remaining, { present: afterIds, lost, state: { members: [...afterIds] } }, { full: currentIds, sample: [] }, report, 'PUT');
+      if (!etag) report.warnings.push('the provider gives no ETags: another writer removing these members at the same moment cannot be ruled out; either way they are gone');
+      throw err;
+    }
+    // The server answered 2xx and kept what we removed (or did not add what we added), nothing else changed:
+    // it ignores that part of a PUT. Re-sending would get the same answer: say so instead.
+    const keptRemoved = remaining.remove.filter((id) => aft.has(id));
+    const notAdded = remaining.add.filter((id) => !aft.has(id));
+    const othersChanged = extra.some((id) => !removeSet.has(id));
+    if (undone.length && !othersChanged) {
+      if (keptRemoved.length) report.warnings.push(`the server accepted the PUT but kept ${keptRemoved.length === 1 ? 'the member' : `${keptRemoved.length} members`} ${keptRemoved.slice(0, 10).join(', ')}: it may not support removing members this way; try writes: patch`);
+      if (notAdded.length) report.warnings.push(`the server accepted the PUT but did not add ${notAdded.slice(0, 10).join(', ')}: it may not support adding members this way; try writes: patch`);
+      return aft.inOurTerms([...todo.add, ...todo.remove]);
+    }
+    if (othersChanged) {
       report.concurrentChange = true;
-      const theirs = [
-        ...idList('added', extra.filter((id) => !removeSet.has(id))),
-        ...idList('removed', gone.filter((id) => !addSet.has(id))),
-      ];
+      const theirs = idList('added', extra.filter((id) => !removeSet.has(id)));
       const ours = !undone.length
         ? 'our change is in effect'
         : `our change to ${undone.slice(0, 10).join(', ')}${undone.length > 10 ? ` and ${undone.length - 10} more` : ''} was undone${round < MAX_ROUNDS ? ', re-applying it' : ''}`;
       report.warnings.push(`the group changed around our PUT: after our write someone else ${theirs.join('; ') || 'changed it'}; ${ours}`);
     }
     if (undone.length && round < MAX_ROUNDS) continue;
-    return afterIds;
+    return aft.inOurTerms([...todo.add, ...todo.remove]);
   }
+}
+
+/** Member ids as a server wrote them, matched with ours: exactly, else case-insensitively (a server that answers
+ * member values in another case), which is noted once in the report. */
+function idMatcher(ids: Set<string>, todo: MembershipChange, report: MembershipReport): {
+  ids: Set<string>; has(id: string): boolean; formOf(id: string): string; inOurTerms(ours: string[]): Set<string>;
+} {
+  let lower: Map<string, string> | undefined;
+  const loose = (id: string): string | undefined => {
+    lower ??= new Map([...ids].map((x) => [x.toLowerCase(), x]));
+    return lower.get(id.toLowerCase());
+  };
+  const formOf = (id: string): string => {
+    if (ids.has(id)) return id;
+    const other = loose(id);
+    if (other === undefined) return id;
+    const note = 'the server answers member ids in another letter case than the ids it was given: matched case-insensitively';
+    if (!report.warnings.includes(note) && [...todo.add, ...todo.remove].includes(id)) report.warnings.push(note);
+    return other;
+  };
+  return {
+    ids,
+    has: (id) => ids.has(formOf(id)),
+    formOf,
+    // the changed ids in our own spelling, with every member as the server wrote it
+    inOurTerms: (ours) => new Set([...ids, ...ours.filter((id) => ids.has(formOf(id)))]),
+  };
 }
 
 /** `added 3 member(s): a, b, c` (first 10 named), or nothing for an empty list. */
@@ -520,37 +979,57 @@ function writableMember(m: Member): Member {
   return out;
 }
 
-/** Some providers cap the members a group read returns (SAP: 20,000). A PUT built from a capped read
- * would remove every member past the cap, so refuse it when the service reports more members. */
-async function guardAgainstTruncatedRead(
-  client: ScimClient, call: Call, groups: string, groupId: string, current: Member[], report: MembershipReport, version: string | undefined,
-): Promise<'ok' | 'changed'> {
-  if (client.memberPaging === 'group-read' || !(await filtersSupported(client, call))) {
-    if (client.profile.provider === 'sap' && current.length >= 20_000) {
-      throw new ScimxError('unsupported', `Group ${groupId} returned ${current.length} members, SAP's read cap: a PUT could drop members past it. Use PATCH.`);
-    }
-    return 'ok';
+/** Members a group read returns at most, where the provider documents it. */
+const DOCUMENTED_READ_CAP: Partial<Record<ProviderKind, number>> = { sap: 20_000 };
+
+/**
+ * A PUT built from a capped read removes every member past the cap. Identical re-reads prove nothing (a capped
+ * server returns the same 100 every time), so a PUT goes out only when an independent count agrees with the
+ * list read — the users filter's totalResults for the group — or the list is shorter than a cap the provider
+ * documents, or the profile says its group reads are complete (`groupReads: complete`). Otherwise refused,
+ * saying what could be lost.
+ */
+async function guardAgainstTruncatedRead(t: Target, current: Member[], report: MembershipReport, version: string | undefined): Promise<'ok' | 'changed'> {
+  const { client, call, groups, groupId } = t;
+  const cap = DOCUMENTED_READ_CAP[client.profile.provider];
+  if (cap !== undefined && current.length >= cap) {
+    throw new ScimxError('unsupported', `Group ${groupId} returned ${current.length} members, the provider's read cap: a PUT could drop members past it. Nothing was written; use writes: patch.`);
   }
+  const noCount = (why: string): 'ok' => {
+    if (cap !== undefined) return 'ok'; // shorter than the documented cap: the read is whole
+    if (client.profile.groupReads === 'complete') {
+      report.warnings.push(`no independent member count (${why}); the PUT relied on the profile's groupReads: complete`);
+      return 'ok';
+    }
+    throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${current.length} members and nothing independent confirms that is all of them (${why}); a PUT built from a capped read would drop every member it did not return. Nothing was written.`, {
+      hint: 'Use writes: patch; or, if this provider\'s group reads are known to be complete, set groupReads: complete in the profile.',
+    });
+  };
+  if (!(await canFilterUsers(client, call))) return noCount(client.profile.provider === 'entra' ? 'the provider cannot list users by group' : 'the provider does not filter users by group');
+  let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
   try {
     const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
-    const page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 0 });
-    const userMembers = current.filter((m) => !m.type || m.type === 'User').length;
-    if (page.totalResults !== undefined && page.totalResults > userMembers) {
-      // A member added by someone else since our read looks the same as a capped read: tell them apart by
-      // the group's version (ETag or meta.lastModified), when the provider gives one.
-      if (version !== undefined) {
-        const { resource: now, etag } = await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] });
-        if ((etag ?? lastModifiedOf(now)) !== version) return 'changed';
-      }
-      throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${userMembers} user members but the service reports ${page.totalResults}; a PUT would drop ${page.totalResults - userMembers}${version === undefined ? ' (unless the group changed between the two reads: try again)' : ''}. Use PATCH.`);
-    }
-    return 'ok';
+    page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 1, startIndex: 1 });
   } catch (e) {
     const err = toScimxError(e);
-    if (err.code === 'unsupported' || err.code === 'cancelled') throw err;
-    report.warnings.push(`could not cross-check the member count before PUT (${err.message})`);
-    return 'ok';
+    if (err.code === 'cancelled' || !checkFallback(err)) throw err;
+    client.memberPaging = 'group-read';
+    return noCount(`the users filter on groups.value failed: ${err.message}`);
   }
+  const userMembers = current.filter((m) => !m.type || m.type.toLowerCase() === 'user').length;
+  const counted = page.totalResults;
+  if (counted === undefined) return noCount('the users filter gives no totalResults');
+  if (counted === 0 && userMembers > 0) return noCount('the users filter on groups.value finds no member: the provider does not keep User.groups');
+  if (counted > userMembers) {
+    // A member added by someone else since our read looks the same as a capped read: tell them apart by
+    // the group's version (ETag or meta.lastModified), when the provider gives one.
+    if (version !== undefined) {
+      const { resource: now, etag } = await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] });
+      if ((etag ?? lastModifiedOf(now)) !== version) return 'changed';
+    }
+    throw new ScimxError('unsupported', `Group ${groupId}: the read returned ${userMembers} user members but the service counts ${counted}; a PUT would drop ${counted - userMembers}${version === undefined ? ' (unless the group changed between the two reads: try again)' : ''}. Nothing was written; use writes: patch.`);
+  }
+  return 'ok';
 }
 
 // ------------------------------------------------------------------------------------------- checks
@@ -585,8 +1064,9 @@ export async function presentAmong(
       client.memberPaging = 'users-filter';
     } catch (e) {
       const err = toScimxError(e);
-      if (!filterUnusable(err)) throw err;
+      if (!checkFallback(err)) throw err;
       client.memberPaging = 'group-read';
+      if (failedOnService(err)) groupFilterRefused.add(client);
       byUsers = false;
       present.clear();
     }
@@ -615,9 +1095,16 @@ class FilterIgnored extends ScimxError {
   }
 }
 
-/** The service refused the filter (400 invalidFilter, 403, 501) or ignored it: the group is read instead. */
-function filterUnusable(err: ScimxError): boolean {
-  return err instanceof FilterIgnored || refusedByService(err);
+/** The service refused the filter (400 invalidFilter, 403, 501), failed on it (a 5xx from the service: not
+ * retried, so a filter that crashes a server is sent once) or ignored it: the group is read instead, and the
+ * client remembers it for the profile's later checks. */
+function checkFallback(err: ScimxError): boolean {
+  return err instanceof FilterIgnored || refusedByService(err) || failedOnService(err);
+}
+
+/** A 5xx the SCIM service itself answered (not the gateway's). */
+function failedOnService(err: ScimxError): boolean {
+  return err instanceof HttpStatusError && err.status >= 500 && err.code !== 'gateway';
 }
 
 /** Clients whose provider refused or ignored a filter on the group's members (its ServiceProviderConfig said
@@ -631,7 +1118,7 @@ async function presentOnGroup(client: ScimClient, call: Call, groups: string, gr
     try {
       return await presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
     } catch (e) {
-      if (!filterUnusable(toScimxError(e))) throw e;
+      if (!checkFallback(toScimxError(e))) throw e;
       groupFilterRefused.add(client);
     }
   }
@@ -654,10 +1141,10 @@ const learntPageCap = new WeakMap<ScimClient, number>();
 
 /** Ids per users-filter check: 40, or fewer when the provider returns fewer in one answer (its filter.maxResults
  * or pagination.maxPageSize, or what it was seen to return): a check must never be cut short by a page. */
-async function checkBatch(client: ScimClient, call: Call): Promise<number> {
+async function checkBatch(client: ScimClient, call: Call, wanted: number = CHECK_CHUNK): Promise<number> {
   const caps = (await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
   const learnt = learntPageCap.get(client);
-  return Math.min(pageCount(CHECK_CHUNK, caps), learnt !== undefined && learnt > 0 ? learnt : CHECK_CHUNK);
+  return Math.min(pageCount(wanted, caps), learnt !== undefined && learnt > 0 ? learnt : wanted);
 }
 
 /**

@@ -17,6 +17,7 @@ export function reportParts(r: MembershipReport, opts: SummaryOptions = {}): str
   if (r.alreadyPresent.length) parts.push(`already present ${r.alreadyPresent.length}`);
   if (r.alreadyAbsent.length) parts.push(`not a member ${r.alreadyAbsent.length}`);
   if (r.missing.length) parts.push(`NOT applied ${r.missing.length}`);
+  if (r.lost?.length) parts.push(`LOST ${r.lost.length} other member${r.lost.length === 1 ? '' : 's'}`);
   if (r.concurrentChange) parts.push('concurrent change detected');
   if (r.unconditionalWrite) parts.push('no ETags: an overwrite of a concurrent change cannot be ruled out');
   const traffic = opts.traffic ? trafficPart(r) : undefined;

@@ -61,6 +61,17 @@ export interface Discovery {
   capabilities: Capabilities;
   /** Things the server got wrong but we could live with. */
   warnings: string[];
+  /** Discovery documents the service did not offer (404, 501, not SCIM JSON…) and the RFC 7643 defaults used
+   * instead: each document stands on its own, so one missing keeps the others. Empty or absent: none. */
+  defaults?: DiscoveryDefault[];
+}
+
+export interface DiscoveryDefault {
+  document: 'ServiceProviderConfig' | 'ResourceTypes' | 'Schemas';
+  /** Why it was not used, e.g. `404 from the SCIM service`. */
+  reason: string;
+  /** What was assumed instead, e.g. `Users and Groups at /Users and /Groups (RFC 7643 §8.7.1)`. */
+  assumed: string;
 }
 
 export interface ListOptions {
@@ -116,8 +127,16 @@ export interface MembershipReport {
   alreadyAbsent: string[];
   /** Asked to add but absent after the write, or asked to remove but still present. */
   missing: string[];
-  /** True when the result was checked by reading it back. */
+  /** True only when the change was read back in effect AND the collateral check passed (members the change did
+   * not name are still there). When either could not be made, false, and `collateral.why` / a warning says why. */
   verified: boolean;
+  /** Members the change did not name that were present before and are gone after (the server dropped them, or
+   * another writer removed them meanwhile). Non-empty means the change failed (exit 1), whatever the server said. */
+  lost: string[];
+  /** How the members the change did not name were checked after writing. */
+  collateral: CollateralCheck;
+  /** The journal entry that records this change (restore and undo name it), when a journal is kept. */
+  journalId?: string;
   /** Someone else changed the group while we did (ETag 412 or a verification mismatch). */
   concurrentChange: boolean;
   /** A PUT went out without If-Match (the provider gives no ETags): a change another writer made just before
@@ -129,6 +148,19 @@ export interface MembershipReport {
   bytesSent: number;
   bytesReceived: number;
   warnings: string[];
+}
+
+/** The check that members a change did not name survived it. `full`: the whole member list (or every user
+ * member) read before and after and compared; `sample`: members known present before (at least 20 when the group
+ * has them) checked after in the same request as the changed ids; `none`: nothing to compare (`why` says). */
+export interface CollateralCheck {
+  method: 'full' | 'sample' | 'none';
+  /** Members checked (not named by the change). */
+  checked: number;
+  /** Members before the change, when known (the whole list was read, or the server counted them). */
+  before?: number;
+  /** Why the check could not be made or is partial. */
+  why?: string;
 }
 
 export interface MembershipProgress {
@@ -151,4 +183,20 @@ export interface ProbeRow {
   /** One line, e.g. `gateway passed PATCH to the backend (404 from SCIM: no such group)`. */
   detail: string;
   exchangeId?: string;
+}
+
+/** Something the probe noticed beyond the per-method verdicts, e.g. responses that point at another origin. */
+export interface ProbeFinding {
+  severity: 'warning' | 'info';
+  code: string;
+  /** One line, e.g. `responses point at another origin: 10.0.0.5:8080 (3 times)`. */
+  message: string;
+  fix?: string;
+  /** Exchanges that showed it. */
+  exchangeIds: string[];
+}
+
+export interface ProbeReport {
+  rows: ProbeRow[];
+  findings: ProbeFinding[];
 }
