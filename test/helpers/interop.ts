@@ -176,7 +176,7 @@ export async function membershipScenario(
   const j = judge(before, change, after);
   // one line per scenario for the matrix (server × scenario × result), in the test output
   const first = (res.code === 0 ? res.stdout : res.stderr).split('\n').find((l) => l.trim()) ?? '';
-  console.log(`matrix | ${o.label} | exit ${res.code} | ${j.exact ? 'group right' : j.lost.length ? `${j.lost.length} lost` : after.length === before.length && j.unexpected.length === 0 && j.notAdded.length + j.notRemoved.length > 0 ? 'unchanged' : 'group wrong'} | ${first.trim().slice(0, 160)}`);
+  console.log(`matrix | ${o.label} | exit ${res.code} | ${j.exact ? 'group right' : j.lost.length ? `${j.lost.length} lost` : after.length === before.length && after.every((id) => before.includes(id)) ? 'unchanged' : 'group wrong'} | ${first.trim().slice(0, 160)}`);
   assertTruthful(o.label, before, change, after, res, { unchangedOnFailure: o.unchangedOnFailure });
   return { res, before, after, judgement: j };
 }
