@@ -74,6 +74,9 @@ export interface Profile {
   /** `complete`: this provider's group reads return every member (no cap), so the PUT path may rely on one
    * without an independent member count. Default `verify`: a PUT needs the count (or a documented cap). */
   groupReads?: 'verify' | 'complete';
+  /** Membership writes carry `excludedAttributes=members` so the answer leaves the members out. Off by default:
+   * SCIMMY 1.3.5 applies a write's projection to what it stores, and the group loses its members. */
+  excludeMembersOnWrite?: boolean;
   /** Where this profile was defined, for messages. */
   source?: { file: string; line: number };
   /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret

@@ -54,7 +54,7 @@ export interface ProfilesFile {
 
 const PROFILE_KEYS = [
   'baseUrl', 'auth', 'gateway', 'headers', 'secretHeaders', 'writes', 'locations', 'provider', 'timeoutMs',
-  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy', 'groupReads',
+  'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy', 'groupReads', 'excludeMembersOnWrite',
 ] as const;
 const AUTH_TYPES = ['none', 'basic', 'bearer', 'oauth2'] as const;
 const AUTH_KEYS: Record<(typeof AUTH_TYPES)[number], string[]> = {
@@ -812,6 +812,7 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
   const maxOperationsPerPatch = await p.int('maxOperationsPerPatch', DEFAULTS.maxOperationsPerPatch, 1, 10_000);
   const maxResponseMB = await p.int('maxResponseMB', DEFAULTS.maxResponseMB, 1, 4096);
   const groupReads = await p.oneOf('groupReads', GROUP_READS, 'verify');
+  const excludeMembersOnWrite = await p.bool('excludeMembersOnWrite', false);
 
   // tls
   const tls: TlsConfig = { insecure: false };
@@ -854,6 +855,7 @@ async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promise<Profi
   };
   if (proxy) profile.proxy = proxy;
   if (groupReads === 'complete') profile.groupReads = groupReads;
+  if (excludeMembersOnWrite) profile.excludeMembersOnWrite = true;
   return profile;
 }
 

@@ -143,6 +143,17 @@ describe('membership safety net (sandbox quirks)', () => {
     } finally {
       await c.close();
     }
+    // the opt-in for servers known to apply a projection to the answer only: the PATCH leaves members out
+    const opted = client({ excludeMembersOnWrite: true });
+    try {
+      sb.clearReceived();
+      const r = await opted.changeMembers(gid, { add: [], remove: [users[35]!] }, { mode: 'patch' });
+      assert.equal(r.verified, true);
+      const patch = sb.received.find((x) => x.method === 'PATCH')!;
+      assert.match(patch.url, /excludedAttributes=members/);
+    } finally {
+      await opted.close();
+    }
   });
 
   test('a big group (100 members): the sample (at least 20) is checked in the same request as the change; a loss among it is caught', async () => {

@@ -579,6 +579,13 @@ export function membershipFailureReport(e: unknown): MembershipReport | undefine
   return e instanceof ScimxError && 'report' in e ? (e as MembershipFailure).report : undefined;
 }
 
+/** No projection on a write unless the profile opts in (`excludeMembersOnWrite`): a server may apply it to what
+ * it stores (SCIMMY: the group keeps only what the projection left). With the opt-in, the answer to a PATCH on a
+ * big group leaves its members out (the sandbox at 50,000 members: 2.7 KB instead of 8 MB). */
+function writeProjection(client: ScimClient): { query?: Record<string, string> } {
+  return client.profile.excludeMembersOnWrite ? { query: { excludedAttributes: 'members' } } : {};
+}
+
 /** Membership writes sent so far (PATCH and PUT: an OAuth token request is a POST, and writes nothing). */
 function writesSent(call: Call): number {
   return call.operation.exchanges.filter((x) => x.request.method === 'PATCH' || x.request.method === 'PUT').length;
@@ -687,6 +694,7 @@ async function patchPath(
         const res = await client.request(call, {
           method: 'PATCH',
           url: resourcePath(groups, groupId),
+          ...writeProjection(client),
           headers: etags && version ? { 'If-Match': version } : undefined,
           body,
         });
@@ -897,6 +905,7 @@ async function putPath(
         method: 'PUT',
         url: location ?? resourcePath(groups, groupId),
         fromServer: !!location,
+        ...writeProjection(client),
         headers: etag ? { 'If-Match': etag } : undefined,
         body,
       });
