@@ -18,7 +18,7 @@ import { isValidSecretName } from './secret-refs';
 import type { Clients } from './session';
 import type { ActiveProfile } from './status';
 import { TracePanel } from './trace-panel';
-import { membersNodeOf, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
+import { memberLabel, membersNodeOf, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
 import type { ScimTree } from './tree';
 import { pickUsers } from './user-picker';
 import type { Waits } from './waits';
@@ -121,6 +121,11 @@ export function registerCommands(x: Ext): void {
     const group = owner.group;
     const label = resourceLabel(group.resource, group.rt);
     const labels = clients.names(owner.profile);
+    // the members the tree shows are named as shown there (a loss, a removal, an undo name users, not ids)
+    for (const m of owner.paging.items) {
+      const shown = memberLabel(m.member, m.name);
+      if (shown !== m.member.value && !labels.has(m.member.value)) labels.set(m.member.value, shown);
+    }
     const since = Date.now();
     let client: ScimClient | undefined;
     try {

@@ -291,7 +291,12 @@ export class Ui {
   /** The visible notification toast whose text matches, and its text (whitespace folded). */
   async toast(text: RegExp, timeoutMs = T.op): Promise<Toast> {
     const el = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-    await el.waitFor({ state: 'visible', timeout: timeoutMs });
+    try {
+      await el.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch (e) {
+      const shown = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+      throw new Error(`no notification ${text} within ${timeoutMs} ms; shown: ${JSON.stringify(shown.map((s) => s.replace(/\s+/g, ' ')))}`, { cause: e });
+    }
     return { el, text: (await el.innerText()).replace(/\s+/g, ' ') };
   }
 
@@ -323,7 +328,9 @@ export class Ui {
     const qi = pg.locator('.quick-input-widget');
     await qi.locator('input').first().waitFor({ state: 'visible' });
     await qi.locator('input.input, .quick-input-box input').first().fill(userName);
-    const pick = () => qi.locator('.quick-input-list .monaco-list-row', { hasText: new RegExp(`^\\s*${esc(userName)}\\b`) }).first();
+    // (a row's text runs its label into its description: "user0002User 0002 · 5c1e…"; a search by a userName
+    // prefix lists that user first)
+    const pick = () => qi.locator('.quick-input-list .monaco-list-row', { hasText: userName }).first();
     await pick().waitFor({ state: 'visible', timeout: T.op });
     // the list is refreshed while the search settles: (re)check the row until the count shows 1 selected
     const selected = qi.locator('.quick-input-count');
