@@ -36,6 +36,8 @@ describe('membership safety net in a real VS Code: a silent loss restored, remov
 
   const user = (id: string): SandboxUser => users.find((u) => u.id === id) ?? { id, userName: id };
   const who = (ids: string[]) => ids.map((id) => user(id).userName).join(', ');
+  /** A member's row label: its displayName (as listed) or its userName (as just added). */
+  const rowLabel = (u: SandboxUser) => new RegExp(`^(${esc(u.displayName ?? u.userName)}|${esc(u.userName)})(\\s|$)`);
 
   /** profile → Groups → GROUP → Members, opened in the tree; returns the group's and the Members' rows. */
   async function openMembers(ui: Ui, group: string): Promise<{ group: Locator; members: Locator }> {
@@ -96,8 +98,7 @@ describe('membership safety net in a real VS Code: a silent loss restored, remov
 
       // The tree shows them again; the trace panel has both operations, the loss one marked.
       for (const id of lost) {
-        const u = user(id);
-        await ui.childItem(members, new RegExp(`^(${esc(u.displayName ?? u.userName)}|${esc(u.userName)})\\b`));
+        await ui.childItem(members, rowLabel(user(id)));
       }
       const frame = await ui.showTrace();
       const opRow = (title: RegExp) => frame.locator('.op-row', { has: frame.locator('.c-title', { hasText: title }) }).first();
@@ -131,7 +132,7 @@ describe('membership safety net in a real VS Code: a silent loss restored, remov
       await ui.childLabels(members);
       const before = sandbox.members(gid);
       const victim = user(before[0]!);
-      const victimRow = await ui.childItem(members, new RegExp(`^${esc(victim.displayName ?? victim.userName)}\\b`));
+      const victimRow = await ui.childItem(members, rowLabel(victim));
 
       // One member: no confirmation, the result names the user and offers Undo.
       sandbox.clearReceived();
@@ -151,13 +152,13 @@ describe('membership safety net in a real VS Code: a silent loss restored, remov
       const writes = sandbox.received.filter((r) => r.method === 'PATCH' || r.method === 'PUT');
       assert.equal(writes.length, 2, 'one write to remove, one to undo');
       assert.ok(writes.every((r) => headerOf(r, KEY_HEADER) === sandbox.key), 'every write carried the gateway key');
-      await ui.childItem(members, new RegExp(`^${esc(victim.displayName ?? victim.userName)}\\b`));
+      await ui.childItem(members, rowLabel(victim));
 
       // Several: a confirmation naming the users and the group; Cancel changes nothing, Remove removes them.
       await ui.clearNotifications();
       const two = [user(before[1]!), user(before[2]!)];
       const rows: Locator[] = [];
-      for (const u of two) rows.push(await ui.childItem(members, new RegExp(`^${esc(u.displayName ?? u.userName)}\\b`)));
+      for (const u of two) rows.push(await ui.childItem(members, rowLabel(u)));
       await rows[0]!.click(); // a member's click opens it (a preview editor); the selection is what matters
       await rows[1]!.click({ modifiers: ['ControlOrMeta'] });
       await waitFor(async () => (await rows[1]!.getAttribute('aria-selected')) === 'true' && (await rows[0]!.getAttribute('aria-selected')) === 'true', 'both members to be selected', T.ui);
