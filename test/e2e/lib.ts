@@ -288,7 +288,7 @@ export class Ui {
     await el.waitFor({ state: 'hidden', timeout: T.ui });
   }
 
-  /** The visible notification toast whose text matches, and its text (whitespace folded). */
+  /** The visible notification toast whose text matches, and its message (whitespace folded). */
   async toast(text: RegExp, timeoutMs = T.op): Promise<Toast> {
     const el = this.page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
     try {
@@ -297,7 +297,9 @@ export class Ui {
       const shown = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
       throw new Error(`no notification ${text} within ${timeoutMs} ms; shown: ${JSON.stringify(shown.map((s) => s.replace(/\s+/g, ' ')))}`, { cause: e });
     }
-    return { el, text: (await el.innerText()).replace(/\s+/g, ' ') };
+    // the message alone (the toast's whole text runs its source and buttons first)
+    const message = el.locator('.notification-list-item-message').first();
+    return { el, text: (await message.innerText()).replace(/\s+/g, ' ').trim() };
   }
 
   /** Labels of a toast's buttons. */

@@ -90,7 +90,7 @@ describe("the seed's failure in a real VS Code: backend-origin meta.location, ke
       const n = await ui.toast(/PUT went to /);
       assert.match(n.text, new RegExp(`^Add 1 member to group-01: PUT went to ${esc(backend)}, another origin taken from meta\\.location instead of the gateway ${esc(gw)}; credentials and the gateway key were withheld by design \\(locations: follow\\)`), n.text);
       assert.match(n.text, /answered 401/);
-      assert.match(n.text, /Set `locations: rewrite`/);
+      assert.match(n.text, /This is exactly how a connector loses the gateway\. Set `locations: rewrite` in the profile/);
       assert.doesNotMatch(n.text, /gateway let the request through|check auth in the profile/);
       assert.deepEqual(await ui.toastButtons(n), ['Show Trace', 'Copy curl']);
       // what went where: the gateway saw no PUT; the backend got it straight, without key or credentials, and said 401
