@@ -149,10 +149,19 @@ export class Ui {
   /** Runs a command from the palette (F1) by its title. */
   async command(title: string): Promise<void> {
     const pg = this.page;
-    await pg.keyboard.press('Escape');
-    await pg.keyboard.press('F1');
     const input = pg.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
+    for (let attempt = 1; ; attempt++) {
+      await pg.keyboard.press('Escape');
+      await pg.keyboard.press('F1');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        // a focused webview (the trace panel) keeps the key to itself: move the focus to the side bar's title
+        await pg.locator('.sidebar .composite.title').first().click().catch(() => undefined);
+      }
+    }
     await input.fill(`>${title}`);
     await pg.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
     await pg.keyboard.press('Enter');
