@@ -184,6 +184,7 @@ function fakeVscode(): Fake {
       findFiles: touch('findFiles'), createFileSystemWatcher: touch('createFileSystemWatcher'), openTextDocument: touch('openTextDocument'),
       fs: { readFile: touch('fs.readFile'), stat: touch('fs.stat'), writeFile: touch('fs.writeFile'), readDirectory: touch('fs.readDirectory') },
     },
+    languages: { createDiagnosticCollection: () => ({ ...disposable(), set: () => undefined, clear: () => undefined, delete: () => undefined }) },
     commands: { registerCommand: () => { f.commands++; return disposable(); }, executeCommand: async () => undefined },
   };
   return f;
@@ -192,7 +193,7 @@ function fakeVscode(): Fake {
 function fakeContext(): Record<string, unknown> & { subscriptions: Array<{ dispose(): unknown }> } {
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   return {
-    subscriptions: [], extensionPath: root, extensionUri: Uri.file(root), extension: { id: 'scim-explorer.scim-explorer', packageJSON: { version } },
+    subscriptions: [], extensionPath: root, extensionUri: Uri.file(root), globalStorageUri: Uri.file(join(tmpdir(), 'scim-bench-global-storage')), extension: { id: 'scim-explorer.scim-explorer', packageJSON: { version } },
     globalState: memento(), workspaceState: memento(),
     secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: event() },
   };

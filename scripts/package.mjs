@@ -25,8 +25,8 @@ export function packageExtension({ out, quiet = false } = {}) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const vsixPath = resolve(root, out ?? `${pkg.name}-${pkg.version}.vsix`);
   run(process.execPath, [join(root, 'scripts', 'build.mjs')], quiet);
-  for (const f of ['dist/extension.js', 'dist/lazy-core.js', 'dist/sandbox.js']) {
-    if (!existsSync(join(root, f))) throw new Error(`${f} is missing after the build: nothing to package`);
+  for (const f of ['dist/extension.js', 'dist/lazy-core.js', 'dist/sandbox.js', 'schemas/scim-profiles.schema.json']) {
+    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: nothing to package`);
   }
   if (!existsSync(join(root, 'LICENSE'))) throw new Error('LICENSE is missing (vsce requires one)');
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');

@@ -42,13 +42,15 @@ const info = await new Promise((resolve, reject) => {
 const stopSandbox = () => { if (sandbox.exitCode === null) sandbox.kill(); };
 process.on('exit', stopSandbox);
 
-const auth = info.auth?.type === 'basic'
-  ? ['    auth:', '      type: basic', `      username: ${JSON.stringify(info.auth.username)}`, '      password: ${env:SCIMX_TEST_PASSWORD}']
-  : [];
-writeFileSync(join(work, 'workspace', 'scim-profiles.yaml'), [
-  'profiles:', '  sandbox:', `    baseUrl: ${JSON.stringify(info.gatewayUrl)}`, ...auth,
-  '    gateway:', '      subscriptionKey: ${env:SCIMX_TEST_KEY}', '',
-].join('\n'));
+// The profile lives in the user settings: its secrets come from ${env:} variables, and a workspace file that
+// sends an ${env:} value to a host is asked about first (a modal no test answers); user settings are the user's own.
+const profile = {
+  baseUrl: info.gatewayUrl,
+  ...(info.auth?.type === 'basic' ? { auth: { type: 'basic', username: info.auth.username, password: '${env:SCIMX_TEST_PASSWORD}' } } : {}),
+  gateway: { subscriptionKey: '${env:SCIMX_TEST_KEY}' },
+};
+mkdirSync(join(work, 'user-data', 'User'), { recursive: true });
+writeFileSync(join(work, 'user-data', 'User', 'settings.json'), JSON.stringify({ 'scim.profiles': { sandbox: profile } }, null, 2));
 
 let status = 1;
 try {

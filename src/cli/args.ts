@@ -36,6 +36,9 @@ export const COMMAND_OPTIONS = {
     'excluded-attributes': { type: 'string' },
     all: { type: 'boolean' },
     count: { type: 'string' },
+    'start-index': { type: 'string' },
+    cursor: { type: 'string' },
+    'max-pages': { type: 'string' },
   },
   get: {
     attributes: { type: 'string' },
@@ -72,8 +75,8 @@ Commands:
   discover                              ServiceProviderConfig, resource types and schemas
   list TYPE [--filter F] [--attributes A] [--all] [--count N]
                                         list resources (TYPE: Users, users, Groups, or a resource type name)
-  get TYPE ID                           one resource, as JSON
-  members add|remove GROUP_ID USER_ID...  [--mode auto|patch|put]
+  get TYPE ID|NAME                      one resource, as JSON
+  members add|remove GROUP USER...      [--mode auto|patch|put]
                                         add or remove members, verified afterwards
   members restore|undo [--from ENTRY]   put back members a change lost / reverse a change
   members journal                       the last membership changes of the profile
@@ -116,17 +119,28 @@ TYPE        Users, users, Groups, groups, or a resource type name/endpoint from 
 --filter F  SCIM filter, e.g. 'userName sw "a"'
 --attributes A, --excluded-attributes A
             comma-separated attribute names (Groups are listed without members unless asked)
---all       follow every page (server's totalResults / nextCursor)
+--all       follow every page (server's totalResults / nextCursor), printed page by page as they come;
+            stops after --max-pages pages (default 10000; exit 1 when the default stopped it) and says how
+            to continue
 --count N   page size asked for (the server may cap it); without --all, one page of N
+--start-index N, --cursor C
+            start at this index, or at this cursor (RFC 9865), e.g. to continue a listing that stopped
+--max-pages N
+            with --all: most pages read (1 to 1000000, default 10000)
 `,
-  get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID [--attributes A] [--excluded-attributes A]
+  get: `Usage: scimx [GLOBAL OPTIONS] get TYPE ID|NAME [--attributes A] [--excluded-attributes A]
 
-Prints one resource as JSON.
+Prints one resource as JSON. A user is found by id, userName or displayName, a group by id or displayName
+(one filtered read; a name several resources share is refused, listing them). A group is read without its
+member list: --attributes members reads it.
 `,
-  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP_ID USER_ID... [--mode auto|patch|put]
+  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP USER... [--mode auto|patch|put]
        scimx [GLOBAL OPTIONS] members restore [--from ENTRY]
        scimx [GLOBAL OPTIONS] members undo [--from ENTRY]
        scimx [GLOBAL OPTIONS] members journal
+
+GROUP is a group's id or displayName, each USER a user's id, userName or displayName (one filtered read
+for all of them; a name several share is refused, listing them; a value that matches nothing is used as an id).
 
 Adds or removes members of a group. PATCH when the provider supports it; PUT read-modify-write that keeps
 every other member otherwise (--mode auto, the profile's default). No write carries attributes or

@@ -1,19 +1,25 @@
 // The commands of `scimx`. Each one is a thin layer: parse its arguments, call the core client, print.
 import { ScimxError } from '../core/errors';
-import type { Profile } from '../core/profile';
+import { shortSecretWarnings, type Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
 import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
-import { attr, json, table } from './format';
+import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
+import { resolveRefs, type Resolved } from './names';
 
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
   io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
+   * since the writers cannot find a secret that was cut in half. */
+  mask?: (text: string) => string;
   /** Redacting writers. */
   out: (text: string) => void;
+  /** Set by a command that wrote (and closed) its own JSON document, even on failure: no second one is printed. */
+  jsonWritten?: boolean;
   err: (text: string) => void;
   json: boolean;
   /** Positionals after the command word. */
@@ -86,6 +92,8 @@ async function resolveType(client: ScimClient, ctx: CommandContext, type: string
 // discover
 
 async function discover(client: ScimClient, ctx: CommandContext): Promise<number> {
+  // discover is where a profile is checked: secrets too short to be masked in free text are said here
+  for (const w of shortSecretWarnings(ctx.profile)) ctx.err(`scimx: warning: ${w.key}: ${w.message}\n`);
   const d = await client.discover({ signal: ctx.signal, title: 'discover', refresh: true });
   if (ctx.json) { ctx.out(json(d)); return 0; }
   ctx.out(formatDiscovery(ctx.profile, d));
@@ -146,41 +154,114 @@ async function list(client: ScimClient, ctx: CommandContext): Promise<number> {
   if (excludedAttributes) opts.excludedAttributes = excludedAttributes;
   if (count !== undefined) opts.count = count;
 
-  let resources: ScimResource[];
-  let page: ListPage | undefined;
-  if (ctx.values.all === true) {
-    resources = await client.listAll(rt.endpoint, {
-      ...opts,
-      onPage: (p, fetched) => ctx.progress(`${rt.endpoint}: ${fetched}${p.totalResults !== undefined ? ` of ${p.totalResults}` : ''}`),
-    }, { signal: ctx.signal, title: `list ${rt.endpoint} (all)` });
-    ctx.progress(undefined);
-  } else {
-    // the service's capabilities decide how the page is asked for: by cursor or index, and at most its maxResults
-    await client.discover({ signal: ctx.signal, title: 'discover' }).catch(() => undefined);
-    page = await client.listPage(rt.endpoint, opts, { signal: ctx.signal, title: `list ${rt.endpoint}` });
-    resources = page.resources;
+  const startIndex = str(ctx, 'start-index');
+  if (startIndex !== undefined) {
+    const n = /^\d+$/.test(startIndex) ? Number(startIndex) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) throw usage(`--start-index must be a positive integer, not "${startIndex}"`, 'list');
+    opts.startIndex = n;
   }
-
-  if (ctx.json) {
-    const doc: Record<string, unknown> = page
-      ? { totalResults: page.totalResults, startIndex: page.startIndex, itemsPerPage: page.itemsPerPage, nextCursor: page.nextCursor, next: page.next, Resources: resources }
-      : { totalResults: resources.length, Resources: resources };
-    ctx.out(json(doc));
-    return 0;
+  const cursor = str(ctx, 'cursor');
+  if (cursor !== undefined) {
+    if (startIndex !== undefined) throw usage('--cursor and --start-index do not go together', 'list');
+    opts.cursor = cursor;
   }
   const columns = attributes
     ? ['id', ...attributes.filter((a) => a !== 'id')]
     : rt.kind === 'user' ? ['id', 'userName', 'displayName', 'active']
       : rt.kind === 'group' ? ['id', 'displayName', 'externalId']
         : ['id', 'displayName', 'name', 'externalId'];
-  ctx.out(table(columns.map((c) => c.toUpperCase()), resources.map((r) => columns.map((c) => attr(r, c)))));
-  const shown = resources.length;
-  if (page) {
-    const total = page.totalResults;
-    const more = page.next ? '; more pages: add --all' : '';
-    ctx.out(`${shown}${total !== undefined ? ` of ${total}` : ''} ${rt.endpoint}${more}\n`);
+  if (ctx.values.all === true) return listAll(client, ctx, rt.endpoint, opts, columns);
+  if (str(ctx, 'max-pages') !== undefined) throw usage('--max-pages goes with --all', 'list');
+
+  // the service's capabilities decide how the page is asked for: by cursor or index, and at most its maxResults
+  await client.discover({ signal: ctx.signal, title: 'discover' }).catch(() => undefined);
+  const page = await client.listPage(rt.endpoint, opts, { signal: ctx.signal, title: `list ${rt.endpoint}` });
+  const resources = page.resources;
+  if (ctx.json) {
+    ctx.out(json({ totalResults: page.totalResults, startIndex: page.startIndex, itemsPerPage: page.itemsPerPage, nextCursor: page.nextCursor, next: page.next, Resources: resources }));
+    return 0;
+  }
+  const mask = ctx.mask ?? ((t: string) => t);
+  ctx.out(table(columns.map((c) => c.toUpperCase()), resources.map((r) => columns.map((c) => mask(attr(r, c))))));
+  const total = page.totalResults;
+  const more = page.next ? '; more pages: add --all' : '';
+  ctx.out(`${resources.length}${total !== undefined ? ` of ${total}` : ''} ${rt.endpoint}${more}\n`);
+  return 0;
+}
+
+/** Pages `list --all` reads unless --max-pages says otherwise. */
+export const LIST_ALL_MAX_PAGES = 10_000;
+
+/**
+ * `list --all`, printed page by page as the pages come (memory holds one page, whatever the server's
+ * totalResults), and stopped after --max-pages pages with the way to continue (--start-index or --cursor).
+ * JSON: one document `{"Resources": [...], "totalResults": N}` written as it goes; stopped early it also
+ * has `"next"`, failed midway `"incomplete": true` and `"error"`.
+ */
+async function listAll(client: ScimClient, ctx: CommandContext, endpoint: string, opts: ListOptions, columns: string[]): Promise<number> {
+  const rawMax = str(ctx, 'max-pages');
+  let maxPages = LIST_ALL_MAX_PAGES;
+  if (rawMax !== undefined) {
+    maxPages = /^\d+$/.test(rawMax) ? Number(rawMax) : NaN;
+    if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > 1_000_000) throw usage(`--max-pages must be an integer from 1 to 1000000, not "${rawMax}"`, 'list');
+  }
+  const headers = columns.map((c) => c.toUpperCase());
+  let widths: number[] | undefined;
+  let count = 0;
+  let first = true;
+  if (ctx.json) {
+    ctx.jsonWritten = true;
+    ctx.out('{\n  "Resources": [');
+  }
+  const write = (page: ListPage) => {
+    if (ctx.json) {
+      if (!page.resources.length) return;
+      const items = page.resources.map((r) => `    ${JSON.stringify(r, null, 2).replace(/\n/g, '\n    ')}`);
+      ctx.out(`${first ? '\n' : ',\n'}${items.join(',\n')}`);
+      first = false;
+      return;
+    }
+    const mask = ctx.mask ?? ((t: string) => t);
+    const cells = tableCells(headers, page.resources.map((r) => columns.map((c) => mask(attr(r, c)))));
+    if (!widths) {
+      widths = tableWidths(headers, cells);
+      ctx.out(`${tableLine(headers, widths)}\n`);
+    }
+    if (cells.length) ctx.out(`${cells.map((r) => tableLine(r, widths as number[])).join('\n')}\n`);
+  };
+  let next: ListPage['next'];
+  try {
+    next = await client.run(`List all ${endpoint}`, { signal: ctx.signal, title: `list ${endpoint} (all)` }, async (call) => {
+      let pages = 0;
+      for await (const page of client.pages(call, endpoint, opts)) {
+        pages += 1;
+        count += page.resources.length;
+        write(page);
+        ctx.progress(`${endpoint}: ${count}${page.totalResults !== undefined ? ` of ${page.totalResults}` : ''}`);
+        if (pages >= maxPages && page.next) return page.next;
+      }
+      return undefined;
+    }, () => `${count} resources`);
+  } catch (e) {
+    if (ctx.json) {
+      const err = e instanceof ScimxError ? e : new ScimxError('response', String(e));
+      ctx.out(`${first ? '' : '\n  '}],\n  "totalResults": ${count},\n  "incomplete": true,\n  "error": ${JSON.stringify({ code: err.code, message: err.message })}\n}\n`);
+    }
+    throw e;
+  } finally {
+    ctx.progress(undefined);
+  }
+  if (ctx.json) {
+    ctx.out(`${first ? '' : '\n  '}],\n  "totalResults": ${count}${next ? `,\n  "next": ${JSON.stringify(next)}` : ''}\n}\n`);
   } else {
-    ctx.out(`${shown} ${rt.endpoint}\n`);
+    if (!widths) ctx.out(`${tableLine(headers, tableWidths(headers, []))}\n`);
+    ctx.out(`${count} ${endpoint}\n`);
+  }
+  if (next) {
+    const how = next.cursor !== undefined ? `--cursor '${next.cursor.replace(/'/g, `'\\''`)}'` : `--start-index ${next.startIndex}`;
+    ctx.err(`scimx: stopped after ${maxPages} page(s) (${count} ${endpoint}), the --max-pages limit of list --all; `
+      + `continue with: --all ${how}\n`);
+    return rawMax === undefined ? 1 : 0;
   }
   return 0;
 }
@@ -189,16 +270,30 @@ async function list(client: ScimClient, ctx: CommandContext): Promise<number> {
 // get
 
 async function get(client: ScimClient, ctx: CommandContext): Promise<number> {
-  const [type, id] = ctx.args as [string, string];
-  if (!id.trim()) throw usage('ID is empty', 'get');
+  const [type, ref] = ctx.args as [string, string];
+  if (!ref.trim()) throw usage('ID is empty', 'get');
   const rt = await resolveType(client, ctx, type, 'get');
   const opts: { attributes?: string[]; excludedAttributes?: string[] } = {};
   const attributes = csv(str(ctx, 'attributes'));
   const excluded = csv(str(ctx, 'excluded-attributes'));
   if (attributes) opts.attributes = attributes;
   if (excluded) opts.excludedAttributes = excluded;
-  const resource = await client.get(rt.endpoint, id, opts, { signal: ctx.signal, title: `get ${rt.endpoint}/${id}` });
+  // One filtered read finds it by id or name; asked as `get` would ask, its answer is the resource itself.
+  const asGet = !attributes && !excluded;
+  const [found] = await resolveRefs(client, rt.endpoint, rt.kind, [ref], {
+    signal: ctx.signal, what: rt.kind === 'group' ? 'groups' : rt.kind === 'user' ? 'users' : rt.endpoint, attributes: asGet ? 'default' : ['id'],
+  });
+  const id = found?.id ?? ref;
+  const resource = asGet && found?.resource
+    ? found.resource
+    : await client.get(rt.endpoint, id, opts, { signal: ctx.signal, title: `get ${rt.endpoint}/${id}` });
+  if (found && found.by !== 'id' && found.by !== 'as-given') ctx.err(`scimx: "${ref}" is ${rt.endpoint}/${id} (by ${found.by})\n`);
   ctx.out(json(resource));
+  const membersAsked = [...(attributes ?? []), ...(excluded ?? [])].some((a) => a.toLowerCase().startsWith('members'));
+  if (rt.kind === 'group' && !membersAsked && !Array.isArray(resource['members'])) {
+    ctx.err('scimx: members left out (a group is read without its member list); add --attributes members to read them, '
+      + `or run: scimx list Users --filter 'groups.value eq "${id}"'\n`);
+  }
   return 0;
 }
 
@@ -209,12 +304,19 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   const [action] = ctx.args as [string];
   if (action === 'restore' || action === 'undo') return restoreOrUndo(client, ctx, action);
   if (action === 'journal') return journal(client, ctx);
-  const [, groupId, ...userIds] = ctx.args as [string, string, ...string[]];
+  const [, groupRef, ...userRefs] = ctx.args as [string, string, ...string[]];
   const mode = str(ctx, 'mode') ?? ctx.profile.writes;
   if (!['auto', 'patch', 'put'].includes(mode)) throw usage(`--mode must be auto, patch or put, not "${mode}"`, 'members');
   // ids are opaque (RFC 7643 §3.1): kept as given, only blank ones refused
-  const ids = [...new Set(userIds)];
-  if (ids.some((u) => !u.trim()) || !groupId.trim()) throw usage('GROUP_ID and USER_IDs must not be empty', 'members');
+  if (userRefs.some((u) => !u.trim()) || !groupRef.trim()) throw usage('GROUP and USERs must not be empty', 'members');
+  // names or ids: the group with one filtered read, the users with one more (./names.ts)
+  const call = { signal: ctx.signal, title: 'discover' };
+  const [group] = await resolveRefs(client, await client.groupsEndpoint(call), 'group', [groupRef], { signal: ctx.signal, what: 'groups', attributes: ['id'] });
+  const groupId = group?.id ?? groupRef;
+  const users = await resolveRefs(client, await client.usersEndpoint(call), 'user', userRefs, { signal: ctx.signal, what: 'users', attributes: ['id'] });
+  const ids = [...new Set(users.map((u) => u.id))];
+  const named = [group, ...users].filter((r): r is Resolved => !!r && r.by !== 'id' && r.by !== 'as-given');
+  if (named.length && !ctx.json) ctx.err(`scimx: ${named.map((r) => `"${r.ref}" is ${r.id}`).join(', ')}\n`);
   const change = action === 'add' ? { add: ids, remove: [] } : { add: [], remove: ids };
   const report = await client.changeMembers(groupId, change, {
     mode: mode as MembershipMode,

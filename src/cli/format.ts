@@ -1,5 +1,7 @@
 // Plain-text output helpers for `scimx`: compact tables, secret redaction, masking.
 import { maskValue } from '../core/http/mask';
+import { SHORT_SECRET_LENGTH } from '../core/profile';
+import { showControlsInline } from '../core/text';
 
 /** `••••` plus the last 4 characters (the trace's own rule, core/http/mask.ts). */
 export function maskSecret(secret: string): string {
@@ -11,7 +13,7 @@ export function maskSecret(secret: string): string {
 export function redactor(secrets: Iterable<string>): (text: string) => string {
   const list = new Set<string>();
   for (const s of secrets) {
-    if (s.length < 4) continue;
+    if (s.length < SHORT_SECRET_LENGTH) continue; // short ones are masked by position (core/http/mask.ts)
     list.add(s);
     const escaped = JSON.stringify(s).slice(1, -1);
     if (escaped !== s) list.add(escaped);
@@ -29,15 +31,28 @@ export function redactor(secrets: Iterable<string>): (text: string) => string {
 
 /** A compact left-aligned table; cells are clipped to `maxCell` characters and made single-line. */
 export function table(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>, maxCell = 48): string {
-  const cells = rows.map((r) => headers.map((_, i) => cell(r[i], maxCell)));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] as string).length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
-  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+  const cells = tableCells(headers, rows, maxCell);
+  const widths = tableWidths(headers, cells);
+  return [tableLine(headers, widths), ...cells.map((r) => tableLine(r, widths))].join('\n') + '\n';
+}
+
+/** Rows as clipped, single-line cells whose control characters are shown (\uXXXX), never sent raw. */
+export function tableCells(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>, maxCell = 48): string[][] {
+  return rows.map((r) => headers.map((_, i) => cell(r[i], maxCell)));
+}
+
+export function tableWidths(headers: string[], cells: string[][]): number[] {
+  return headers.map((h, i) => cells.reduce((w, r) => Math.max(w, (r[i] as string).length), h.length));
+}
+
+/** One line of a table with the given column widths (a wider cell pushes the next ones right). */
+export function tableLine(r: string[], widths: number[]): string {
+  return r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
 }
 
 function cell(v: unknown, max: number): string {
   if (v === null || v === undefined) return '';
-  const s = String(v).replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '');
+  const s = showControlsInline(String(v).replace(/[\r\n\t]+/g, ' '));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

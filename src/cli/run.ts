@@ -8,6 +8,7 @@ import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlag
 import { profileSecrets, type Profile } from '../core/profile';
 import { countDown } from '../core/http/retry';
 import { Trace } from '../core/trace';
+import { showControls } from '../core/text';
 import { locationNotes } from '../core/diagnosis';
 // The client and the HAR writer are loaded when needed: --help and usage errors stay instant.
 type ClientModule = typeof import('../core/scim/client');
@@ -71,15 +72,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (io.signal.aborted) return EXIT.cancelled;
     io.signal.addEventListener('abort', onAbort, { once: true });
   }
+  // The CLI's only write points: every text passes the masker (every secret the pipeline knows, those it
+  // learnt at run time included) and then has its control characters shown, never sent raw to a terminal.
   let redact: (t: string) => string = (t) => t;
-  const out = (t: string) => io.stdout(redact(t));
-  const err = (t: string) => io.stderr(redact(t));
+  const out = (t: string) => io.stdout(showControls(redact(t)));
+  const err = (t: string) => io.stderr(showControls(redact(t)));
   let jsonMode = argv.includes('--json');
   let harFile: string | undefined;
   let curl = false;
   let trace: Trace | undefined;
   let profile: Profile | undefined;
   let code: number = EXIT.ok;
+  let ctx: CommandContext | undefined;
   try {
     // 1. Find the command word (options may come before or after it).
     const pre = parseArgs({ args: argv, options: ALL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
@@ -130,10 +134,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
     // 5. Run the command through the core client.
     trace = new Trace();
-    const ctx: CommandContext = {
+    ctx = {
       profile, trace, io, out, err, json: jsonMode, args, values, signal: controller.signal,
-      progress: progressWriter(io, err),
+      mask: (t) => redact(t),
+      progress: progressWriter(io, (t) => showControls(redact(t))),
     };
+    const commandCtx = ctx;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ScimClient } = require('../core/scim/client') as ClientModule;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -143,16 +149,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       journal: new FileJournal(defaultStateDir(io.env)),
       userAgent: `scimx/${VERSION}`,
       // a wait before a retry, counted down on the progress line (Ctrl-C cancels it like any step)
-      onWait: (n) => { countDown(n, (text) => ctx.progress(`${n.operation.title}: ${text}`)); },
+      onWait: (n) => { countDown(n, (text) => commandCtx.progress(`${n.operation.title}: ${text}`)); },
     });
+    // From here on, the pipeline's masker: the profile's secrets and every secret learnt at run time (OAuth
+    // access tokens), short ones masked where they stand (headers, user info, query values), not in free text.
+    redact = (t) => client.pipeline.mask(t);
     try {
-      code = await runCommand(command, client, ctx);
+      code = await runCommand(command, client, commandCtx);
     } finally {
-      ctx.progress(undefined);
+      commandCtx.progress(undefined);
       await client.close().catch(() => undefined);
     }
   } catch (e) {
-    code = reportError(e, { err, out, json: jsonMode, harFile, trace, cancelled: controller.signal.aborted });
+    code = reportError(e, { err, out, json: jsonMode && !ctx?.jsonWritten, harFile, trace, cancelled: controller.signal.aborted });
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
   }
@@ -259,17 +268,18 @@ async function resolveProfile(values: Record<string, string | boolean | string[]
   return profile;
 }
 
-/** Progress on stderr, one rewritten line, only when stderr is a terminal. `undefined` clears it. */
-function progressWriter(io: CliIo, err: (t: string) => void): (text: string | undefined) => void {
+/** Progress on stderr, one rewritten line, only when stderr is a terminal. `undefined` clears it. The line's
+ * own `\r` + erase-line are the only control characters the CLI writes; `clean` treats the text itself. */
+function progressWriter(io: CliIo, clean: (t: string) => string): (text: string | undefined) => void {
   let shown = false;
   return (text) => {
     if (!io.stderrIsTTY) return;
     if (text === undefined) {
-      if (shown) err('\r\x1b[K');
+      if (shown) io.stderr('\r\x1b[K');
       shown = false;
       return;
     }
-    err(`\r\x1b[K${text.length > 100 ? `${text.slice(0, 99)}…` : text}`);
+    io.stderr(`\r\x1b[K${clean(text.length > 100 ? `${text.slice(0, 99)}…` : text)}`);
     shown = true;
   };
 }

@@ -79,6 +79,12 @@ export interface Profile {
   /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret
    * goes to an origin it was not approved for). */
   secretRefs?: string[];
+  /** Names of the `${env:NAME}` variables whose values this profile sends to a host (the extension asks
+   * before a workspace file sends them to an origin they were not approved for, as for `${secret:}`). */
+  envRefs?: string[];
+  /** Values substituted (`${env:}`, `${secret:}`) into fields that are not secrets by nature (a baseUrl path
+   * or query, a user name, a scope): masked like secrets. A substituted scheme, host or port is not here. */
+  maskedValues?: string[];
 }
 
 export const DEFAULT_KEY_HEADER = 'Ocp-Apim-Subscription-Key';
@@ -118,17 +124,45 @@ export function profileSecrets(p: Profile): string[] {
   }
   if (p.tls.passphrase) out.push(p.tls.passphrase);
   if (p.proxyAuthorization) out.push(p.proxyAuthorization);
-  const proxyUser = proxyPassword(p.proxy);
-  if (proxyUser) out.push(proxyUser);
+  const proxyUser = proxyCredentials(p.proxy);
+  if (proxyUser) out.push(proxyUser.password, proxyUser.basic);
+  for (const v of p.maskedValues ?? []) out.push(v);
   return out.filter((s) => s.length > 0);
 }
 
-/** The password in a proxy URL's user info (`http://user:pass@proxy:3128`), decoded. */
-function proxyPassword(proxy: string | undefined): string | undefined {
+/** Shorter secrets are masked only where they stand (header values, URL user info, query values, secret
+ * JSON fields), never in free text: `2024` masked as free text turned every date into `••••-01-01`. */
+export const SHORT_SECRET_LENGTH = 8;
+
+/** One warning per secret of the profile shorter than SHORT_SECRET_LENGTH, with the key that holds it. */
+export function shortSecretWarnings(p: Profile): Array<{ key: string; message: string }> {
+  const found: Array<[string, string | undefined]> = [['gateway.subscriptionKey', p.gateway.subscriptionKey]];
+  if (p.auth.type === 'basic') found.push(['auth.password', p.auth.password]);
+  if (p.auth.type === 'bearer') found.push(['auth.token', p.auth.token]);
+  if (p.auth.type === 'oauth2') found.push(['auth.clientSecret', p.auth.clientSecret]);
+  for (const [name, value] of Object.entries(p.headers)) if (p.secretHeaders.includes(name.toLowerCase())) found.push([`headers.${name}`, value]);
+  found.push(['tls.passphrase', p.tls.passphrase], ['proxy', proxyCredentials(p.proxy)?.password]);
+  const out: Array<{ key: string; message: string }> = [];
+  for (const [key, value] of found) {
+    if (value === undefined || value.length === 0 || value.length >= SHORT_SECRET_LENGTH) continue;
+    out.push({
+      key: `profiles.${p.name}.${key}`,
+      message: `${key} is shorter than ${SHORT_SECRET_LENGTH} characters (${value.length}): it is masked only where it stands `
+        + '(header values, URL user info, query values, secret JSON fields), not in free text; use a longer secret',
+    });
+  }
+  return out;
+}
+
+/** The password in a proxy URL's user info (`http://user:pass@proxy:3128`), decoded, and the
+ * `Proxy-Authorization` credentials undici makes of it (base64 of `user:pass`). */
+function proxyCredentials(proxy: string | undefined): { password: string; basic: string } | undefined {
   if (!proxy) return undefined;
   try {
-    const pw = new URL(proxy).password;
-    return pw ? decodeURIComponent(pw) : undefined;
+    const u = new URL(proxy);
+    if (!u.password) return undefined;
+    const password = decodeURIComponent(u.password);
+    return { password, basic: Buffer.from(`${decodeURIComponent(u.username)}:${password}`).toString('base64') };
   } catch {
     return undefined;
   }

@@ -22,6 +22,9 @@ import {
 } from './profile';
 
 export const MAX_PROFILES_FILE_BYTES = 1024 * 1024;
+/** Most entries merge keys (`<<`) may bring in, in one file: far beyond any real file, and small enough that
+ * a file of nested merges fails at once instead of hanging (issue 10). */
+export const MAX_MERGED_ENTRIES = 10_000;
 export const DEFAULT_PROFILES_FILE = 'scim-profiles.yaml';
 
 export interface ProfilesFileOptions {
@@ -128,14 +131,18 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
   // YAML syntax errors: inside a profile they break that profile only; elsewhere the whole file.
   let fatal = false;
   const brokenBySyntax = new Set<string>();
+  let shown: { line: number; owner: string | undefined } | undefined;
   for (const err of doc.errors) {
-    const offset = err.pos[0];
-    const owner = profileEntries.find((e) => offset >= e.start && offset <= e.end);
-    const key = ctx.pathAt(offset);
-    const msg = syntaxMessage(err.code, err.message);
-    ctx.problem(offset, key, msg);
+    const owner = profileEntries.find((e) => err.pos[0] >= e.start && err.pos[0] <= e.end);
     if (owner) brokenBySyntax.add(owner.key);
     else fatal = true;
+    // One syntax error leaves the parser lost for the rest of its line (and, outside every profile, the rest of
+    // the file): those follow-on "unexpected token" errors are noise, so only the first one is shown.
+    const line = ctx.lc.linePos(err.pos[0]).line;
+    if (shown && (shown.line === line || (err.code === 'UNEXPECTED_TOKEN' && (!owner || shown.owner === owner.key)))) continue;
+    const { offset, message } = syntaxMessage(err.code, err.message, text, err.pos[0]);
+    ctx.problem(offset, ctx.pathAt(offset), message);
+    shown = { line, owner: owner?.key };
   }
   if (fatal) return finish(out, ctx, []);
 
@@ -168,8 +175,10 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
     }
     const before = ctx.problems.length;
     ctx.secretsUsed = new Set();
+    ctx.substitutions = [];
     const profile = await buildProfile(ctx, entry, path);
     if (profile && ctx.secretsUsed.size) profile.secretRefs = [...ctx.secretsUsed];
+    if (profile) learnSubstitutions(profile, ctx.substitutions);
     if (profile && ctx.problems.length === before) out.profiles.push(profile);
   }
   return finish(out, ctx, profileEntries);
@@ -197,7 +206,8 @@ export function selectProfile(pf: ProfilesFile, name?: string): Profile {
 export function problemsError(pf: ProfilesFile): ConfigError {
   const first = pf.problems[0];
   const head = first ? formatProblem(first) : `invalid profiles file ${pf.file}`;
-  const more = pf.problems.length > 1 ? ` (and ${pf.problems.length - 1} more)` : '';
+  const n = pf.problems.length - 1;
+  const more = n > 0 ? ` (and ${n} more problem${n === 1 ? '' : 's'})` : '';
   return new ConfigError(`${head}${more}`, pf.problems);
 }
 
@@ -309,6 +319,43 @@ export function profileFromFlags(flags: ProfileFlags, env: NodeJS.ProcessEnv = p
 // ---------------------------------------------------------------------------------------------------------------
 // Internals
 
+interface Substitution {
+  /** Dotted key of the field, e.g. `profiles.dev.baseUrl`. */
+  key: string;
+  kind: 'env' | 'secret';
+  name: string;
+  value: string;
+}
+
+/** Fields whose substituted values are configuration, not data sent anywhere: never masked. */
+const CONFIG_FIELDS = /\.(timeoutMs|pageSize|concurrency|maxOperationsPerPatch|maxResponseMB|writes|locations|provider|auth\.type|gateway\.(header|query|sendAs)|tls\.(insecure|caFile|certFile|keyFile))$/;
+/** URL fields: a substituted scheme, host or port is an origin and stays readable; anything else is masked. */
+const URL_FIELDS = /\.(baseUrl|auth\.tokenUrl|proxy)$/;
+
+/**
+ * What the profile learns from its `${env:}` / `${secret:}` substitutions: the values used in fields that
+ * are not secrets by nature (a baseUrl path or query, a user name, a scope...) are masked like secrets
+ * (`maskedValues`), and the environment variables whose values are sent to a host (`envRefs`).
+ */
+function learnSubstitutions(profile: Profile, subs: Substitution[]): void {
+  const masked: string[] = [];
+  const env: string[] = [];
+  for (const s of subs) {
+    if (CONFIG_FIELDS.test(s.key)) continue;
+    if (s.kind === 'env' && !env.includes(s.name) && !/\.tls\./.test(s.key)) env.push(s.name);
+    if (URL_FIELDS.test(s.key)) {
+      const url = s.key.endsWith('.baseUrl') ? profile.baseUrl : s.key.endsWith('.proxy') ? profile.proxy
+        : profile.auth.type === 'oauth2' ? profile.auth.tokenUrl : undefined;
+      let origin = '';
+      try { origin = url ? new URL(url).origin : ''; } catch { /* reported by the parser */ }
+      if (origin && origin.includes(s.value)) continue;
+    }
+    if (!masked.includes(s.value)) masked.push(s.value);
+  }
+  if (masked.length) profile.maskedValues = masked;
+  if (env.length) profile.envRefs = env;
+}
+
 interface Entry {
   key: string;
   keyNode: YamlNode | null;
@@ -324,6 +371,14 @@ class Ctx {
   readonly problems: ConfigProblem[] = [];
   /** `${secret:NAME}` names resolved while building the current profile. */
   secretsUsed = new Set<string>();
+  /** Every `${env:}` / `${secret:}` value substituted while building the current profile, with its key. */
+  substitutions: Substitution[] = [];
+  /** Entries brought in by merge keys (`<<`) so far, in the whole file, counted as a naive expansion would. */
+  mergedEntries = 0;
+  /** Maps met through a merge key, expanded once. */
+  private readonly mergeCache = new Map<YamlNode, { entries: Entry[]; logical: number }>();
+  /** Paths where merges were skipped for the budget (each reported once: every profile concerned is broken). */
+  private readonly mergeBombAt = new Set<string>();
   constructor(readonly text: string, readonly file: string, readonly opts: ProfilesFileOptions) {
     this.doc = parseDocument(text, { lineCounter: this.lc, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
   }
@@ -338,17 +393,39 @@ class Ctx {
     this.problems.push({ file: this.file, line: pos.line, column: pos.col, key, message });
   }
 
+  /** Alias -> its node: `Alias.resolve` walks the whole document each time, and merges resolve often. */
+  private readonly aliases = new Map<unknown, YamlNode | undefined>();
+
   resolve(node: unknown): YamlNode | null {
     let n = node as YamlNode | null | undefined;
-    for (let i = 0; i < 16 && n && isAlias(n); i++) n = n.resolve(this.doc) as YamlNode | undefined;
+    for (let i = 0; i < 16 && n && isAlias(n); i++) {
+      const alias = n;
+      if (!this.aliases.has(alias)) this.aliases.set(alias, alias.resolve(this.doc) as YamlNode | undefined);
+      n = this.aliases.get(alias);
+    }
     return n ?? null;
   }
 
   /** The entries of a map, aliases resolved, `<<` merge keys applied (explicit keys win). */
-  entries(map: YamlNode, path: string, depth = 0): Entry[] {
-    if (!isMap(map)) return [];
+  entries(map: YamlNode, path: string): Entry[] {
+    return this.expand(map, path, 0).entries;
+  }
+
+  /**
+   * A map's entries with its merges applied, and `logical`: how many entries a naive expansion would bring in
+   * (every merge of every level counted each time: 8 levels merging 8 aliases each is 8^8). Maps met through
+   * a merge are expanded once and remembered, so the work is linear in the file; a merge written in a map
+   * that is read (depth 0) whose logical size takes the file past MAX_MERGED_ENTRIES is refused with a
+   * problem at its `<<` (a 560-byte file of nested merges hung the parser before, issue 10).
+   */
+  private expand(map: YamlNode, path: string, depth: number): { entries: Entry[]; logical: number } {
+    if (!isMap(map)) return { entries: [], logical: 0 };
+    const cached = depth > 0 ? this.mergeCache.get(map) : undefined;
+    if (cached) return cached;
     const own: Entry[] = [];
     const merged: Entry[] = [];
+    const mergedKeys = new Set<string>();
+    let logical = 0;
     for (const pair of map.items as Array<Pair<unknown, unknown>>) {
       const keyNode = this.resolve(pair.key);
       const valueNode = this.resolve(pair.value);
@@ -363,17 +440,38 @@ class Ctx {
       const key = String(keyNode.value);
       if (key === '<<' && keyNode.type === 'PLAIN' && depth < 8) {
         const sources = isSeq(valueNode) ? valueNode.items.map((i) => this.resolve(i)) : [valueNode];
+        const subs: Array<{ entries: Entry[]; logical: number }> = [];
         for (const src of sources) {
           if (!isMap(src)) { this.problem(vn, path, `a merge key (<<) needs an alias to a map, found ${describe(src)}`); continue; }
-          for (const e of this.entries(src, path, depth + 1)) {
-            if (!merged.some((m) => m.key === e.key)) merged.push({ ...e, start, end });
+          subs.push(this.expand(src, path, depth + 1));
+        }
+        const size = subs.reduce((n, x) => n + x.logical, 0);
+        logical += size;
+        if (depth === 0) {
+          this.mergedEntries += size;
+          if (this.mergedEntries > MAX_MERGED_ENTRIES) { this.mergeBomb(kn, path, size); continue; }
+        }
+        for (const sub of subs) {
+          for (const e of sub.entries) {
+            if (!mergedKeys.has(e.key)) { mergedKeys.add(e.key); merged.push({ ...e, start, end }); }
           }
         }
         continue;
       }
       own.push({ key, keyNode: kn, value: valueNode, start, end });
     }
-    return [...own, ...merged.filter((m) => !own.some((o) => o.key === m.key))];
+    const ownKeys = new Set(own.map((o) => o.key));
+    const result = { entries: [...own, ...merged.filter((m) => !ownKeys.has(m.key))], logical: logical + own.length };
+    if (depth > 0) this.mergeCache.set(map, result);
+    return result;
+  }
+
+  private mergeBomb(at: YamlNode | null, path: string, size: number): void {
+    if (this.mergeBombAt.has(path) || this.mergeBombAt.size > 100) return;
+    this.mergeBombAt.add(path);
+    const n = size > 1e15 ? 'more than 10^15' : String(size);
+    this.problem(at, path, `this merge key (<<) expands to ${n} entries (nested merges multiply), past the limit of `
+      + `${MAX_MERGED_ENTRIES} merged entries in a file: write the keys out, or merge fewer levels`);
   }
 
   checkKeys(entries: Entry[], allowed: readonly string[], path: string, explain?: (key: string) => string | undefined): void {
@@ -465,13 +563,16 @@ class Ctx {
           continue;
         }
         if (v === undefined || v === '') {
-          this.problem(where, key, `secret ${name} is not stored; store it with the "SCIM Explorer: Set Secret" command`);
+          this.problem(where, key, `secret ${name} is not stored; store it with the command "SCIM: Set Secret…"`);
           ok = false;
           continue;
         }
         this.secretsUsed.add(name);
+        this.substitutions.push({ key, kind, name, value: v });
         out += v;
+        continue;
       }
+      this.substitutions.push({ key, kind, name, value: env[name] as string });
     }
     out += raw.slice(last);
     return ok ? { value: out, substituted } : undefined;
@@ -812,10 +913,34 @@ function describe(n: unknown): string {
   return 'an unsupported value';
 }
 
-function syntaxMessage(code: string, message: string): string {
-  const first = message.split('\n')[0] ?? message;
-  const text = first.replace(/ at line \d+, column \d+:?$/, '');
-  return `YAML syntax error (${code}): ${text}`;
+/** A YAML syntax error in plain words (the parser's code names are for parser authors), at the place to fix. */
+function syntaxMessage(code: string, message: string, source: string, offset: number): { offset: number; message: string } {
+  const say = (text: string, at = offset) => ({ offset: at, message: `YAML syntax error: ${text}` });
+  // `key: ${env:X}` reads fine, but inside { } or [ ] the `{` of `${` opens a map: the value must be quoted.
+  const sub = source.startsWith('${', offset) ? offset : source[offset] === '{' && source[offset - 1] === '$' ? offset - 1 : -1;
+  if (sub >= 0) return say('quote a value that starts with `${` (write "${env:NAME}" with the quotes: inside { } or [ ] an unquoted `{` starts a map)', sub);
+  const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  const token = /in YAML stream: "(.*)"$/.exec(first)?.[1];
+  switch (code) {
+    case 'TAB_AS_INDENT': return say('indent with spaces, not tabs');
+    case 'BAD_INDENT': return say('this line is not indented like the keys around it (the keys of one map start at the same column)');
+    case 'DUPLICATE_KEY': {
+      const key = /^[^:\n]*/.exec(source.slice(offset))?.[0]?.trim().replace(/^["']|["']$/g, '');
+      return say(`${key ? `"${key}"` : 'a key'} is given twice in the same map (keys must be unique)`);
+    }
+    case 'MISSING_CHAR':
+      if (/quote/i.test(first)) return say('a quoted value is not closed: add the closing quote on the same line');
+      return say(`${first.replace(/^Missing /, 'missing ')} (a value with , [ ] { } or : in it needs quotes)`);
+    case 'MULTILINE_IMPLICIT_KEY':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return say('a key must fit on one line: is a `:` missing at the end of the line above, or a value that needs quotes?');
+    case 'BAD_SCALAR_START':
+      return say('a plain value cannot start with this character: put the value in quotes');
+    case 'UNEXPECTED_TOKEN':
+      return say(token !== undefined ? `unexpected \`${token}\` here: check the indentation, or put the value in quotes` : `${first.toLowerCase()}: check the indentation, or put the value in quotes`);
+    default:
+      return say(first.charAt(0).toLowerCase() + first.slice(1));
+  }
 }
 
 function join(path: string, key: string): string {

@@ -8,6 +8,7 @@ import type { MembershipChange, MembershipReport } from '../core/scim/types';
 import type { Exchange, Trace } from '../core/trace';
 import { failureLine, isCancellation, locationNotice, lostLine, membershipFailureReport, membershipSummary, probeNotification, putConfirmation, removeConfirmation } from './messages';
 import { filterProblem } from './filter-input';
+import { createdProfilesFileMessage } from './profile-set';
 import type { ProfileStore } from './profiles';
 import { SETTINGS_SOURCE } from './profiles';
 import { resourceUri, serviceDocUri, type ScimDocuments } from './resource-doc';
@@ -18,7 +19,7 @@ import { isValidSecretName } from './secret-refs';
 import type { Clients } from './session';
 import type { ActiveProfile } from './status';
 import { TracePanel } from './trace-panel';
-import { memberLabel, membersNodeOf, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
+import { memberLabel, membersNodeOf, personLabel, resourceLabel, type MemberNode, type MembersNode, type ResourceNode, type TreeNode } from './tree-model';
 import type { ScimTree } from './tree';
 import { pickUsers } from './user-picker';
 import type { Waits } from './waits';
@@ -206,10 +207,12 @@ export function registerCommands(x: Ext): void {
     if (!owner) return void vscode.window.showInformationMessage('Select a group in the SCIM view first.');
     const label = resourceLabel(owner.group.resource, owner.group.rt);
     const client = await clients.get(owner.profile);
-    const users = await pickUsers(client, `Add members to "${label}"`);
+    const users = await pickUsers(client, `Add members to "${label}"`, {
+      groupId: owner.group.resource.id, knownMembers: new Set(owner.paging.items.map((m) => m.member.value)),
+    });
     if (!users?.length) return;
     const names = clients.names(owner.profile);
-    for (const u of users) names.set(u.id, resourceLabel(u));
+    for (const u of users) names.set(u.id, personLabel(u));
     await changeMembership(owner, { add: users.map((u) => u.id), remove: [] }, `Add ${users.length} member${users.length === 1 ? '' : 's'} to ${label}`);
   });
 
@@ -258,10 +261,10 @@ export function registerCommands(x: Ext): void {
       const items: Array<vscode.QuickPickItem & { name?: string }> = [];
       for (const n of secretNames) items.push({ label: n, description: (await secrets.has(n)) ? 'stored' : 'not set', name: n });
       items.push({ label: '$(add) Another name…' });
-      const picked = items.length > 1 ? await vscode.window.showQuickPick(items, { title: 'Set SCIM Secret', placeHolder: 'Secret referenced as ${secret:NAME}' }) : items[0];
+      const picked = items.length > 1 ? await vscode.window.showQuickPick(items, { title: 'SCIM: Set Secret…', placeHolder: 'Secret referenced as ${secret:NAME}' }) : items[0];
       if (!picked) return;
       name = picked.name ?? await vscode.window.showInputBox({
-        title: 'Set SCIM Secret', prompt: 'Secret name, referenced in profiles as ${secret:NAME}',
+        title: 'SCIM: Set Secret…', prompt: 'Secret name, referenced in profiles as ${secret:NAME}',
         validateInput: (v) => (isValidSecretName(v) ? undefined : 'Letters, digits, ".", "_" and "-" only'),
       });
       if (!name) return;
@@ -302,14 +305,16 @@ export function registerCommands(x: Ext): void {
     if (!exists) await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(PROFILES_TEMPLATE));
     await vscode.window.showTextDocument(uri);
     profiles.reload();
+    // Nothing is asked now: the example's secrets are asked for when its profile is first used.
+    void vscode.window.showInformationMessage(createdProfilesFileMessage(vscode.workspace.asRelativePath(uri), exists));
   });
 
   reg('scim.openResource', async (node?: unknown) => {
     const n = target(node, 'resource', 'group', 'member', 'serviceDoc');
     if (!n) return void vscode.window.showInformationMessage('Select a resource in the SCIM view first.');
     const uri = n.kind === 'serviceDoc' ? serviceDocUri(n.profile, n.doc)
-      : n.kind === 'member' ? resourceUri(n.profile, n.member.type?.toLowerCase() === 'group' ? 'Groups' : 'Users', n.member.value)
-        : resourceUri(n.profile, n.rt.endpoint, n.resource.id);
+      : n.kind === 'member' ? resourceUri(n.profile, n.member.type?.toLowerCase() === 'group' ? 'Groups' : 'Users', n.member.value, memberLabel(n.member, n.name))
+        : resourceUri(n.profile, n.rt.endpoint, n.resource.id, resourceLabel(n.resource, n.rt));
     if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) x.docs.refresh(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });

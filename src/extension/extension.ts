@@ -1,6 +1,7 @@
 // SCIM Explorer: activation. Kept lean (no network, no file reads, HTTP stack not loaded): it wires the
-// tree, the commands, the status bar and the log; profiles are read when the tree first asks, clients
-// and the trace panel are created on first use.
+// tree, the commands, the status bar and the log. Profiles are read just after activation (a timer, so that
+// activation itself reads nothing), or sooner when the tree asks; reading asks for no secret. Clients and the
+// trace panel are created on first use.
 import * as vscode from 'vscode';
 import { Trace } from '../core/trace';
 import { registerCommands } from './commands';
@@ -10,11 +11,15 @@ import { SCHEME, ScimDocuments } from './resource-doc';
 import { Sandbox } from './sandbox';
 import { Secrets } from './secrets';
 import { Clients } from './session';
+import { ProfileDiagnostics } from './profile-diagnostics';
 import { ActiveProfile } from './status';
 import { ScimTree } from './tree';
 import { Waits } from './waits';
 
 let cleanup: (() => Promise<void>) | undefined;
+
+/** How long after activation the profiles are read (activation itself reads no file). */
+export const READ_AFTER_ACTIVATION_MS = 300;
 
 /** What `activate` returns: read by the extension-host tests (test/vscode), not a public API. */
 export interface ScimExplorerApi {
@@ -37,16 +42,20 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const tree = new ScimTree(profiles, clients, log);
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const status = new ActiveProfile(context.workspaceState, profiles);
+  const problems = new ProfileDiagnostics(profiles);
   const docs = new ScimDocuments(clients);
   const sandbox = new Sandbox(context.extensionPath, log);
   const unlog = logExchanges(trace, log);
 
   context.subscriptions.push(
-    log, profiles, tree, view, status, docs, sandbox, waits, { dispose: unlog },
+    log, profiles, tree, view, status, problems, docs, sandbox, waits, { dispose: unlog },
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
   registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
   cleanup = () => clients.dispose();
+  // The status bar and the Problems panel need the profiles without waiting for the view to open.
+  const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);
+  context.subscriptions.push({ dispose: () => clearTimeout(first) });
   log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms`);
   return { trace, tree };
 }

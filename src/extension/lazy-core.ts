@@ -4,6 +4,7 @@
 // loads the small UI bundle.
 export { ScimClient } from '../core/scim/client';
 export { parseProfiles } from '../core/profiles-file';
+export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';

@@ -1,19 +1,20 @@
-// Read-only virtual documents (scheme `scim`) with a resource or a discovery document as pretty JSON:
-//   scim:/<profile>/<endpoint>/<id>.json       a resource, read fresh from the server
-//   scim:/<profile>/<ServiceProviderConfig|ResourceTypes|Schemas>.json
+// Read-only virtual documents (scheme `scim`) with a resource or a discovery document as pretty JSON, read fresh
+// from the server; their paths (./resource-path.ts) end in the resource's name, which the editor tab shows.
 import * as vscode from 'vscode';
 import { failureLine } from './messages';
+import { parseDocPath, resourcePath, serviceDocPath } from './resource-path';
 import type { Clients } from './session';
 import type { ServiceDoc } from './tree-model';
 
 export const SCHEME = 'scim';
 
-export function resourceUri(profile: string, endpoint: string, id: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: SCHEME, path: `/${encodeURIComponent(profile)}/${encodeURIComponent(endpoint.replace(/^\/+/, ''))}/${encodeURIComponent(id)}.json` });
+/** `name`: what the tab shows (the member's or resource's label); the id decides what is read. */
+export function resourceUri(profile: string, endpoint: string, id: string, name?: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: SCHEME, path: resourcePath(profile, endpoint, id, name) });
 }
 
 export function serviceDocUri(profile: string, doc: ServiceDoc): vscode.Uri {
-  return vscode.Uri.from({ scheme: SCHEME, path: `/${encodeURIComponent(profile)}/${doc}.json` });
+  return vscode.Uri.from({ scheme: SCHEME, path: serviceDocPath(profile, doc) });
 }
 
 export class ScimDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -23,18 +24,19 @@ export class ScimDocuments implements vscode.TextDocumentContentProvider, vscode
   constructor(private readonly clients: Clients) {}
 
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
-    const parts = uri.path.replace(/^\//, '').replace(/\.json$/, '').split('/').map(decodeURIComponent);
+    const target = parseDocPath(uri.path);
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
-      const [profile = '', a = '', b] = parts;
-      const client = await this.clients.get(profile);
+      const client = await this.clients.get(target.profile);
       let value: unknown;
-      if (b === undefined) {
+      if (target.kind === 'service') {
+        const a = target.doc;
         const d = await client.discover({ title: `Open ${a}`, signal: abort.signal });
         value = a === 'ServiceProviderConfig' ? d.serviceProviderConfig : a === 'ResourceTypes' ? d.resourceTypes : d.schemas;
       } else {
-        value = await client.get(a, b, undefined, { title: `Open ${a}/${b}`, signal: abort.signal });
+        const { endpoint, id } = target;
+        value = await client.get(endpoint, id, undefined, { title: `Open ${endpoint}/${id}`, signal: abort.signal });
       }
       return `${JSON.stringify(value, null, 2)}\n`;
     } catch (e) {

@@ -21,6 +21,12 @@ export class Secrets implements SecretResolver {
       if (e.key.startsWith(PREFIX)) listener(e.key.slice(PREFIX.length));
     });
 
+  /** The stored value, never asking. */
+  async stored(name: string): Promise<string | undefined> {
+    return this.storage.get(PREFIX + name);
+  }
+
+  /** The stored value, else asked for once per session (a password box) and stored. */
   async get(name: string): Promise<string | undefined> {
     const stored = await this.storage.get(PREFIX + name);
     if (stored !== undefined) return stored;

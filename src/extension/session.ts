@@ -37,11 +37,18 @@ export class Clients {
     return m;
   }
 
-  /** Drops every client (profiles changed); their connections are closed in the background. */
-  reset(): void {
-    const old = [...this.clients.values()];
-    this.clients.clear();
-    this.labels.clear();
+  /** Drops the clients of the profiles named (every client without names): their profiles changed. Their
+   * connections are closed in the background. */
+  reset(names?: Iterable<string>): void {
+    const which = names ? [...names] : [...this.clients.keys()];
+    const old: Array<Promise<ScimClient>> = [];
+    for (const n of which) {
+      const c = this.clients.get(n);
+      if (c) old.push(c);
+      this.clients.delete(n);
+      this.labels.delete(n);
+    }
+    if (!names) this.labels.clear();
     for (const c of old) void c.then((x) => x.close()).catch(() => undefined);
   }
 
@@ -52,7 +59,8 @@ export class Clients {
   }
 
   private async create(profileName: string): Promise<ScimClient> {
-    const profile = await this.profiles.get(profileName);
+    // Secrets not stored yet are asked for here, on first use, and a new host for a stored one is approved here.
+    const profile = await this.profiles.forUse(profileName);
     if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
     const { ScimClient, FileJournal } = loadCore();
     return new ScimClient(profile, {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Profile } from '../core/profile';
 import type { ProfileStore } from './profiles';
+import { statusView } from './profile-set';
 import { hostOf } from './tree-model';
 
 const KEY = 'scim.activeProfile';
@@ -10,7 +11,7 @@ const KEY = 'scim.activeProfile';
 export class ActiveProfile implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('scim.activeProfile', vscode.StatusBarAlignment.Left, 10);
   private readonly subs: vscode.Disposable[];
-  /** The newest refresh: only it may draw. */
+  /** The newest draw: a slow refresh started before a newer read must not draw over it. */
   private drawn = 0;
 
   constructor(private readonly state: vscode.Memento, private readonly profiles: ProfileStore) {
@@ -18,8 +19,8 @@ export class ActiveProfile implements vscode.Disposable {
     this.item.command = 'scim.selectProfile';
     this.render(undefined);
     this.item.show();
-    // Profiles are read when the tree (or a command) first asks, never here: render once they are.
-    this.subs = [profiles.onDidChange(() => void this.refresh()), profiles.onDidLoad(() => void this.refresh())];
+    // Profiles are read right after activation (extension.ts), never during it: render each time a read ends.
+    this.subs = [profiles.onDidLoad((set) => { this.drawn++; this.render(set.profiles); })];
   }
 
   get name(): string | undefined {
@@ -31,12 +32,12 @@ export class ActiveProfile implements vscode.Disposable {
     await this.refresh();
   }
 
-  /** The active profile, or the only one, or one the user picks; undefined when cancelled/none. */
+  /** The active profile (chosen, or the only one), or one the user picks; undefined when cancelled/none. */
   async resolve(title = 'Select a SCIM profile'): Promise<Profile | undefined> {
     const { profiles } = await this.profiles.load();
-    const active = profiles.find((p) => p.name === this.name);
-    if (active) return active;
-    if (profiles.length === 1) return profiles[0];
+    const active = statusView({ loaded: true, profiles, chosen: this.name }).active;
+    const found = profiles.find((p) => p.name === active);
+    if (found) return found;
     return this.pick(title);
   }
 
@@ -48,27 +49,23 @@ export class ActiveProfile implements vscode.Disposable {
       if (choice === 'Start Local Sandbox') await vscode.commands.executeCommand('scim.startSandbox');
       return undefined;
     }
+    const current = statusView({ loaded: true, profiles, chosen: this.name }).active;
     const picked = await vscode.window.showQuickPick(
-      profiles.map((p) => ({ label: p.name, description: hostOf(p.baseUrl), detail: p.source ? `${p.source.file}:${p.source.line}` : undefined, profile: p })),
+      profiles.map((p) => ({
+        label: p.name, description: `${hostOf(p.baseUrl)}${p.name === current ? ' · active' : ''}`,
+        detail: p.source ? `${p.source.file}:${p.source.line}` : undefined, picked: p.name === current, profile: p,
+      })),
       { title, placeHolder: 'Profile' },
     );
     if (picked) await this.set(picked.profile.name);
     return picked?.profile;
   }
 
+  /** Draws from the profiles as last read (reads them if nothing has yet). */
   async refresh(): Promise<void> {
-    // Refreshes overlap (a reload, a choice): only the newest one may draw, or a slow one started before a
-    // choice would draw the state from before it.
     const ticket = ++this.drawn;
-    const name = this.name;
-    if (!name) {
-      // No choice made yet: a workspace with one profile has an obvious active one.
-      const { profiles } = await this.profiles.load().catch(() => ({ profiles: [] as Profile[] }));
-      if (ticket === this.drawn) this.render(profiles.length === 1 ? profiles[0] : undefined);
-      return;
-    }
-    const profile = await this.profiles.get(name).catch(() => undefined);
-    if (ticket === this.drawn) this.render(profile ?? null);
+    const set = await this.profiles.load().catch(() => undefined);
+    if (ticket === this.drawn) this.render(set?.profiles ?? []);
   }
 
   dispose(): void {
@@ -76,15 +73,11 @@ export class ActiveProfile implements vscode.Disposable {
     this.item.dispose();
   }
 
-  private render(profile: Profile | null | undefined): void {
-    if (profile) {
-      this.item.text = `$(server-environment) SCIM: ${profile.name}`;
-      this.item.tooltip = `Active SCIM profile: ${profile.name} (${profile.baseUrl})${profile.tls.insecure ? '\nTLS verification off: certificates are NOT checked' : ''}\nClick to change`;
-      this.item.backgroundColor = profile.tls.insecure ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    } else {
-      this.item.text = `$(server-environment) SCIM: ${profile === null ? `${this.name} (missing)` : 'no profile'}`;
-      this.item.tooltip = 'Select the active SCIM profile';
-      this.item.backgroundColor = undefined;
-    }
+  /** `undefined`: not read yet. */
+  private render(profiles: readonly Profile[] | undefined): void {
+    const v = statusView({ loaded: profiles !== undefined, profiles: profiles ?? [], chosen: this.name });
+    this.item.text = v.text;
+    this.item.tooltip = v.tooltip;
+    this.item.backgroundColor = v.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 }

@@ -21,7 +21,11 @@ export interface Paging<T> {
   warning?: string;
 }
 
-export interface ProfileNode { kind: 'profile'; key: string; profile: Profile }
+export interface ProfileNode {
+  kind: 'profile'; key: string; profile: Profile;
+  /** `${secret:NAME}`s it refers to that are not stored yet: asked for on first use. */
+  unsetSecrets?: string[];
+}
 export interface ProfileErrorNode { kind: 'profileError'; key: string; name: string; file: string; problems: ConfigProblem[] }
 export interface ServiceNode { kind: 'service'; key: string; profile: string }
 export interface ServiceDocNode { kind: 'serviceDoc'; key: string; profile: string; doc: ServiceDoc }
@@ -30,9 +34,15 @@ export interface ResourceTypeNode {
 }
 export interface ResourceNode {
   kind: 'resource' | 'group'; key: string; profile: string; rt: ResourceTypeInfo; resource: ScimResource; members?: MembersNode;
+  /** Tells it apart from a sibling with the same label (set by childrenWithMore). */
+  idHint?: string;
 }
 export interface MembersNode { kind: 'members'; key: string; profile: string; group: ResourceNode; paging: Paging<MemberNode> }
-export interface MemberNode { kind: 'member'; key: string; profile: string; groupId: string; members: MembersNode; member: Member; name?: string }
+export interface MemberNode {
+  kind: 'member'; key: string; profile: string; groupId: string; members: MembersNode; member: Member; name?: string;
+  /** Tells it apart from a sibling with the same label (set by childrenWithMore). */
+  idHint?: string;
+}
 export interface LoadMoreNode { kind: 'loadMore'; key: string; owner: ResourceTypeNode | MembersNode }
 export interface MessageNode {
   kind: 'message'; key: string; text: string; severity: 'error' | 'warning' | 'info'; detail?: string;
@@ -90,12 +100,43 @@ export function resourceLabel(r: ScimResource, rt?: ResourceTypeInfo): string {
   return str(r.id) ?? '(no id)';
 }
 
+/** How a member (and a resource's editor tab) is named everywhere: displayName, else userName, else the formatted
+ * name or externalId, else the id. The same for a member the server named (`display`), one looked up, one just added. */
+export function personLabel(r: ScimResource): string {
+  const name = r['name'] && typeof r['name'] === 'object' ? str((r['name'] as Record<string, unknown>)['formatted']) : undefined;
+  for (const v of [r['displayName'], r['userName'], name, r['externalId']]) {
+    const s = str(v);
+    if (s) return s;
+  }
+  return str(r.id) ?? '(no id)';
+}
+
 export function shortId(id: string): string {
   return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 
 export function memberLabel(m: Member, resolved?: string): string {
   return str(m.display) ?? str(resolved) ?? m.value;
+}
+
+/**
+ * What tells rows with the same label apart: the shortest tail of their ids (at least 4 characters) that differs
+ * between them, as `…tail`. Rows whose label is unique get none (the full id is in the tooltip): an id prefix
+ * shared by every row (a tenant prefix, a GUID's time bits) says nothing.
+ */
+export function idHints(rows: ReadonlyArray<{ label: string; id: string }>): Map<string, string> {
+  const byLabel = new Map<string, string[]>();
+  for (const r of rows) byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), r.id]);
+  const out = new Map<string, string>();
+  for (const ids of byLabel.values()) {
+    const distinct = [...new Set(ids)];
+    if (distinct.length < 2) continue;
+    const longest = Math.max(...distinct.map((i) => i.length));
+    let n = Math.min(4, longest);
+    while (n < longest && new Set(distinct.map((i) => i.slice(-n))).size < distinct.length) n++;
+    for (const id of distinct) out.set(id, id.length > n ? `…${id.slice(-n)}` : id);
+  }
+  return out;
 }
 
 function countText(p: Paging<unknown>): string | undefined {
@@ -150,10 +191,14 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
   switch (node.kind) {
     case 'profile': {
       const p = node.profile;
+      const unset = node.unsetSecrets ?? [];
       return {
         id: node.key, label: p.name,
-        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' · TLS verification off' : ''),
-        tooltip: profileTooltip(p), contextValue: 'profile', icon: { id: 'server-environment' }, collapsible: 'collapsed',
+        description: hostOf(p.baseUrl) + (p.tls.insecure ? ' · TLS verification off' : '') + (unset.length ? ` · secret${unset.length === 1 ? '' : 's'} not set` : ''),
+        tooltip: profileTooltip(p) + (unset.length
+          ? `\nnot stored yet: ${unset.map((n) => `\${secret:${n}}`).join(', ')} (asked for when you first use this profile; or "SCIM: Set Secret…")`
+          : ''),
+        contextValue: 'profile', icon: { id: 'server-environment' }, collapsible: 'collapsed',
       };
     }
     case 'profileError': {
@@ -192,10 +237,12 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
     case 'resource':
     case 'group': {
       const r = node.resource;
+      const label = resourceLabel(r, node.rt);
       const members = Array.isArray(r['members']) ? (r['members'] as unknown[]).length : undefined;
-      const desc = node.kind === 'group' && members !== undefined ? `${members} members · ${shortId(r.id)}` : shortId(r.id);
+      const display = node.kind === 'resource' && str(r['displayName']) !== label ? str(r['displayName']) : undefined;
+      const parts = [node.kind === 'group' && members !== undefined ? `${members} member${members === 1 ? '' : 's'}` : display, node.idHint];
       return {
-        id: node.key, label: resourceLabel(r, node.rt), description: desc, tooltip: metaLines(r).join('\n'),
+        id: node.key, label, description: parts.filter(Boolean).join(' · ') || undefined, tooltip: metaLines(r).join('\n'),
         contextValue: node.kind, icon: { id: node.kind === 'group' ? 'organization' : 'account' },
         collapsible: node.kind === 'group' ? 'collapsed' : 'none',
         // A click opens a user; a group has no click command, since VS Code then expands only on the twistie.
@@ -212,7 +259,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
       const m = node.member;
       return {
         id: node.key, label: memberLabel(m, node.name),
-        description: [m.type, shortId(m.value)].filter(Boolean).join(' · '),
+        description: [m.type?.toLowerCase() === 'group' ? 'Group' : undefined, node.idHint].filter(Boolean).join(' · ') || undefined,
         tooltip: [`value: ${m.value}`, m.type ? `type: ${m.type}` : '', m.$ref ? `$ref: ${m.$ref}` : ''].filter(Boolean).join('\n'),
         contextValue: 'member', icon: { id: m.type?.toLowerCase() === 'group' ? 'organization' : 'person' }, collapsible: 'none',
       };
@@ -332,6 +379,14 @@ export function failPage(paging: Paging<unknown>, error: unknown, line: string, 
   paging.loaded = true;
 }
 
+/** Members in the order they are shown: nested groups first, then by label (case and accents aside). */
+export function sortMembers(nodes: readonly MemberNode[]): MemberNode[] {
+  const rank = (n: MemberNode): number => (n.member.type?.toLowerCase() === 'group' ? 0 : 1);
+  return [...nodes].sort((a, b) => rank(a) - rank(b)
+    || memberLabel(a.member, a.name).localeCompare(memberLabel(b.member, b.name), undefined, { sensitivity: 'base', numeric: true })
+    || a.member.value.localeCompare(b.member.value));
+}
+
 /** The exchange a failure is about (its own, or its diagnosis'), for a click that opens it in the trace. */
 export function failingExchange(error: unknown): string | undefined {
   if (!error || typeof error !== 'object') return undefined;
@@ -341,7 +396,12 @@ export function failingExchange(error: unknown): string | undefined {
 }
 
 export function childrenWithMore<T extends TreeNode>(owner: ResourceTypeNode | MembersNode, items: T[]): TreeNode[] {
-  const out: TreeNode[] = [...items];
+  const shown = owner.kind === 'members' ? sortMembers(items as unknown as MemberNode[]) : [...items];
+  const rows = shown.flatMap((n) => (n.kind === 'member' ? [{ node: n, label: memberLabel(n.member, n.name), id: n.member.value }]
+    : n.kind === 'resource' || n.kind === 'group' ? [{ node: n, label: resourceLabel(n.resource, n.rt), id: n.resource.id }] : []));
+  const hints = idHints(rows);
+  for (const r of rows) (r.node as ResourceNode | MemberNode).idHint = hints.get(r.id);
+  const out: TreeNode[] = [...shown];
   if (owner.paging.warning) {
     out.push({ kind: 'message', key: `${owner.key}/warning`, text: owner.paging.warning, severity: 'warning' });
   }

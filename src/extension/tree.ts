@@ -8,9 +8,10 @@ import { failureLine } from './messages';
 import type { ProfileStore } from './profiles';
 import type { Clients } from './session';
 import {
-  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, failingExchange, memberNodes, membersNodeOf, resourceLabel,
+  SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, failingExchange, memberNodes, membersNodeOf, personLabel,
+  resourceLabel,
   resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
-  type LoadMoreNode, type MemberNode, type MembersNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
+  type LoadMoreNode, type MemberNode, type MembersNode, type ProfileNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
 
 export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -18,6 +19,8 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.emitter.event;
   /** Children of profile nodes (Service + resource types), by profile name; dropped on refresh. */
   private readonly profileChildren = new Map<string, Promise<TreeNode[]>>();
+  /** Profile nodes by name, kept while their profile is unchanged (VS Code keeps them expanded, with their children). */
+  private readonly profileNodes = new Map<string, ProfileNode>();
   private readonly parents = new WeakMap<TreeNode, TreeNode>();
   /** Nodes VS Code knows now: the children last returned for each parent (ROOT for the roots). A change event
    * for any other node (one replaced by a reload while a request was in flight) would be a TreeError
@@ -28,9 +31,18 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   private readonly sub: vscode.Disposable;
 
   constructor(private readonly profiles: ProfileStore, private readonly clients: Clients, private readonly log: vscode.LogOutputChannel) {
-    this.sub = profiles.onDidChange(() => {
-      this.clients.reset();
-      this.profileChildren.clear();
+    // Only the profiles that changed lose their clients and loaded children (a save re-runs Discover and List for
+    // those alone); the others keep what they show.
+    this.sub = profiles.onDidChange(({ changed }) => {
+      this.clients.reset(changed);
+      if (!changed) {
+        this.profileChildren.clear();
+        this.profileNodes.clear();
+      }
+      for (const name of changed ?? []) {
+        this.profileChildren.delete(name);
+        this.profileNodes.delete(name);
+      }
       this.fire();
     });
   }
@@ -86,7 +98,10 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   /** Re-read a node's children (or everything, profiles files included, without a node). */
   refresh(node?: TreeNode): void {
     if (!node) {
+      // "Refresh" on the view: everything, asked for by the user
+      this.clients.reset();
       this.profileChildren.clear();
+      this.profileNodes.clear();
       this.profiles.reload(0);
       return;
     }
@@ -113,6 +128,12 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
         break;
     }
     this.fire(node);
+  }
+
+  /** A change event for a node once the children being returned are in VS Code's hands. Its children are
+   * loaded, so the event re-reads nothing. */
+  private redrawSoon(node: TreeNode): void {
+    setTimeout(() => this.fire(node), 0);
   }
 
   changed(node?: TreeNode): void {
@@ -149,11 +170,13 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
       case 'service':
         return SERVICE_DOCS.map((doc) => ({ kind: 'serviceDoc' as const, key: `${node.profile}/service/${doc}`, profile: node.profile, doc }));
       case 'resourceType':
-        if (!node.paging.loaded) await this.loadPage(node);
-        return childrenWithMore(node, node.paging.items);
       case 'members':
-        if (!node.paging.loaded) await this.loadPage(node);
-        return childrenWithMore(node, node.paging.items);
+        if (!node.paging.loaded) {
+          await this.loadPage(node);
+          // VS Code drew this node's item before its children were read: draw it again, with its count.
+          this.redrawSoon(node);
+        }
+        return node.kind === 'members' ? childrenWithMore(node, node.paging.items) : childrenWithMore(node, node.paging.items);
       case 'group':
         return [membersNodeOf(node)];
       default:
@@ -164,7 +187,13 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   private async roots(): Promise<TreeNode[]> {
     const set = await this.profiles.load();
     const out: TreeNode[] = set.notices.map((text, i) => ({ kind: 'message' as const, key: `notice/${i}`, text, severity: 'info' as const }));
-    for (const p of set.profiles) out.push({ kind: 'profile', key: `profile/${p.name}`, profile: p });
+    for (const p of set.profiles) {
+      let node = this.profileNodes.get(p.name);
+      if (!node) this.profileNodes.set(p.name, (node = { kind: 'profile', key: `profile/${p.name}`, profile: p }));
+      node.profile = p;
+      node.unsetSecrets = set.unsetSecrets.get(p.name);
+      out.push(node);
+    }
     for (const e of set.errors) out.push({ kind: 'profileError', key: `error/${e.file}/${e.name}`, name: e.name, file: e.file, problems: e.problems });
     // No profiles and nothing to say: an empty tree shows the welcome view. A notice (an untrusted workspace
     // whose profiles files are ignored) is worth saying even then: "no profiles yet" would be untrue.
@@ -231,7 +260,7 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
           const page = await client.listPage(endpoint, {
             filter: stringify(f), attributes: endpoint === 'Users' ? ['userName', 'displayName'] : ['displayName'], count: chunk.length,
           }, { title: `Resolve ${chunk.length} member name${chunk.length === 1 ? '' : 's'}` });
-          for (const r of page.resources) names.set(r.id, resourceLabel(r, endpoint === 'Groups' ? { id: 'Group', name: 'Group', endpoint: 'Groups', schema: SCHEMA.group } : undefined));
+          for (const r of page.resources) names.set(r.id, personLabel(r));
         }
       }
     } catch (e) {

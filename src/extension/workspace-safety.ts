@@ -5,6 +5,8 @@
 //   name (the extension keeps them in globalState, never in settings). A profile from a workspace file that
 //   would send a secret to an origin not yet approved makes the extension ask first ("Send secret X to
 //   https://new.host?" Allow / Cancel); Cancel leaves that profile in an error state.
+// - an `${env:NAME}` value is treated the same way (a workspace file could send any environment variable to
+//   its host): approvals for it are kept under `env:NAME` (secret names cannot hold a colon).
 import type { Profile } from '../core/profile';
 
 // ---- workspace trust ----------------------------------------------------------------------------
@@ -116,10 +118,22 @@ export function decideSecretUse(approvals: Approvals, use: SecretUse, ctx: Decid
   return { kind: 'ask', approvedFor };
 }
 
-/** Every (secret, destination) pair a profile would use. */
-export function secretUses(p: Pick<Profile, 'baseUrl' | 'auth' | 'proxy' | 'secretRefs'>): SecretUse[] {
+/** The approval name of an `${env:NAME}` value. */
+export function envSecretName(name: string): string {
+  return `env:${name}`;
+}
+
+function describeUse(secret: string): { what: string; ref: string } {
+  return secret.startsWith('env:')
+    ? { what: `environment variable ${secret.slice(4)}`, ref: `the value of \${${secret}}` }
+    : { what: `secret ${secret}`, ref: `the stored secret \${secret:${secret}}` };
+}
+
+/** Every (secret, destination) pair a profile would use: its `${secret:}` and its `${env:}` values. */
+export function secretUses(p: Pick<Profile, 'baseUrl' | 'auth' | 'proxy' | 'secretRefs' | 'envRefs'>): SecretUse[] {
   const uses: SecretUse[] = [];
-  for (const secret of p.secretRefs ?? []) for (const origin of secretDestinations(p)) uses.push({ secret, origin });
+  const names = [...(p.secretRefs ?? []), ...(p.envRefs ?? []).map(envSecretName)];
+  for (const secret of names) for (const origin of secretDestinations(p)) uses.push({ secret, origin });
   return uses;
 }
 
@@ -127,13 +141,14 @@ export function secretUses(p: Pick<Profile, 'baseUrl' | 'auth' | 'proxy' | 'secr
 export function askText(use: SecretUse, profile: { name: string; source?: { file: string; line: number } }, approvedFor: string[]): { message: string; detail: string } {
   const from = profile.source ? ` (${profile.source.file}:${profile.source.line})` : '';
   const before = approvedFor.length ? `It was approved for ${approvedFor.join(', ')} only.` : 'It was not approved for any host yet.';
+  const { what, ref } = describeUse(use.secret);
   return {
-    message: `Send secret ${use.secret} to ${use.origin}?`,
-    detail: `Profile "${profile.name}"${from} from a workspace profiles file sends the stored secret \${secret:${use.secret}} to ${use.origin}. ${before} Allow only if you trust this file and this host.`,
+    message: `Send ${what} to ${use.origin}?`,
+    detail: `Profile "${profile.name}"${from} from a workspace profiles file sends ${ref} to ${use.origin}. ${before} Allow only if you trust this file and this host.`,
   };
 }
 
 /** The problem shown on the profile's tree node after Cancel. */
 export function deniedMessage(use: SecretUse): string {
-  return `secret ${use.secret} was not approved for ${use.origin}, so this profile is not used (edit the file or reload the window to be asked again)`;
+  return `${describeUse(use.secret).what} was not approved for ${use.origin}, so this profile is not used (edit the file or reload the window to be asked again)`;
 }

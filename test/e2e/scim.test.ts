@@ -440,16 +440,19 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     const withKey = (s: Sandbox) => s.received.filter((r) => r.rawHeaders.some(([n, v]) => n.toLowerCase() === KEY_HEADER.toLowerCase() && v === key));
     try {
       await openScimView();
-      // 1. A profile referring to a secret that is not stored yet: asked once, in a password box.
+      // 1. A profile referring to a secret that is not stored yet: listed without asking anything; its first use
+      //    asks once, in a password box.
       write(a.gatewayUrl, 'first host');
       const box = pg.locator('.quick-input-widget');
+      const vault = treeItem('vault');
+      await treeItem(/^vault .*secret not set/).waitFor({ state: 'visible', timeout: T.op });
+      assert.equal(await box.locator('.quick-input-title', { hasText: 'vault-key' }).isVisible().catch(() => false), false, 'reading the file asks nothing');
+      await expand(vault);
       await box.locator('.quick-input-title', { hasText: 'SCIM secret "vault-key"' }).waitFor({ state: 'visible', timeout: T.op });
       assert.equal(await box.locator('input[type="password"]').count(), 1, 'the secret is typed into a password box');
       await box.locator('input[type="password"]').fill(key);
       await box.locator('input[type="password"]').press('Enter');
       await box.waitFor({ state: 'hidden' });
-      const vault = treeItem('vault');
-      await expand(vault);
       await childItem(vault, /^Users/);
       await waitFor(async () => withKey(a).length > 0, 'the first host to receive the key');
       // asked once: a reload of the profiles (the file changes) does not ask again
@@ -458,9 +461,12 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       assert.equal(await box.locator('.quick-input-title', { hasText: 'vault-key' }).isVisible().catch(() => false), false, 'not asked a second time');
       await shot('4-secret-asked-once.png');
 
-      // 2. The same file now sends the stored key to another host: a modal asks first; Cancel sends nothing.
+      // 2. The same file now sends the stored key to another host: its first use asks first; Cancel sends nothing.
       write(b.gatewayUrl, 'second host');
       const dialog = pg.locator('.monaco-dialog-box');
+      const vaultB = treeItem(new RegExp(`^vault · ${esc(new URL(b.gatewayUrl).host)}$`));
+      await vaultB.waitFor({ state: 'visible', timeout: T.op });
+      await expand(vaultB);
       await dialog.waitFor({ state: 'visible', timeout: T.op });
       const origin = new URL(b.gatewayUrl).origin;
       assert.match((await dialog.innerText()).replace(/\s+/g, ' '), new RegExp(`Send secret vault-key to ${esc(origin)}\\?`));
@@ -470,15 +476,15 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       await pg.waitForTimeout(500);
       assert.equal(b.received.length, 0, 'nothing was sent to the host the user refused');
 
-      // 3. Asked again once the file changes; Allow: the key goes there, with every request.
+      // 3. Asked again on use once the file changes; Allow: the key goes there, with every request.
       b.scriptFault('GET', '429'); // …and its first GET is rate-limited (Retry-After: 6)
       write(b.gatewayUrl, 'second host, allowed');
-      await dialog.waitFor({ state: 'visible', timeout: T.op });
-      await dialog.getByRole('button', { name: /^Allow$/ }).click();
       // the error node goes, the profile comes back (clicking the error node would open the file instead)
       const vault2 = treeItem(new RegExp(`^vault · ${esc(new URL(b.gatewayUrl).host)}$`));
       await vault2.waitFor({ state: 'visible', timeout: T.op });
       await expand(vault2);
+      await dialog.waitFor({ state: 'visible', timeout: T.op });
+      await dialog.getByRole('button', { name: /^Allow$/ }).click();
       await waitFor(async () => withKey(b).length > 0, 'the second host to receive the key once allowed');
 
       // 4. The 429 wait: a notification counts down; its Cancel stops the wait and nothing more is sent.

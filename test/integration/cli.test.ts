@@ -201,6 +201,105 @@ describe('scimx against the sandbox', () => {
     assert.match(r.stderr, /^scimx: /m);
   });
 
+  describe('names instead of ids', () => {
+    /** Requests the gateway received since `mark` that looked resources up by a filter on a name. */
+    const nameReads = (mark: number, endpoint: string) => sb.received.slice(mark)
+      .filter((r) => r.method === 'GET' && new URL(r.url, 'http://127.0.0.1').pathname.endsWith(`/${endpoint}`)
+        && /displayName eq/.test(new URL(r.url, 'http://127.0.0.1').searchParams.get('filter') ?? ''));
+    const reads = (mark: number, path: RegExp) => sb.received.slice(mark).filter((r) => r.method === 'GET' && path.test(new URL(r.url, 'http://127.0.0.1').pathname));
+
+    async function createUser(userName: string, displayName: string): Promise<string> {
+      const res = await fetch(`${sb.gatewayUrl}/Users`, {
+        method: 'POST',
+        headers: {
+          [sb.keyHeader]: sb.key, authorization: `Basic ${Buffer.from(`${sb.auth.username}:${sb.auth.password}`).toString('base64')}`,
+          'content-type': 'application/scim+json',
+        },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, displayName }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 201, text);
+      return (JSON.parse(text) as { id: string }).id;
+    }
+
+    async function someUsers(): Promise<Array<{ id: string; userName: string; displayName: string }>> {
+      const r = await scimx(['--json', 'list', 'Users', '--count', '20']);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { Resources: Array<{ id: string; userName: string; displayName: string }> }).Resources;
+    }
+
+    it('get Users by userName and by displayName: one filtered read, no second GET', async () => {
+      const [, , third, fourth] = await someUsers();
+      const id = third!.id;
+      const mark = sb.received.length;
+      const r = await scimx(['get', 'Users', third!.userName]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { id: string; userName: string }).id, id);
+      assert.ok(r.stderr.includes(`"${third!.userName}" is Users/${id} (by userName)`), r.stderr);
+      assert.equal(nameReads(mark, 'Users').length, 1, 'one filtered read');
+      assert.equal(reads(mark, new RegExp(`/Users/${id}$`)).length, 0, 'the read answered: no GET by id');
+
+      const byDisplay = await scimx(['get', 'Users', fourth!.displayName.toLowerCase()]); // compared without case, as SCIM does
+      assert.equal(byDisplay.code, 0, byDisplay.stderr);
+      assert.equal((JSON.parse(byDisplay.stdout) as { id: string }).id, fourth!.id);
+
+      const byId = await scimx(['get', 'Users', id]);
+      assert.equal(byId.code, 0, byId.stderr);
+      assert.equal((JSON.parse(byId.stdout) as { id: string }).id, id);
+      assert.doesNotMatch(byId.stderr, /is Users\//, 'an id needs no word');
+    });
+
+    it('a name two users share is refused, listing both; nothing is read further', async () => {
+      const fifth = (await someUsers())[4]!;
+      const twin = await createUser(`twin-of-${fifth.userName}`, fifth.displayName);
+      const r = await scimx(['get', 'Users', fifth.displayName]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.ok(r.stderr.includes(`"${fifth.displayName}" names 2 users:`), r.stderr);
+      assert.ok(r.stderr.includes(twin) && r.stderr.includes(fifth.id), r.stderr);
+      assert.match(r.stderr, /give the id instead/);
+      assert.equal(r.stdout, '');
+    });
+
+    it('get Groups NAME says that it left the members out, and how to read them', async () => {
+      const listed = await scimx(['--json', 'list', 'Groups', '--count', '1']);
+      const group = (JSON.parse(listed.stdout) as { Resources: Array<{ id: string; displayName: string }> }).Resources[0]!;
+      const r = await scimx(['get', 'Groups', group.displayName]);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { id: string; members?: unknown };
+      assert.equal(doc.id, group.id);
+      assert.equal(doc.members, undefined);
+      assert.match(r.stderr, /members left out/);
+      assert.match(r.stderr, /--attributes members/);
+      const withMembers = await scimx(['get', 'Groups', group.id, '--attributes', 'members']);
+      assert.equal(withMembers.code, 0, withMembers.stderr);
+      assert.ok(Array.isArray((JSON.parse(withMembers.stdout) as { members?: unknown }).members));
+      assert.doesNotMatch(withMembers.stderr, /left out/);
+    });
+
+    it('members add and remove by group and user names: one filtered read for all the users', async () => {
+      const listed = await scimx(['--json', 'list', 'Groups', '--count', '1']);
+      const group = (JSON.parse(listed.stdout) as { Resources: Array<{ id: string; displayName: string }> }).Resources[0]!;
+      const before = new Set(memberIds(group.id));
+      const all = await someUsers();
+      const candidates = all.slice(5).filter((u) => !before.has(u.id));
+      const [ua, ub] = candidates as [typeof all[0], typeof all[0]];
+      const a = ua.userName;
+      const bDisplay = ub.displayName;
+      const mark = sb.received.length;
+      const add = await scimx(['--json', 'members', 'add', group.displayName, a, bDisplay]);
+      assert.equal(add.code, 0, add.stderr);
+      const ids = [ua.id, ub.id];
+      assert.deepEqual([...(JSON.parse(add.stdout) as { added: string[] }).added].sort(), [...ids].sort());
+      assert.equal(nameReads(mark, 'Users').length, 1, 'both users found with one read');
+      assert.equal(nameReads(mark, 'Groups').length, 1, 'the group with one read');
+      for (const id of ids) assert.ok(memberIds(group.id).includes(id));
+      const remove = await scimx(['members', 'remove', group.displayName, a, bDisplay]);
+      assert.equal(remove.code, 0, remove.stderr);
+      assert.match(remove.stderr, new RegExp(`"${a}" is ${ids[0]}`));
+      assert.deepEqual(new Set(memberIds(group.id)), before);
+    });
+  });
+
   it('probe: a row per method, all passing through the gateway; its writes carry an If-Match nothing meets and change nothing', async () => {
     const groupsBefore = (await listIds('Groups', 1000)).length;
     const seen = sb.received.length;

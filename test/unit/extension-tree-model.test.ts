@@ -5,9 +5,11 @@ import type { Profile } from '../../src/core/profile';
 import { SCHEMA, type MembershipReport, type ResourceTypeInfo } from '../../src/core/scim/types';
 import { HttpStatusError } from '../../src/core/errors';
 import {
-  applyMembershipReport, applyPage, childrenWithMore, emptyPaging, failPage, memberNodes, membersNodeOf, resourceNodes, unnamedMembers,
-  viewOf, type ResourceTypeNode,
+  applyMembershipReport, applyPage, childrenWithMore, emptyPaging, failPage, idHints, memberNodes, membersNodeOf, personLabel, resourceNodes,
+  unnamedMembers, viewOf, type ResourceTypeNode,
 } from '../../src/extension/tree-model';
+import { parseDocPath, resourcePath, serviceDocPath } from '../../src/extension/resource-path';
+import { PICKER_PAGE, membersAmongFilter, moreLabel, pickerRow, searchFilter } from '../../src/extension/picker-model';
 
 const profile: Profile = {
   name: 'dev', baseUrl: 'https://gw.example.com/scim/v2', auth: { type: 'none' },
@@ -54,13 +56,15 @@ test('resource types are labelled by endpoint; users by userName, groups by disp
   assert.ok(alice && admins);
   assert.equal(viewOf(alice).label, 'alice');
   assert.equal(viewOf(alice).contextValue, 'resource');
-  assert.equal(viewOf(alice).description, 'u-123456…');
+  assert.equal(viewOf(alice).description, 'Alice A', 'the displayName beside the userName; no id prefix (it is in the tooltip)');
+  assert.match(viewOf(alice).tooltip ?? '', /^id: u-123456789$/m);
   assert.equal(viewOf(alice).command?.command, 'scim.openResource');
   assert.equal(viewOf(admins).label, 'Admins');
   assert.equal(viewOf(admins).contextValue, 'group');
   assert.equal(viewOf(admins).collapsible, 'collapsed');
   assert.equal(viewOf(admins).command, undefined);
-  assert.match(viewOf(admins).ariaLabel, /^Admins · /, 'the e2e test reads the group name before " · "');
+  // the e2e test reads the group name before " · " (no id prefix any more: a group row with no count has no description)
+  assert.match(viewOf(admins).ariaLabel, /^Admins( · |$)/, 'the e2e test reads the group name before " · "');
 });
 
 test('paging: duplicates dropped, "Load more…" while there is a next page, counts in the description', () => {
@@ -202,7 +206,8 @@ test('nested groups among Members: group icon, counted in the total, a warning s
   const [ops] = members.paging.items;
   assert.equal(viewOf(ops!).label, 'Ops');
   assert.equal(viewOf(ops!).icon.id, 'organization');
-  assert.equal(viewOf(ops!).description, 'Group · g-3');
+  assert.equal(viewOf(ops!).description, 'Group');
+  assert.match(viewOf(ops!).tooltip ?? '', /^value: g-3$/m);
   assert.equal(viewOf(ops!).contextValue, 'member');
   const report: MembershipReport = {
     groupId: 'g-1', mode: 'patch', added: [], removed: ['g-3'], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 3 },
@@ -219,4 +224,73 @@ test('nested groups among Members: group icon, counted in the total, a warning s
   assert.ok(warning && warning.kind === 'message');
   assert.equal(warning.severity, 'warning');
   assert.match(warning.text, /could not be listed/);
+});
+
+test('members are named alike however they were learnt: displayName, else userName, else the id', () => {
+  assert.equal(personLabel({ id: 'u1', userName: 'alice', displayName: 'Alice A' }), 'Alice A');
+  assert.equal(personLabel({ id: 'u1', userName: 'alice' }), 'alice');
+  assert.equal(personLabel({ id: 'u1', userName: '  ' }), 'u1');
+  assert.equal(personLabel({ id: 'g1', displayName: 'Ops' }), 'Ops');
+});
+
+test('an id prefix every row shares is not shown; rows with the same label get the shortest tail that tells them apart', () => {
+  const shared = 'a1b2c3d4-0000-4000-8000-';
+  const hints = idHints([
+    { label: 'Alice', id: `${shared}000000000001` }, { label: 'Bob', id: `${shared}000000000002` },
+    { label: 'Sam', id: `${shared}0000000a1234` }, { label: 'Sam', id: `${shared}0000000b1234` },
+  ]);
+  assert.equal(hints.get(`${shared}000000000001`), undefined);
+  assert.equal(hints.get(`${shared}0000000a1234`), '…a1234');
+  assert.equal(hints.get(`${shared}0000000b1234`), '…b1234');
+  assert.equal(idHints([{ label: 'x', id: 'ab' }, { label: 'x', id: 'cd' }]).get('ab'), 'ab', 'a short id is shown whole');
+});
+
+test('members are sorted (groups first, then by name) with their count; the same name twice is told apart', () => {
+  const [g] = resourceNodes('dev', groups, [{ id: 'g-1', displayName: 'Admins' }], []);
+  const members = membersNodeOf(g!);
+  const page = {
+    resources: [
+      { value: 'u-0003', display: 'zoe', type: 'User' }, { value: 'u-0001', display: 'Bob', type: 'User' }, { value: 'g-0009', display: 'Ops', type: 'Group' },
+      { value: 'u-0010', display: 'bob', type: 'User' }, { value: 'u-0002', display: 'alice', type: 'User' },
+    ],
+    totalResults: 5,
+  };
+  applyPage(members.paging, memberNodes(members, page.resources, new Map()), page, undefined);
+  const kids = childrenWithMore(members, members.paging.items);
+  assert.deepEqual(kids.map((k) => viewOf(k).label), ['Ops', 'alice', 'Bob', 'bob', 'zoe']);
+  assert.deepEqual(kids.map((k) => viewOf(k).description), ['Group', undefined, undefined, undefined, undefined], '"Bob" and "bob" are different labels');
+  assert.equal(viewOf(members).description, '5');
+  const report: MembershipReport = {
+    groupId: 'g-1', mode: 'patch', added: ['u-0042'], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [], collateral: { method: 'full', checked: 5 },
+    verified: true, concurrentChange: false, requests: 2, bytesSent: 1, bytesReceived: 1, warnings: [],
+  };
+  applyMembershipReport(members, report, new Map([['u-0042', 'zoe']]));
+  const after = childrenWithMore(members, members.paging.items);
+  assert.deepEqual(after.map((k) => viewOf(k).label), ['Ops', 'alice', 'Bob', 'bob', 'zoe', 'zoe'], 'a new member takes its place in the order');
+  assert.deepEqual(after.slice(4).map((k) => viewOf(k).description), ['…0003', '…0042']);
+  assert.equal(viewOf(members).description, '6');
+});
+
+test('a resource document is named by its label in the editor tab, and read by its id', () => {
+  const id = '2819c223-7f76-453a-919d-413861904646';
+  const path = resourcePath('dev', '/Users', id, 'Barbara Jensen');
+  assert.match(path, /\/Barbara%20Jensen\.json$/, 'the tab shows the name, not the GUID');
+  assert.deepEqual(parseDocPath(path), { kind: 'resource', profile: 'dev', endpoint: 'Users', id });
+  const odd = resourcePath('my dev', 'Groups', 'a/b', 'Ops / EMEA\nteam');
+  assert.deepEqual(parseDocPath(odd), { kind: 'resource', profile: 'my dev', endpoint: 'Groups', id: 'a/b' });
+  assert.match(decodeURIComponent(odd.split('/').pop()!), /^Ops EMEA team\.json$/);
+  assert.match(resourcePath('dev', 'Users', 'u1', '   '), /\/u1\/u1\.json$/, 'no name: the id');
+  assert.deepEqual(parseDocPath(serviceDocPath('dev', 'Schemas')), { kind: 'service', profile: 'dev', doc: 'Schemas' });
+});
+
+test('member picker: the search, the one read that finds the members among the results, marked rows, "Load more"', () => {
+  assert.equal(PICKER_PAGE, 25);
+  assert.equal(searchFilter('  jo '), 'userName sw "jo" or displayName co "jo"');
+  assert.equal(searchFilter(''), undefined);
+  assert.equal(membersAmongFilter('g-1', ['u1', 'u2']), 'groups.value eq "g-1" and (id eq "u1" or id eq "u2")');
+  assert.equal(membersAmongFilter('g-1', []), undefined);
+  const u = { id: 'u1', userName: 'bjensen', displayName: 'Barbara Jensen', emails: [{ value: 'x@example.com' }, { value: 'bj@example.com', primary: true }] };
+  assert.deepEqual(pickerRow(u, true), { label: 'bjensen', description: 'already a member · Barbara Jensen · bj@example.com', member: true, user: u });
+  assert.equal(pickerRow({ id: 'u2', userName: 'x' }, false).description, undefined);
+  assert.equal(moreLabel(25, 140), 'Load more results… (25 of 140 shown)');
 });

@@ -85,3 +85,22 @@ test('the parser records which secrets each profile resolved, so the check is pe
   const asks = [...by.values()].flatMap((p) => secretUses(p)).filter((u) => decideSecretUse(approvals, u, ws()).kind === 'ask');
   assert.deepEqual(asks, [{ secret: 'TOKEN', origin: 'https://evil.example.net' }, { secret: 'APIM_KEY', origin: 'https://evil.example.net' }].sort((a, b) => (by.get('moved')!.secretRefs!.indexOf(a.secret) - by.get('moved')!.secretRefs!.indexOf(b.secret))));
 });
+
+test('an ${env:} value a workspace file sends to a host is asked about like a stored secret (issue 10)', async () => {
+  const ok = await parseProfiles('profiles:\n  p:\n    baseUrl: https://gw.example.com/scim/${env:TENANT}\n    gateway:\n      subscriptionKey: ${env:APIM_KEY}\n', '/w/scim-profiles.yaml',
+    { env: { TENANT: 't1', APIM_KEY: 'k-0123456789abcdef' } });
+  const p = ok.profiles[0]!;
+  assert.deepEqual(p.envRefs, ['TENANT', 'APIM_KEY']);
+  const uses = secretUses(p);
+  assert.deepEqual(uses, [{ secret: 'env:TENANT', origin: 'https://gw.example.com' }, { secret: 'env:APIM_KEY', origin: 'https://gw.example.com' }]);
+  assert.equal(decideSecretUse({}, uses[1]!, ws()).kind, 'ask');
+  assert.equal(decideSecretUse({}, uses[1]!, ws({ source: 'user' })).kind, 'record');
+  assert.equal(decideSecretUse(approve({}, 'env:APIM_KEY', 'https://gw.example.com'), uses[1]!, ws()).kind, 'allowed');
+  assert.equal(decideSecretUse(approve({}, 'APIM_KEY', 'https://gw.example.com'), uses[1]!, ws()).kind, 'ask', 'a secret of the same name is another approval');
+  const t = askText(uses[1]!, { name: 'p', source: { file: '/w/scim-profiles.yaml', line: 2 } }, []);
+  assert.equal(t.message, 'Send environment variable APIM_KEY to https://gw.example.com?');
+  assert.match(t.detail, /sends the value of \$\{env:APIM_KEY\} to https:\/\/gw\.example\.com\. It was not approved for any host yet\./);
+  assert.match(deniedMessage(uses[1]!), /^environment variable APIM_KEY was not approved for https:\/\/gw\.example\.com/);
+  // the tenant (a path segment) is masked; the host is not
+  assert.deepEqual(p.maskedValues, ['t1', 'k-0123456789abcdef']);
+});

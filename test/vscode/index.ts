@@ -1,5 +1,5 @@
 // Extension-host tests, run inside a real VS Code desktop by @vscode/test-electron (scripts/test-vscode.mjs).
-// The workspace holds a scim-profiles.yaml for a sandbox the runner started; secrets come from env vars.
+// The user settings hold a profile for a sandbox the runner started; secrets come from env vars.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ScimExplorerApi } from '../../src/extension/extension';

@@ -127,6 +127,18 @@ export function withoutQueryParams(url: string, names: string[]): string {
   return `${u.origin}${u.pathname}${dropQueryParams(u.search, names)}`;
 }
 
+/**
+ * Whether a URL's path is the base URL's path or below it: segment by segment, case-insensitive and
+ * percent-decoded, with no segment that decodes to a dot segment (`%2e%2e`), which a server might resolve
+ * to somewhere else. (An encoded slash inside one segment is an opaque id's: `Users/a%2Fb` is one resource.)
+ */
+export function underBasePath(baseUrl: string, target: URL): boolean {
+  const baseSegs = segments(new URL(stripTrailingSlash(baseUrl)).pathname).map(lower);
+  const tSegs = segments(target.pathname).map(lower);
+  if (tSegs.some((s) => s === '.' || s === '..')) return false;
+  return baseSegs.length <= tSegs.length && baseSegs.every((s, i) => tSegs[i] === s);
+}
+
 export interface LocationDecision {
   /** The URL to request. */
   url: string;
@@ -137,7 +149,8 @@ export interface LocationDecision {
 }
 
 /**
- * Applies the profile's location policy to an absolute URL. Same origin: as is, with credentials.
+ * Applies the profile's location policy to an absolute URL. Same origin and under the base path: as is, with
+ * credentials; same origin outside the base path: `rewrite` maps it back under it, `follow` and `strict` throw.
  * Another origin: `rewrite` maps it onto the base URL, `follow` keeps it without credentials, `strict` throws
  * ScimxError('location'). `mask` is applied to URLs placed in warnings and messages.
  */
@@ -159,7 +172,33 @@ export function decideLocation(
     throw new ScimxError('location', `Cannot use the ${what} "${mask(url)}": only http and https are supported.`);
   }
   const own = new URL(baseUrl).origin;
-  if (target.origin === own) return { url: target.toString(), credentials: true };
+  if (target.origin === own) {
+    if (underBasePath(baseUrl, target)) return { url: target.toString(), credentials: true };
+    // On the profile's origin but outside its base path (`../../admin/Groups/g1`): the gateway's key and the
+    // profile's auth were given for the SCIM API under the base path, not for whatever else the host serves.
+    const basePath = stripTrailingSlash(new URL(baseUrl).pathname) || '/';
+    if (policy === 'strict' || policy === 'follow') {
+      throw new ScimxError(
+        'location',
+        `Refused the ${what} ${mask(url)}: it is outside the profile's base path ${basePath} (locations: ${policy}).`,
+        { hint: 'Use locations: rewrite to map it back under the base path, or check the server\'s meta.location URLs.' },
+      );
+    }
+    const to = mapOntoBase(baseUrl, url, options.dropQuery);
+    if (!to || !underBasePath(baseUrl, new URL(to))) {
+      throw new ScimxError(
+        'location',
+        `Cannot map the ${what} ${mask(url)} under the base path ${basePath}: no SCIM path found in it.`,
+        { hint: 'Check the server\'s meta.location URLs and the profile\'s base URL.' },
+      );
+    }
+    return {
+      url: to,
+      credentials: true,
+      location: { policy: 'rewrite', from: mask(url), to: mask(to), credentialsWithheld: false },
+      warning: `The ${what} pointed outside the base path ${basePath}: rewritten under it.`,
+    };
+  }
 
   switch (policy) {
     case 'strict':

@@ -1,6 +1,10 @@
 // Masking: nothing unmasked may enter the trace. A secret is shown as `••••` plus its last 4 characters
 // (secrets shorter than MASK_MIN_LENGTH as `••••` alone, so a short password does not leak half of itself).
+// Secrets shorter than SHORT_SECRET_LENGTH are masked by position only (header values, URL user info, query
+// values, secret JSON and form fields), never in free text: the password `2024` replaced in free text turned
+// every date into `••••-01-01` (and so gave itself away), `x` masked URL paths.
 import type { HeaderList } from '../trace';
+import { SHORT_SECRET_LENGTH } from '../profile';
 
 export const MASK = '••••';
 /** Secrets shorter than this are masked without their last characters. */
@@ -9,8 +13,18 @@ export const MASK_MIN_LENGTH = 12;
 /** Header names (lower case) whose values are always masked, whatever the profile says. */
 export const ALWAYS_SECRET_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
 
-/** Body fields (JSON or form) whose values are masked wherever they appear. */
-const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'client_secret', 'password', 'subscriptionKey'];
+/** Body fields (JSON or form) whose values are masked wherever they appear (names compared case-insensitively). */
+const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'client_secret', 'clientSecret', 'password', 'passphrase',
+  'subscriptionKey', 'subscription-key', 'authorization', 'proxy-authorization'];
+const FIELD_NAMES = SECRET_FIELDS.map((f) => f.replace(/[-_]/g, '[-_]?')).join('|');
+const JSON_FIELD = new RegExp(`("(?:${FIELD_NAMES})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)(")`, 'gi');
+// (the value stops at a quote or a backslash too: inside a JSON string, `…?subscription-key=x",` must keep
+// its closing quote, or the masked document is no longer JSON; found by test/integration/fuzz-pipeline.test.ts)
+const FORM_FIELD = new RegExp(`(^|[?&])((?:${FIELD_NAMES})=)([^&\\s#"'<>\\\\]*)`, 'gi');
+/** `?name=value` / `&name=value` in a URL or free text. */
+const QUERY_PAIR = /([?&][^=&#\s"'<>]*=)([^&#\s"'<>]*)/g;
+/** The password of a URL's user info: `scheme://user:PASSWORD@host`. */
+const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"'<>]*:)([^@/\s"'<>]+)(@)/gi;
 
 export function maskValue(raw: string): string {
   if (raw.length < MASK_MIN_LENGTH) return MASK;
@@ -36,6 +50,8 @@ function escapeRegExp(s: string): string {
  */
 export class Masker {
   private readonly secrets = new Set<string>();
+  /** Secrets shorter than SHORT_SECRET_LENGTH: masked by position only. */
+  private readonly short = new Set<string>();
   private readonly secretHeaderNames = new Set<string>(ALWAYS_SECRET_HEADERS);
   private pattern: RegExp | undefined;
   private replacements = new Map<string, string>();
@@ -45,9 +61,13 @@ export class Masker {
     for (const s of secrets) this.addSecret(s);
   }
 
-  /** Adds a secret learned at run time (an OAuth access token). */
+  /** Adds a secret (also one learned at run time: an OAuth access token). */
   addSecret(raw: string | undefined): void {
-    if (!raw || raw.length < 1 || this.secrets.has(raw)) return;
+    if (!raw || raw.length < 1 || this.secrets.has(raw) || this.short.has(raw)) return;
+    if (raw.length < SHORT_SECRET_LENGTH) {
+      this.short.add(raw);
+      return;
+    }
     this.secrets.add(raw);
     this.pattern = undefined;
   }
@@ -60,20 +80,25 @@ export class Masker {
     return this.secretHeaderNames.has(name.toLowerCase());
   }
 
-  /** Replaces every known secret (raw, URL-encoded, form-encoded) in free text. */
+  /** Replaces every known secret (raw, URL-encoded, form-encoded) in free text, and by position: secret
+   * JSON and form fields, URL user info, and query values that are a (short) secret. */
   text(input: string): string {
     if (!input) return input;
     const re = this.regex();
     let out = re ? input.replace(re, (m) => this.replacements.get(m) ?? MASK) : input;
     // Generic secret fields in JSON (`"access_token": "…"`) and forms (`client_secret=…`).
-    for (const f of SECRET_FIELDS) {
-      out = out.replace(new RegExp(`("${f}"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)(")`, 'g'), (_m, a: string, v: string, c: string) =>
-        v.startsWith(MASK) ? `${a}${v}${c}` : `${a}${maskValue(v)}${c}`,
-      );
-      out = out.replace(new RegExp(`(^|[?&])(${f}=)([^&\\s#]*)`, 'g'), (_m, a: string, b: string, v: string) =>
+    if (out.includes('"')) {
+      out = out.replace(JSON_FIELD, (_m, a: string, v: string, c: string) => (v.startsWith(MASK) ? `${a}${v}${c}` : `${a}${maskValue(v)}${c}`));
+    }
+    if (out.includes('=')) {
+      out = out.replace(FORM_FIELD, (_m, a: string, b: string, v: string) =>
         v.startsWith(encodeURIComponent(MASK)) || v.startsWith(MASK) ? `${a}${b}${v}` : `${a}${b}${maskValue(decodeSafe(v))}`,
       );
+      if (this.short.size) {
+        out = out.replace(QUERY_PAIR, (m, a: string, v: string) => (this.short.has(decodeSafe(v)) ? `${a}${MASK}` : m));
+      }
     }
+    if (out.includes('@')) out = out.replace(USERINFO, (_m, a: string, v: string, c: string) => (v.startsWith(MASK) ? `${a}${v}${c}` : `${a}${MASK}${c}`));
     return out;
   }
 
@@ -101,6 +126,7 @@ export class Masker {
       return { value: maskAuthorization(value), masked: true };
     }
     if (this.secretHeaderNames.has(lower)) return { value: maskValue(value), masked: true };
+    if (this.short.has(value.trim())) return { value: MASK, masked: true };
     const t = this.text(value);
     return { value: t, masked: t !== value };
   }

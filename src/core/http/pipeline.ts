@@ -65,6 +65,8 @@ interface AttemptResult {
    * decoded twice and parsed twice, bench/list.ts). */
   text?: string;
   parsed?: unknown;
+  /** The body is JSON nested deeper than MAX_JSON_DEPTH: where the limit was crossed (not parsed). */
+  tooDeep?: number;
 }
 
 interface AttemptInput {
@@ -148,6 +150,7 @@ export class Pipeline {
       }
       const text = r.text ?? (r.body ?? Buffer.alloc(0)).toString('utf8');
       const headers = r.headers ?? {};
+      if (r.tooDeep !== undefined) throw this.failOn(r.exchange, tooDeepError(`${hop.method} ${this.maskUrl(hop.url)}`, status, r.tooDeep));
       const json = r.parsed !== undefined && isJsonContentType(headers['content-type']) ? r.parsed : parseJsonBody(headers['content-type'], text);
       return {
         status,
@@ -302,6 +305,7 @@ export class Pipeline {
       });
       this.account(r);
       if (r.error) throw r.error;
+      if (r.tooDeep !== undefined) throw this.failOn(r.exchange, tooDeepError(`POST ${this.maskUrl(req.url)}`, r.status ?? 0, r.tooDeep));
       const text = (r.body ?? Buffer.alloc(0)).toString('utf8');
       const answer = { status: r.status ?? 0, text, json: parseJsonBody(r.headers?.['content-type'] ?? 'application/json', text) };
       try {
@@ -492,14 +496,16 @@ export class Pipeline {
     let bytesReceived = 0;
     let text: string | undefined;
     let parsed: unknown;
+    let tooDeep: number | undefined;
     if (status !== undefined) {
       const raw: HeaderList = rec.responseHeaders ?? Object.entries(resHeaders ?? {});
       text = (resBody ?? Buffer.alloc(0)).toString('utf8');
-      parsed = parseJsonObject(text);
+      tooDeep = jsonTooDeep(text);
+      parsed = tooDeep === undefined ? parseJsonObject(text) : undefined;
       const who = whoAnswered(raw, text, { json: parsed });
       const response: ExchangeResponse = {
         status,
-        statusText: rec.statusText ?? '',
+        statusText: this.mask(rec.statusText ?? ''),
         headers: this.masker.headers(raw),
         bodySize: resBody?.length ?? 0,
         truncated: text.length > trace.bodyCap,
@@ -526,7 +532,7 @@ export class Pipeline {
     if (error) error = Object.assign(error, { exchangeId: exchange.id }) as ScimxError;
     return {
       exchange, status, headers: resHeaders, body: resBody, error,
-      sent: rec.head !== undefined, bytesSent, bytesReceived, text, parsed,
+      sent: rec.head !== undefined, bytesSent, bytesReceived, text, parsed, tooDeep,
     };
   }
 
@@ -691,9 +697,39 @@ export function isJsonContentType(ct: string | undefined): boolean {
   return t === 'application/json' || t.endsWith('+json') || t === 'text/json';
 }
 
+/** Deepest JSON nesting read from a server: SCIM documents nest about 6 levels (a schema's sub-attributes);
+ * deeper ones exhaust the stack of whatever walks them (JSON.stringify: "Maximum call stack size exceeded"). */
+export const MAX_JSON_DEPTH = 100;
+
+/** Where (character offset) a text that starts as JSON nests deeper than `limit`; undefined when it does not. */
+export function jsonTooDeep(text: string, limit = MAX_JSON_DEPTH): number | undefined {
+  if (text.length <= limit) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return i;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+    else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return undefined; // not JSON
+  }
+  return undefined;
+}
+
+function tooDeepError(what: string, status: number, offset: number): ScimxError {
+  return new ScimxError('response',
+    `The answer to ${what} (HTTP ${status}) is JSON nested more than ${MAX_JSON_DEPTH} levels deep (at character ${offset}): not a SCIM answer, so it was not read.`,
+    { hint: 'Check what answers on the base URL (a SCIM resource nests a few levels); the trace holds the start of the body.' });
+}
+
 /** Parsed body when the content type is JSON; undefined when it is not, or when the JSON is invalid. */
 export function parseJsonBody(contentType: string | undefined, text: string): unknown {
-  if (!isJsonContentType(contentType) || !text.trim()) return undefined;
+  if (!isJsonContentType(contentType) || !text.trim() || jsonTooDeep(text) !== undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

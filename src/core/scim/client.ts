@@ -134,6 +134,10 @@ export class ScimClient {
       return result;
     } catch (e) {
       const err = toScimxError(e);
+      // Every message leaves masked with every secret the pipeline knows (those learnt at run time too): it is
+      // shown in notifications, logs and the CLI, and may quote a server's answer.
+      const masked = this.pipeline.mask(err.message);
+      if (masked !== err.message) err.message = masked;
       if (own) {
         const state = err.code === 'cancelled' ? 'cancelled' : 'failed';
         this.trace.endOperation(operation, state, { summary: err.message, diagnosis: err.diagnosis });
@@ -176,7 +180,9 @@ export class ScimClient {
       throw new ScimxError('response', `${where} answered ${res.status} with an HTML page instead of SCIM JSON`, { exchangeId: res.exchange.id, hint: 'Check the base URL and the gateway.' });
     }
     if (!res.text) throw new ScimxError('response', `${where} answered ${res.status} with an empty body where SCIM JSON was expected`, { exchangeId: res.exchange.id });
-    throw new ScimxError('response', `${where} answered ${res.status} with a body that is not a JSON object (${res.text.length} bytes, starts "${res.text.slice(0, 40).replace(/\s+/g, ' ')}")`, { exchangeId: res.exchange.id });
+    // masked before it is cut: a secret cut in half cannot be found any more
+    const start = this.pipeline.mask(res.text.slice(0, 4096)).slice(0, 40).replace(/\s+/g, ' ');
+    throw new ScimxError('response', `${where} answered ${res.status} with a body that is not a JSON object (${res.text.length} bytes, starts "${start}")`, { exchangeId: res.exchange.id });
   }
 
   diagnose(ex: Exchange, operation: Operation) {
@@ -386,29 +392,47 @@ export class ScimClient {
     const total = first.totalResults;
     let start = first.next.startIndex ?? (first.startIndex ?? 1) + size;
     const concurrency = Math.max(1, this.profile.concurrency);
+    if (!Number.isSafeInteger(start)) throw didNotAdvance(start);
     if (total !== undefined && concurrency > 1 && size > 0) {
-      const starts: number[] = [];
-      for (let s = start; s <= total && starts.length < MAX_PAGES; s += size) starts.push(s);
-      const pending = new Map<number, Promise<ListPage>>();
-      let i = 0;
+      // The plan is made as it goes, `concurrency` pages ahead, and every index in it is a safe integer
+      // larger than the one before: near 2^53, `s + size === s` would plan one index forever (issue 10).
+      const queue: Array<[number, Promise<ListPage>]> = [];
+      let planned = start;
+      let launched = 0;
+      let stuck: number | undefined;
       const launch = () => {
-        while (pending.size < concurrency && i < starts.length) {
-          const s = starts[i++]!;
+        while (queue.length < concurrency && stuck === undefined && planned <= total && launched < MAX_PAGES) {
+          const s = planned;
           const p = this.listPageIn(call, endpoint, { ...opts, startIndex: s });
           p.catch(() => undefined); // awaited in order below
-          pending.set(s, p);
+          queue.push([s, p]);
+          launched += 1;
+          const following = s + size;
+          if (following > total && following > s) planned = following;
+          else if (!Number.isSafeInteger(following) || following <= s) stuck = following;
+          else planned = following;
         }
+      };
+      const drop = () => {
+        for (const [, rest] of queue) rest.catch(() => undefined);
+        queue.length = 0;
       };
       let lastEnd = start - 1;
       let prevPage = first;
-      for (const s of starts) {
+      for (;;) {
         launch();
-        const page = await pending.get(s)!;
-        pending.delete(s);
+        const head = queue.shift();
+        if (!head) {
+          if (stuck !== undefined) throw didNotAdvance(stuck);
+          if (launched >= MAX_PAGES && planned <= total) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
+          return;
+        }
+        const [s, pending] = head;
+        const page = await pending;
         // the same resources again: the server ignores startIndex (one that only echoes a wrong startIndex
         // but pages correctly is paged on)
         if (repeatsPage(prevPage, page)) {
-          for (const rest of pending.values()) rest.catch(() => undefined);
+          drop();
           throw notAdvancing(s, page);
         }
         prevPage = page;
@@ -417,14 +441,12 @@ export class ScimClient {
         if (page.resources.length < size) {
           // The server returned a short page: fall back to sequential paging from there.
           start = lastEnd + 1;
-          for (const rest of pending.values()) rest.catch(() => undefined);
-          pending.clear();
+          drop();
           if (page.resources.length === 0 || lastEnd >= total) return;
           yield* this.sequentialPages(call, endpoint, opts, start, total, page);
           return;
         }
       }
-      return;
     }
     yield* this.sequentialPages(call, endpoint, opts, start, total, first);
   }
@@ -447,7 +469,7 @@ export class ScimClient {
     let prev = -1;
     let last = before;
     for (let n = 0; ; n++) {
-      if (start <= prev) throw new ScimxError('response', `The server's startIndex did not advance (${start}); stopped to avoid endless paging.`);
+      if (start <= prev || !Number.isSafeInteger(start)) throw didNotAdvance(start);
       if (n > MAX_PAGES) throw new ScimxError('response', `More than ${MAX_PAGES} pages; stopped.`);
       prev = start;
       const page = await this.listPageIn(call, endpoint, { ...opts, startIndex: start, cursor: undefined });
@@ -756,6 +778,11 @@ function repeatsPage(prev: ListPage | undefined, page: ListPage): boolean {
   const a = prev?.resources;
   const b = page.resources;
   return !!a && a.length > 0 && a.length === b.length && a[0]!.id === b[0]!.id && a[a.length - 1]!.id === b[b.length - 1]!.id;
+}
+
+/** A plan whose next index is not above the last one (or past 2^53, where `+ 1` stops adding). */
+function didNotAdvance(start: number): ScimxError {
+  return new ScimxError('response', `The server's startIndex did not advance (${start}); stopped to avoid endless paging.`);
 }
 
 function notAdvancing(asked: number, page: ListPage): ScimxError {

@@ -866,18 +866,22 @@ async function putPath(
       }
     }
     progress(0, `PUT of ${members.length} members`);
+    /** The group's version as the PUT's answer gave it (ETag, meta.version, else meta.lastModified). */
+    let putVersion: string | undefined;
     try {
       // Like a typical connector, write back to the group's meta.location: the pipeline's location
       // policy keeps the gateway key and credentials on it (or refuses), whatever host it names. No
       // `attributes` / `excludedAttributes` on a write (some servers apply them to what they store).
       const location = group.meta?.location;
-      await client.request(call, {
+      const put = await client.request(call, {
         method: 'PUT',
         url: location ?? resourcePath(groups, groupId),
         fromServer: !!location,
         headers: etag ? { 'If-Match': etag } : undefined,
         body,
       });
+      const answered = put.json && typeof put.json === 'object' ? (put.json as ScimResource) : undefined;
+      putVersion = put.headers.etag ?? answered?.meta?.version ?? (answered ? lastModifiedOf(answered) : undefined);
     } catch (e) {
       const err = toScimxError(e);
       if (err.code === 'cancelled') throw err;
@@ -894,8 +898,12 @@ async function putPath(
     }
     progress(total, 'verifying');
     // Verify with a full read: the PUT path moved the whole list anyway, so every member is compared.
-    const { resource: after } = await client.getIn(call, groups, groupId, { members: true });
+    const { resource: after, etag: afterEtag } = await client.getIn(call, groups, groupId, { members: true });
     const afterIds = new Set(readMembers(after).map((m) => m.value));
+    // The version moved since the PUT's own answer: another writer changed the group after our write, and a
+    // difference is theirs (kept, reported), not the server's doing.
+    const afterVersion = afterEtag ?? lastModifiedOf(after);
+    const changedSince = putVersion !== undefined && afterVersion !== undefined && afterVersion !== putVersion;
     journal.after({ members: [...afterIds] });
     const aft = idMatcher(afterIds, todo, report);
     const expected = idMatcher(new Set(members.map((m) => m.value)), todo, report);
@@ -905,7 +913,7 @@ async function putPath(
     report.collateral = { method: 'full', checked: [...currentIds].filter((id) => !removeSet.has(id)).length, before: currentIds.size };
     // Members this change did not name that were there before the PUT and are gone after it: lost, whoever
     // removed them (the server dropped them, or, without ETags, another writer in the same moment).
-    const lost = gone.filter((id) => !addSet.has(id));
+    const lost = changedSince ? [] : gone.filter((id) => !addSet.has(id));
     if (lost.length) {
       const err = lossError(t, remaining, { present: afterIds, lost, state: { members: [...afterIds] } }, { full: currentIds, sample: [] }, report, 'PUT');
       if (!etag) report.warnings.push('the provider gives no ETags: another writer removing these members at the same moment cannot be ruled out; either way they are gone');
@@ -915,7 +923,7 @@ async function putPath(
     // it ignores that part of a PUT. Re-sending would get the same answer: say so instead.
     const keptRemoved = remaining.remove.filter((id) => aft.has(id));
     const notAdded = remaining.add.filter((id) => !aft.has(id));
-    const othersChanged = extra.some((id) => !removeSet.has(id));
+    const othersChanged = extra.some((id) => !removeSet.has(id)) || (changedSince && gone.some((id) => !addSet.has(id)));
     if (undone.length && !othersChanged) {
       if (keptRemoved.length) report.warnings.push(`the server accepted the PUT but kept ${keptRemoved.length === 1 ? 'the member' : `${keptRemoved.length} members`} ${keptRemoved.slice(0, 10).join(', ')}: it may not support removing members this way; try writes: patch`);
       if (notAdded.length) report.warnings.push(`the server accepted the PUT but did not add ${notAdded.slice(0, 10).join(', ')}: it may not support adding members this way; try writes: patch`);
@@ -923,7 +931,10 @@ async function putPath(
     }
     if (othersChanged) {
       report.concurrentChange = true;
-      const theirs = idList('added', extra.filter((id) => !removeSet.has(id)));
+      const theirs = [
+        ...idList('added', extra.filter((id) => !removeSet.has(id))),
+        ...idList('removed', gone.filter((id) => !addSet.has(id))),
+      ];
       const ours = !undone.length
         ? 'our change is in effect'
         : `our change to ${undone.slice(0, 10).join(', ')}${undone.length > 10 ? ` and ${undone.length - 10} more` : ''} was undone${round < MAX_ROUNDS ? ', re-applying it' : ''}`;
