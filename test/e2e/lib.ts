@@ -245,13 +245,32 @@ export class Ui {
     return found!;
   }
 
+  /**
+   * Expands a tree item until its children show. VS Code can lose an expansion asked for while the item's parent
+   * is being redrawn (the extension host logs "No tree item with id … found" and the item stays open and empty):
+   * the item is folded and expanded again, up to 3 times.
+   */
+  async expandWithChildren(item: Locator): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.expand(item);
+      try {
+        await waitFor(async () => (await this.childRowsNow(item)).length > 0, 'children', 8_000);
+        return;
+      } catch (e) {
+        if (attempt === 3) throw new Error(`${await item.getAttribute('aria-label').catch(() => '?')} shows no children after 3 expansions`, { cause: e });
+        await this.collapse(item);
+        await this.page.waitForTimeout(300);
+      }
+    }
+  }
+
   /** Expands each step from `start` down: profile → "Groups" → "group-01" → "Members", scoped to its parent. */
   async open(start: Locator, ...steps: RegExp[]): Promise<Locator> {
     let item = start;
-    await this.expand(item);
+    await this.expandWithChildren(item);
     for (const step of steps) {
       item = await this.childItem(item, step);
-      await this.expand(item);
+      await this.expandWithChildren(item);
     }
     return item;
   }

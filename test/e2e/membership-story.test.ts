@@ -44,7 +44,7 @@ describe('membership safety net in a real VS Code: a silent loss restored, remov
     await ui.openScimView();
     const groupRow = await ui.open(ui.treeItem('sandbox'), /^Groups/, new RegExp(`^${esc(group)}\\b`));
     const members = await ui.childItem(groupRow, /^Members/);
-    await ui.expand(members);
+    await ui.expandWithChildren(members);
     return { group: groupRow, members };
   }
 
