@@ -2,6 +2,13 @@
 // 50,000 members, through the client's PATCH path and PUT path, against a naive connector baseline (GET the
 // whole group, PUT the whole member list back) written with raw undici. Requests, bytes on the wire both ways
 // (head + body), wall time. Ratios are measured side by side in this run.
+// Then the same change, through the client's default path (writes: auto), on each third-party server of the
+// interop matrix (test/helpers/third-party/), behind the same gateway, on the biggest group it can hold: what
+// it cost and what became of the group, read from the server's storage.
+import { BETTER_AUTH_MAX_MEMBERS } from '../test/helpers/third-party/better-auth';
+import { startChildServer } from '../test/helpers/third-party/child';
+import type { ServerName } from '../test/helpers/third-party/types';
+import { sandboxProfile } from '../test/helpers/profile';
 import { ScimClient } from '../src/core/scim/client';
 import type { MembershipReport } from '../src/core/scim/types';
 import { Trace } from '../src/core/trace';
@@ -16,6 +23,11 @@ interface Sample { requests: number; sent: number; received: number; ms: number 
 interface Row { size: number; path: string; op: string; samples: Sample[] }
 
 async function main(): Promise<void> {
+  // BENCH_MEMBERSHIP_PART=third-party runs only the third-party servers' part
+  if (process.env.BENCH_MEMBERSHIP_PART === 'third-party') {
+    await thirdParty();
+    return;
+  }
   header('membership: add one / remove one member, PATCH vs PUT vs naive GET+PUT');
   const sb = await startChildSandbox({ users: USERS, groups: 1, bigGroupMembers: BIG, seed: 1 });
   try {
@@ -119,7 +131,78 @@ async function main(): Promise<void> {
   } finally {
     await sb.stop();
   }
+  await thirdParty();
   printGoals();
+}
+
+/** add 1 / remove 1 on each third-party server's biggest group, client default path; the group restored after each */
+async function thirdParty(): Promise<void> {
+  header('membership on third-party servers: add one / remove one member, writes: auto (group restored after each change)');
+  const servers: Array<{ name: ServerName; size: number }> = [
+    { name: 'scimmy', size: BIG },
+    // at most 1,000 members a group; seeding goes through its own SCIM API at ~0.15 s a user, so 500
+    { name: 'better-auth', size: Math.min(BIG, BETTER_AUTH_MAX_MEMBERS / 2) },
+  ];
+  const rows: Array<Record<string, string | number>> = [];
+  for (const { name, size } of servers) {
+    const s = await startChildServer(name, { users: size + 10, groups: 1, groupSize: 3, bigGroupMembers: size });
+    try {
+      console.log(`${s.implementation}: ${size.toLocaleString('en')}-member group seeded in ${ms(s.seedMs)} (pid ${s.pid})${s.limits.length ? `; limits: ${s.limits.join('; ')}` : ''}`);
+      const gid = s.groups['big-group']!;
+      const baseline = await s.call<string[]>('members', gid);
+      if (baseline.length !== size) throw new Error(`${name}: big-group has ${baseline.length} members, not ${size}`);
+      // the README's profile default timeout (30 s): SCIMMY answers slowly on a 50,000-member group
+      const client = new ScimClient(sandboxProfile({ ...s, auth: s.auth as never }, { timeoutMs: 30_000 }), { trace: new Trace() });
+      await client.discover().catch(() => undefined);
+      const spare = s.userIds.slice(size, size + 10);
+      const samples: Record<string, Array<Sample & { outcome: string }>> = { 'add 1': [], 'remove 1': [] };
+      for (let round = 0; round < REPEAT; round++) {
+        for (const op of ['add 1', 'remove 1'] as const) {
+          const id = op === 'add 1' ? spare[round % spare.length]! : baseline[round]!;
+          const change = op === 'add 1' ? { add: [id], remove: [] } : { add: [], remove: [id] };
+          const t0 = performance.now();
+          let sample: Sample & { outcome: string };
+          const stats = () => ({ requests: client.pipeline.stats.requests, sent: client.pipeline.stats.bytesSent, received: client.pipeline.stats.bytesReceived });
+          const before = stats();
+          try {
+            const rep = await client.changeMembers(gid, change, { mode: 'auto' });
+            const after = await s.call<string[]>('members', gid);
+            const set = new Set(after);
+            const lost = baseline.filter((m) => !set.has(m) && m !== id).length;
+            const right = op === 'add 1' ? set.has(id) : !set.has(id);
+            sample = {
+              requests: rep.requests, sent: rep.bytesSent, received: rep.bytesReceived, ms: performance.now() - t0,
+              outcome: `${rep.mode.toUpperCase()} ${rep.verified ? 'verified' : 'not verified'}; ${right && !lost ? 'group right' : `${right ? '' : 'change not in effect, '}${lost.toLocaleString('en')} other members LOST`}`,
+            };
+          } catch (e) {
+            const now = stats();
+            const after = await s.call<string[]>('members', gid);
+            const set = new Set(after);
+            const lost = baseline.filter((m) => !set.has(m) && m !== id).length;
+            sample = {
+              requests: now.requests - before.requests, sent: now.sent - before.sent, received: now.received - before.received, ms: performance.now() - t0,
+              outcome: `failed (${(e as Error).message.slice(0, 80)})${lost ? `; ${lost.toLocaleString('en')} other members LOST` : ''}`,
+            };
+          }
+          samples[op]!.push(sample);
+          await s.call('setMembers', gid, baseline);
+        }
+      }
+      await client.close();
+      for (const [op, list] of Object.entries(samples)) {
+        rows.push({
+          server: name, group: size.toLocaleString('en'), change: op,
+          requests: median(list.map((x) => x.requests)), 'bytes sent': kb(median(list.map((x) => x.sent))), 'bytes received': kb(median(list.map((x) => x.received))),
+          'bytes total': kb(median(list.map((x) => x.sent + x.received))), 'wall (median)': ms(median(list.map((x) => x.ms))),
+          outcome: [...new Set(list.map((x) => x.outcome))].join(' | '),
+        });
+      }
+    } finally {
+      await s.stop();
+    }
+    table(rows.splice(0));
+  }
+  console.log(`better-auth: measured at ${(BETTER_AUTH_MAX_MEMBERS / 2).toLocaleString('en')} members; @better-auth/scim holds at most ${BETTER_AUTH_MAX_MEMBERS.toLocaleString('en')} in a group, not ${BIG.toLocaleString('en')}`);
 }
 
 function check(rep: MembershipReport, add: string[], remove: string[], mode: string): void {

@@ -40,9 +40,11 @@
 //     user or top-level .npmrc makes code-server's own nested `npm install` die with EALLOWSCRIPTS. Don't.
 //   - What works: the scratch folder's package.json has `allowScripts` {code-server, argon2} (node@24's folder:
 //     {node}); lib/vscode's package.json has its own allowScripts (VS Code's list: true for its native modules,
-//     false for koffi, ssh2, cpu-features); lib/vscode/extensions gets a project `.npmrc` with `allow-scripts=`.
+//     false for koffi, ssh2, cpu-features), rewritten name-only (see approveAddons); lib/vscode/extensions gets a
+//     project `.npmrc` with `allow-scripts=`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -158,17 +160,24 @@ export function missingBuildDeps(env = process.env) {
  * `base` with the Kerberos headers out of reach: pkg-config is taken off PATH (each PATH folder that holds it is
  * replaced by a folder of links to everything else in it) and the compiler's include-path variables are dropped.
  * A build with this env leaves the kerberos addon out, as on a stock Debian with Node. Used by the e2e suite.
+ * The link folders belong to this process (a temporary folder, removed when it exits), so that two processes
+ * sharing a cache never pull a PATH folder from under each other's build.
  */
+let shadowRoot;
 export function withoutKerberosHeaders(base = process.env) {
   const hidden = new Set(['pkg-config', 'pkgconf', `${process.arch === 'x64' ? 'x86_64' : process.arch}-linux-gnu-pkg-config`]);
-  const shadowRoot = join(cacheDir, 'no-kerberos-path');
   const dirs = (base.PATH ?? '').split(delimiter).filter(Boolean);
   const out = dirs.map((dir, i) => {
     let names;
     try { names = readdirSync(dir); } catch { return dir; }
     if (!names.some((n) => hidden.has(n))) return dir;
+    if (!shadowRoot) {
+      const made = mkdtempSync(join(tmpdir(), 'scimx-no-pkg-config-'));
+      shadowRoot = made;
+      process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    }
     const shadow = join(shadowRoot, String(i));
-    rmSync(shadow, { recursive: true, force: true });
+    if (existsSync(shadow)) return shadow; // made by an earlier call of this process
     mkdirSync(shadow, { recursive: true });
     for (const n of names) if (!hidden.has(n)) symlinkSync(join(dir, n), join(shadow, n));
     return shadow;
@@ -242,12 +251,20 @@ function findNativeAddons(dir, out = [], depth = 0) {
   return out;
 }
 
-/** Packages in lib/vscode whose install scripts VS Code's own package.json approves (`allowScripts` true). */
-function approvedAddons(vscodeDir) {
-  const pkg = JSON.parse(readFileSync(join(vscodeDir, 'package.json'), 'utf8'));
-  const names = Object.entries(pkg.allowScripts ?? {}).filter(([, ok]) => ok === true)
-    .map(([spec]) => spec.replace(/^(@?[^@]+)@.*$/, '$1'));
-  return [...new Set(names)];
+/**
+ * Packages in lib/vscode whose install scripts VS Code's own package.json approves (`allowScripts` true), minus
+ * `leftOut`. Rewrites that allowScripts with names only, the left-out addons set to false: npm 11.19 does not
+ * match VS Code's version-pinned entries (`"kerberos@2.1.1": true`; `npm install-scripts ls` lists all ten as
+ * "not yet covered") and ignores an .npmrc allow-scripts beside a package.json that has the field.
+ */
+function approveAddons(vscodeDir, leftOut) {
+  const file = join(vscodeDir, 'package.json');
+  const pkg = JSON.parse(readFileSync(file, 'utf8'));
+  const policy = {};
+  for (const [spec, ok] of Object.entries(pkg.allowScripts ?? {})) policy[spec.replace(/^(@?[^@]+)@.*$/, '$1')] = ok === true;
+  for (const l of leftOut) policy[l.addon] = false;
+  writeFileSync(file, JSON.stringify({ ...pkg, allowScripts: policy }, null, 2));
+  return Object.keys(policy).filter((n) => policy[n]);
 }
 
 // Addons VS Code cannot start or work without: a build that lacks one of them is a failed build.
@@ -355,7 +372,7 @@ async function build({ quiet, baseEnv, t0 }) {
     throw new Error(`code-server ${CODE_SERVER_VERSION} compiles native addons with node-gyp, which needs: ${missing.join(', ')} `
       + `(Debian: apt-get install -y build-essential python3)`);
   }
-  log(`building code-server ${CODE_SERVER_VERSION} into ${cacheDir} (once; a fresh machine takes a few minutes and downloads about 300 MB)`);
+  log(`building code-server ${CODE_SERVER_VERSION} into ${cacheDir} (once: about 230 MB from the npm registry, 800 MB on disk, then a few minutes compiling)`);
   const node = await ensureNode24(baseEnv);
   const leftOut = [];
   for (const [addon, info] of Object.entries(OPTIONAL_ADDONS)) {
@@ -378,10 +395,10 @@ async function build({ quiet, baseEnv, t0 }) {
   for (const dir of [vscodeDir, extDir]) {
     if (!existsSync(join(dir, 'package.json'))) throw new Error(`code-server ${CODE_SERVER_VERSION} has no ${dir}/package.json`);
   }
-  const addons = approvedAddons(vscodeDir).filter((n) => !leftOut.some((l) => l.addon === n));
+  const addons = approveAddons(vscodeDir, leftOut);
   writeFileSync(join(vscodeDir, '.npmrc'), '# written by scripts/vscode-server.mjs: code-server\'s postinstall only unpacks VS Code\'s\n'
     + '# dependencies here; their native addons are built afterwards, by name (npm rebuild --ignore-scripts=false ...)\n'
-    + '# (which ones: lib/vscode/package.json\'s own allowScripts; npm ignores an .npmrc allow-scripts beside it)\n'
+    + '# (which ones: lib/vscode/package.json\'s allowScripts, rewritten name-only by scripts/vscode-server.mjs)\n'
     + 'ignore-scripts=true\n');
   writeFileSync(join(extDir, '.npmrc'), `# written by scripts/vscode-server.mjs: built on purpose\nallow-scripts=${EXTENSIONS_SCRIPTS.join(',')}\n`);
   csMs += await npm(p.codeServerDir, env, '[3/4] VS Code\'s dependencies (code-server\'s postinstall)', ['rebuild']);

@@ -95,7 +95,9 @@ export async function resolveRefs(
       found.push(...page.resources);
     } catch (e) {
       const err = toScimxError(e);
-      if (refusedByService(err)) return asGiven();
+      // Any answer that is not a list of matches (a refused filter, a collection the service does not offer, an
+      // error page): the values are used as ids, as given, and the command's own request says what is wrong.
+      if (refusedByService(err) || err instanceof HttpStatusError || err.code === 'response') return asGiven();
       throw err;
     }
   }

@@ -598,6 +598,8 @@ interface QuirkOps {
   /** member ids the message names anywhere */
   named: Set<string>;
   touchesMembers: boolean;
+  /** a quirk took operations out (an empty list is then no change, not a malformed request) */
+  dropped: boolean;
 }
 
 const isMembersPath = (path: unknown): boolean => typeof path === 'string' && /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members(\b|$)/i.test(path.trim());
@@ -651,7 +653,7 @@ function quirkOps(c: Ctx, message: Json): QuirkOps {
       ops = ops.filter((o) => !(opName(o) === 'remove' && isMembersPath(o['path'])));
     }
   }
-  return { ops, byIndex, named, touchesMembers };
+  return { ops, byIndex, named, touchesMembers, dropped: ops.length < raw.length };
 }
 
 class SandboxGroup extends SCIMMY.Resources.Group {
@@ -738,7 +740,7 @@ class SandboxGroup extends SCIMMY.Resources.Group {
       // 'attributes-before-patch': the query's attributes/excludedAttributes shape the group the patch starts
       // from; without members, the patched list (the added ones) replaces them all
       const blind = f.has('attributes-before-patch') && !!this.attributes && this.attributes.length > 0 && !keeps(this.attributes, 'members');
-      if (quirks.ops.length > 0) {
+      if (quirks.ops.length > 0 || !quirks.dropped) {
         const op = new SCIMMY.Messages.PatchOp({ ...message, Operations: quirks.ops } as never);
         const plan = blind ? undefined : memberPlan(op.Operations);
         checkEntraLimits(c, plan, op.Operations.length);

@@ -240,7 +240,9 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
       return;
     }
     assert.match(kerberos.reason, /pkg-config|gssapi|krb5/, `reason: ${kerberos.reason}`);
-    assert.equal(vs.kerberosBuildable(vs.withoutKerberosHeaders()), kerberos.reason, 'the build saw the Kerberos headers out of reach');
+    // built here (pkg-config off PATH) or by `npm start` on a machine without libkrb5-dev: either way the headers
+    // were out of reach, and are for this suite's build environment
+    assert.notEqual(vs.kerberosBuildable(vs.withoutKerberosHeaders()), '', 'the e2e build environment reaches the Kerberos headers');
     assert.match(vs.leftOutLines(built.leftOut)[0] ?? '', /^Kerberos proxy authentication inside this VS Code is unavailable: /);
     // with VS Code's Node, from VS Code's folder: the addons it needs load, kerberos does not (its JavaScript is
     // there, its binary is not; VS Code imports it lazily, on a proxy's Negotiate challenge)

@@ -89,7 +89,7 @@ export class Scimx {
       PATH: process.env.PATH, IOP_KEY: this.t.key,
       IOP_TOKEN: a.type === 'bearer' ? a.token : a.type === 'basic' ? a.password : '',
       // the journal of membership changes (issue 9 part A) stays in this run's temporary directory
-      XDG_STATE_HOME: join(this.dir, 'state'), HOME: this.dir,
+      SCIMX_STATE_DIR: join(this.dir, 'state'), XDG_STATE_HOME: join(this.dir, 'xdg'), HOME: this.dir,
     };
     return new Promise((resolve) => {
       execFile(process.execPath, [cli, '--config', this.config(sendAs), '--profile', 'interop', ...args], { env, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -173,8 +173,12 @@ export async function membershipScenario(
   const after = await t.members(o.groupId);
   const change = o.action === 'add' ? { add: o.ids, remove: [] } : { add: [], remove: o.ids };
   if (t.received.length) assertKeyOnEveryRequest(t, o.sendAs ?? 'header');
+  const j = judge(before, change, after);
+  // one line per scenario for the matrix (server × scenario × result), in the test output
+  const first = (res.code === 0 ? res.stdout : res.stderr).split('\n').find((l) => l.trim()) ?? '';
+  console.log(`matrix | ${o.label} | exit ${res.code} | ${j.exact ? 'group right' : j.lost.length ? `${j.lost.length} lost` : after.length === before.length && after.every((id) => before.includes(id)) ? 'unchanged' : 'group wrong'} | ${first.trim().slice(0, 160)}`);
   assertTruthful(o.label, before, change, after, res, { unchangedOnFailure: o.unchangedOnFailure });
-  return { res, before, after, judgement: judge(before, change, after) };
+  return { res, before, after, judgement: j };
 }
 
 /** Users of `t` outside the group, in seed order. */

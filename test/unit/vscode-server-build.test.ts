@@ -27,7 +27,8 @@ test('withoutKerberosHeaders: pkg-config is off PATH, everything else stays, the
   assert.equal(env.CPATH, undefined);
   assert.equal(env.PKG_CONFIG_PATH, undefined);
   assert.equal(vs.kerberosBuildable(env), 'pkg-config is not on PATH');
-  assert.ok(env.PATH!.includes(cache), 'the shadow PATH folders live in the cache');
+  assert.ok(env.PATH!.includes(tmpdir()), 'the shadow PATH folders are temporary');
+  assert.equal(vs.withoutKerberosHeaders(base).PATH, env.PATH, 'a second call reuses the same folders');
 });
 
 test('leftOutLines: one line saying what is unavailable, why, and how to get it', async () => {

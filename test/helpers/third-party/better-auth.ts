@@ -3,7 +3,9 @@
 // HTTP), since its storage keys (orderKey, userNameKey, ...) are the plugin's business. Its state is read from
 // the memory adapter's tables: scimGroupMember rows of the group.
 // Limits, from the plugin itself: at most 1,000 direct members per group (SCIM_MAX_GROUP_MEMBERS), and
-// members must be Users (no nested groups).
+// members must be Users (no nested groups). And found here: a POST or PUT naming more than 100 members answers
+// 400 "One or more Group members are invalid" (its member check reads the users with the adapter's default
+// limit of 100 rows), so bigger groups are built with PATCH adds of 100.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,7 +71,27 @@ export async function startBetterAuthServer(seed: SeedOptions = {}): Promise<Thi
   }
   const groups: Record<string, string> = {};
   const size = Math.min(seed.groupSize ?? 6, userIds.length);
-  const limits = [`at most ${BETTER_AUTH_MAX_MEMBERS.toLocaleString('en')} members per group, Users only (@better-auth/scim SCIM_MAX_GROUP_MEMBERS)`];
+  const limits = [
+    `at most ${BETTER_AUTH_MAX_MEMBERS.toLocaleString('en')} members per group, Users only (@better-auth/scim SCIM_MAX_GROUP_MEMBERS)`,
+    'a POST or PUT naming more than 100 members answers 400 "One or more Group members are invalid" (member check capped at 100 rows)',
+    'a `remove` of path `members` without a filter removes only 100 members (the same 100-row read)',
+  ];
+  const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+  const memberRows = (gid: string): Row[] => (db['scimGroupMember'] ?? []).filter((r) => r['groupId'] === gid);
+  /** members set through its own PATCH, 100 changes at a time (a bare `remove` of members removes only 100 of
+   * them: the same 100-row read) */
+  const setMembers = async (gid: string, ids: string[]): Promise<void> => {
+    const want = new Set(ids);
+    const have = new Set(memberRows(gid).map((r) => String(r['scimUserId'])));
+    const drop = [...have].filter((id) => !want.has(id));
+    const add = ids.filter((id) => !have.has(id));
+    for (let i = 0; i < drop.length; i += 100) {
+      await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH_OP], Operations: drop.slice(i, i + 100).map((id) => ({ op: 'remove', path: `members[value eq "${id}"]` })) });
+    }
+    for (let i = 0; i < add.length; i += 100) {
+      await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: add.slice(i, i + 100).map((value) => ({ value })) }] });
+    }
+  };
   for (let k = 1; k <= (seed.groups ?? 3); k++) {
     const ms = Array.from({ length: size }, (_, j) => userIds[(k * 5 + j) % userIds.length]!);
     const g = await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `group-${pad(k, 2)}`, members: ms.map((value) => ({ value })) });
@@ -77,11 +99,11 @@ export async function startBetterAuthServer(seed: SeedOptions = {}): Promise<Thi
   }
   if (seed.bigGroupMembers) {
     const want = Math.min(seed.bigGroupMembers, BETTER_AUTH_MAX_MEMBERS, userIds.length);
-    const g = await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'big-group', members: userIds.slice(0, want).map((value) => ({ value })) });
+    const g = await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'big-group' });
     groups['big-group'] = g.id;
+    await setMembers(g.id, userIds.slice(0, want));
   }
 
-  const memberRows = (gid: string): Row[] => (db['scimGroupMember'] ?? []).filter((r) => r['groupId'] === gid);
   return {
     implementation: 'better-auth 1.7.5 + @better-auth/scim 1.7.5 (memory adapter)',
     baseUrl,
@@ -90,11 +112,8 @@ export async function startBetterAuthServer(seed: SeedOptions = {}): Promise<Thi
     groups,
     limits,
     members: async (gid) => memberRows(gid).map((r) => String(r['scimUserId'])),
-    setMembers: async (gid, ids) => {
-      // through its own PUT: the membership rows carry keys only the plugin computes
-      const g = await call('GET', `/Groups/${gid}`);
-      await call('PUT', `/Groups/${gid}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: g['displayName'], members: ids.map((value) => ({ value })) });
-    },
+    // through its own endpoints: the membership rows carry keys only the plugin computes
+    setMembers,
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
