@@ -155,15 +155,16 @@ export class Ui {
       await pg.keyboard.press('F1');
       try {
         await input.waitFor({ state: 'visible', timeout: 5_000 });
+        await input.fill(`>${title}`, { timeout: 5_000 });
+        await pg.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 10_000 });
         break;
       } catch (e) {
         if (attempt === 3) throw e;
-        // a focused webview (the trace panel) keeps the key to itself: move the focus to the side bar's title
+        // a focused webview (the trace panel) keeps the key to itself, or the palette closed as the focus moved:
+        // move the focus to the side bar's title and open it again
         await pg.locator('.sidebar .composite.title').first().click().catch(() => undefined);
       }
     }
-    await input.fill(`>${title}`);
-    await pg.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
     await pg.keyboard.press('Enter');
   }
 
