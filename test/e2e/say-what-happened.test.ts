@@ -136,7 +136,7 @@ describe("the seed's failure in a real VS Code: backend-origin meta.location, ke
       await ui.command('View: Close All Editors');
       const { u, gid } = await addUnder(ui, 'rewrite', 'group-02');
       await waitFor(() => sandbox.members(gid).includes(u.id), 'the sandbox to record the new member');
-      const n = await ui.toast(/group-02: /);
+      const n = await ui.toast(/group-02: added/); // the result, not the progress ("Add 1 member to group-02: …")
       assert.match(n.text, /PUT, verified/, n.text);
       assert.ok(namesUser(n.text, u), `the notification does not name ${u.userName}: ${n.text}`);
       assert.match(n.text, new RegExp(`pointed at ${esc(new URL(backend).host)}, not at the gateway ${esc(new URL(gw).host)}: rewritten onto the gateway \\(locations: rewrite\\)`), n.text);
