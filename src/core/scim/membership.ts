@@ -277,30 +277,41 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
   // known from an earlier read can be compared.
   const filters = await filtersSupported(client, call);
   if (!filters) client.memberPaging = 'group-read';
-  if (filters && !groupFilterRefused.has(client)) {
+  const readWhole = wholeReads.get(t);
+  if (readWhole) {
+    // The group was read whole a moment ago (the users filter found nobody while the group has members): that
+    // read answers the changed ids and is the snapshot; the check after reads it whole again.
+    return wholeGroupBefore(t, ids, remove, undefined, readWhole);
+  }
+  const entra = client.profile.provider === 'entra';
+  if (filters && !groupFilterRefused.has(client) && (entra || !andTestsBroken.has(client))) {
+    // Members known from an earlier read are asked with the changed ids in one group-filter request; without
+    // enough of them the group's list is read once (it answers the changed ids too), except on Entra, which
+    // returns none: there the changed ids are asked on the filter and only known members can be compared.
     const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
-    try {
-      const present = await presentByGroupFilter(client, call, groups, groupId, [...ids, ...known], new Set([...remove, ...known]));
-      const sample = known.filter((id) => present.has(id));
-      const changed = new Set(ids.filter((id) => present.has(id)));
-      for (const id of remove) if (changed.has(id)) nested.add(id);
-      if (sample.length >= SAMPLE_MIN) return { present: changed, snap: { sample, groupFilter: true } };
-      if (client.profile.provider === 'entra') {
-        return { present: changed, snap: { sample, groupFilter: true, why: sample.length ? undefined : 'the provider returns no members with a group and cannot list users by group, and no member of this group was read before' } };
+    if (known.length >= SAMPLE_MIN || entra) {
+      try {
+        const present = await presentByGroupFilter(client, call, groups, groupId, [...ids, ...known], new Set([...remove, ...known]));
+        const sample = known.filter((id) => present.has(id));
+        const changed = new Set(ids.filter((id) => present.has(id)));
+        for (const id of remove) if (changed.has(id)) nested.add(id);
+        if (sample.length >= SAMPLE_MIN) return { present: changed, snap: { sample, groupFilter: true } };
+        if (entra) {
+          return { present: changed, snap: { sample, groupFilter: true, why: sample.length ? undefined : 'the provider returns no members with a group and cannot list users by group, and no member of this group was read before' } };
+        }
+      } catch (e) {
+        if (!checkFallback(toScimxError(e))) throw e;
+        if (!(e instanceof AndTestsBroken)) groupFilterRefused.add(client);
+        if (entra && e instanceof AndTestsBroken) return readBefore(t, ids, remove, nested); // id by id now
       }
-      const all = await wholeGroup(t, 'the provider cannot list users by group');
-      return { present: changed, snap: { full: all, sample: [...all].filter((id) => !named.has(id)), groupFilter: true } };
-    } catch (e) {
-      if (!checkFallback(toScimxError(e))) throw e;
-      groupFilterRefused.add(client);
     }
   }
   return wholeGroupBefore(t, ids, remove, filters ? 'the provider refused or ignored the membership filters' : 'the provider supports no filter (ServiceProviderConfig)');
 }
 
 /** The group's whole member list before the change (providers that cannot list users by group). */
-async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?: string): Promise<{ present: Set<string>; snap: Snapshot }> {
-  const all = await wholeGroup(t, why);
+async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?: string, read?: Set<string>): Promise<{ present: Set<string>; snap: Snapshot }> {
+  const all = read ?? (await wholeGroup(t, why));
   const named = new Set(ids);
   const present = new Set(ids.filter((id) => all.has(id)));
   const snap: Snapshot = { full: all, sample: [...all].filter((id) => !named.has(id)) };
@@ -317,6 +328,14 @@ async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?
   }
   return { present, snap };
 }
+
+/** Whole group reads made by a change's first read, kept for the rest of that change. */
+const wholeReads = new WeakMap<Target, Set<string>>();
+
+/** Clients whose provider does not answer `id eq "G" and members.value eq "a" and members.value eq "b"` as RFC
+ * 7644 reads it (each comparison against any member): an all-present test fails while every id is a member. Their
+ * checks read the group whole instead of splitting sets in halves down to single ids (SCIMMY: 80+ requests). */
+const andTestsBroken = new WeakSet<ScimClient>();
 
 /** Users asked one by one about their own groups, at most (the rest: the read is taken as it is). */
 const USER_CHECKS = 5;
@@ -396,6 +415,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
     const all = await wholeGroup(t);
     if (all.size) {
       client.memberPaging = 'group-read';
+      wholeReads.set(t, all); // the read is the change's snapshot: not read twice
       return undefined;
     }
     return { ids: new Set(), total: 0, complete: true };
@@ -431,7 +451,7 @@ async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet
   const { client, call, groups, groupId } = t;
   const changed = [...todo.add, ...todo.remove];
   const named = new Set(changed);
-  if (snap.full && !(snap.groupFilter && !groupFilterRefused.has(client))) {
+  if (snap.full) {
     const all = await wholeGroup(t);
     const present = new Set(all);
     // removed ids the read lacks: confirmed on the users where the read may be capped
@@ -1098,6 +1118,14 @@ export async function presentAmong(
   return groupReadAmong(client, call, groups, groupId, ids);
 }
 
+/** A group-filter all-present test failed on a set whose every id is a member: the provider's `and` over a
+ * multi-valued attribute is not RFC 7644's; the check falls back to reading the group. */
+class AndTestsBroken extends ScimxError {
+  constructor() {
+    super('unsupported', 'the provider does not answer an all-present membership filter as RFC 7644 reads it');
+  }
+}
+
 /** A filtered check answered with resources the filter cannot match: the provider ignored the filter (as one
  * without filtering may), so its answer says nothing about membership. */
 class FilterIgnored extends ScimxError {
@@ -1110,7 +1138,7 @@ class FilterIgnored extends ScimxError {
  * retried, so a filter that crashes a server is sent once) or ignored it: the group is read instead, and the
  * client remembers it for the profile's later checks. */
 function checkFallback(err: ScimxError): boolean {
-  return err instanceof FilterIgnored || refusedByService(err) || failedOnService(err);
+  return err instanceof FilterIgnored || err instanceof AndTestsBroken || refusedByService(err) || failedOnService(err);
 }
 
 /** A 5xx the SCIM service itself answered (not the gateway's). */
@@ -1129,6 +1157,8 @@ async function presentOnGroup(client: ScimClient, call: Call, groups: string, gr
     try {
       return await presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
     } catch (e) {
+      // the provider's AND is not RFC 7644's: a few ids are asked one by one, more by reading the group
+      if (e instanceof AndTestsBroken && ids.length <= 3) return presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
       if (!checkFallback(toScimxError(e))) throw e;
       groupFilterRefused.add(client);
     }
@@ -1218,9 +1248,20 @@ async function presentByGroupFilter(client: ScimClient, call: Call, groups: stri
       return;
     }
     if (!expectPresent && !hit) return;
+    if (expectPresent && andTestsBroken.has(client)) {
+      // the provider cannot answer an all-present test: ask each id in one any-present test instead
+      for (const id of set) if (await matches(toFilterString(and(eq('id', groupId), eq('members.value', id))))) present.add(id);
+      return;
+    }
     const half = Math.ceil(set.length / 2);
-    await test(set.slice(0, half), expectPresent);
-    await test(set.slice(half), expectPresent);
+    const [a, b] = [set.slice(0, half), set.slice(half)];
+    await test(a, expectPresent);
+    await test(b, expectPresent);
+    // every id of a failed all-present test was a member after all: the provider's AND is not RFC 7644's
+    if (expectPresent && set.every((id) => present.has(id))) {
+      andTestsBroken.add(client);
+      throw new AndTestsBroken();
+    }
   };
   const parts = [
     ...chunks(ids.filter((id) => expected.has(id)), CHECK_CHUNK).map((set) => ({ set, expectPresent: true })),
