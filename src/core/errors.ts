@@ -24,6 +24,10 @@ export interface ScimxErrorOptions {
   cause?: unknown;
 }
 
+/** Marks every ScimxError, whichever copy of this module made it: the extension's UI bundle and the core it loads
+ * lazily (dist/lazy-core.js) each hold their own copy of this class, so `instanceof` alone fails across them. */
+const BRAND = Symbol.for('scim-explorer.ScimxError');
+
 export class ScimxError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
@@ -37,6 +41,7 @@ export class ScimxError extends Error {
     this.hint = options.hint;
     this.exchangeId = options.exchangeId;
     this.diagnosis = options.diagnosis;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
@@ -77,8 +82,9 @@ export class HttpStatusError extends ScimxError {
   }
 }
 
+/** True for a ScimxError made by any copy of this module (see BRAND). */
 export function isScimxError(e: unknown): e is ScimxError {
-  return e instanceof ScimxError;
+  return e instanceof ScimxError || (e instanceof Error && (e as Error & { [BRAND]?: unknown })[BRAND] === true);
 }
 
 export function oneLine(text: string): string {
@@ -87,7 +93,7 @@ export function oneLine(text: string): string {
 
 /** Turns anything thrown into a ScimxError without losing its message. */
 export function toScimxError(e: unknown): ScimxError {
-  if (e instanceof ScimxError) return e;
+  if (isScimxError(e)) return e;
   if (e instanceof Error) {
     if (e.name === 'AbortError') return new ScimxError('cancelled', 'Cancelled.', { cause: e });
     return new ScimxError('network', e.message || e.name, { cause: e });

@@ -122,6 +122,11 @@ export function registerCommands(x: Ext): void {
     const group = owner.group;
     const label = resourceLabel(group.resource, group.rt);
     const labels = clients.names(owner.profile);
+    // the members the tree shows are named as shown there (a loss, a removal, an undo name users, not ids)
+    for (const m of owner.paging.items) {
+      const shown = memberLabel(m.member, m.name);
+      if (shown !== m.member.value && !labels.has(m.member.value)) labels.set(m.member.value, shown);
+    }
     const since = Date.now();
     let client: ScimClient | undefined;
     try {

@@ -63,7 +63,7 @@ export function membershipFailureReport(e: unknown): MembershipReport | undefine
 export function failureLine(e: unknown): string {
   if (isScimxError(e)) {
     const d = e.diagnosis;
-    if (d) return d.fix ? `${d.summary}. ${d.fix}` : d.summary;
+    if (d) return d.fix ? `${d.summary}${/[.!?]$/.test(d.summary) ? '' : '.'} ${d.fix}` : d.summary;
     return e.hint ? `${e.message} ${e.hint}` : e.message;
   }
   return e instanceof Error ? e.message.split(/\r?\n/)[0] ?? String(e) : String(e);

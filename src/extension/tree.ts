@@ -130,10 +130,13 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
     this.fire(node);
   }
 
-  /** A change event for a node once the children being returned are in VS Code's hands. Its children are
-   * loaded, so the event re-reads nothing. */
+  /** Redraws a list's item (its count) once the children being returned are in VS Code's hands. A change event
+   * for that node itself makes VS Code 1.139's extension host forget the children it just handed out while the
+   * window keeps showing them: none of them could be expanded any more ("No tree item with id … found", seen in
+   * test/e2e). A change event for the whole tree re-reads every expanded node instead; every list is loaded by
+   * then, so it re-reads nothing from the server. */
   private redrawSoon(node: TreeNode): void {
-    setTimeout(() => this.fire(node), 0);
+    setTimeout(() => { if (this.live.has(node)) this.fire(); }, 0);
   }
 
   changed(node?: TreeNode): void {

@@ -106,6 +106,9 @@ test('PUT confirmation shows the membership diff with names; summaries and failu
     diagnosis: { severity: 'error', source: 'gateway', code: 'gateway.key-missing', summary: 'gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)', fix: 'Set gateway.sendAs: header' },
   });
   assert.equal(failureLine(e), 'gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH). Set gateway.sendAs: header');
+  // a summary that ends its sentence gets no second period before the fix
+  const ended = new ScimxError('http', 'HTTP 401', { diagnosis: { severity: 'error', source: 'location', code: 'location.credentials-withheld', summary: 'PUT went elsewhere. This is how a connector loses the gateway.', fix: 'Set `locations: rewrite`.' } });
+  assert.equal(failureLine(ended), 'PUT went elsewhere. This is how a connector loses the gateway. Set `locations: rewrite`.');
   assert.equal(failureLine(new Error('a\nb')), 'a');
   assert.ok(isCancellation(new ScimxError('cancelled', 'Cancelled.')));
 });

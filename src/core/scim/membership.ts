@@ -14,7 +14,7 @@
 // A write whose outcome is unknown (reset, timeout, 5xx, 429) is never re-sent blindly: the state is
 // re-read first and only what is still missing is sent again. A 409 Conflict to a membership PATCH ("member
 // already exists", or a concurrent modification, often with several parts in flight) is handled the same way.
-import { HttpStatusError, ScimxError, toScimxError } from '../errors';
+import { HttpStatusError, isScimxError, ScimxError, toScimxError } from '../errors';
 import { newEntryId, profileKey, type JournalEntry, type JournalKind } from '../journal';
 import { announcedSleep, backoffMs, formatWait, parseRetryAfter, sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
@@ -576,7 +576,7 @@ class JournalRecord {
 export type MembershipFailure = ScimxError & { report: MembershipReport };
 
 export function membershipFailureReport(e: unknown): MembershipReport | undefined {
-  return e instanceof ScimxError && 'report' in e ? (e as MembershipFailure).report : undefined;
+  return isScimxError(e) && 'report' in e ? (e as MembershipFailure).report : undefined;
 }
 
 /** No projection on a write unless the profile opts in (`excludeMembersOnWrite`): a server may apply it to what
