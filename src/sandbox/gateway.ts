@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAULT_MODES, pairs, prng, type FaultMode, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
+import { applyFaultSettings, FAULT_MODES, pairs, prng, type FaultMode, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
 
 /** The API's path on the gateway (APIM's "API URL suffix"); the backend's own path may differ. */
 export const GATEWAY_API_PATH = '/scim/v2';
@@ -278,9 +278,7 @@ export async function startGatewayFor(backendUrl: string, options: GatewayOption
     received: state.received,
     setFaults(faults, opts = {}) {
       state.faults = gatewayFaults(faults);
-      if (opts.retryAfterSeconds !== undefined) state.settings.retryAfterSeconds = opts.retryAfterSeconds;
-      if (opts.faultRate !== undefined) state.settings.faultRate = opts.faultRate;
-      if (opts.slowMs !== undefined) state.settings.slowMs = opts.slowMs;
+      applyFaultSettings(state.settings, opts);
     },
     scriptFault(method, fault) {
       state.scripted.push({ method: method.toUpperCase(), fault });

@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import { createBackendApp } from './backend';
 import { createGateway } from './gateway';
 import { Store } from './store';
-import { FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
+import { applyFaultSettings, FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
 
 export type { FaultMode, ReceivedRequest, ScriptedFault } from './types';
 export { FAULT_MODES } from './types';
@@ -164,9 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     backendReceived: state.backendReceived,
     setFaults(faults, opts = {}) {
       state.faults = new Set(checkFaults(faults));
-      if (opts.retryAfterSeconds !== undefined) state.settings.retryAfterSeconds = opts.retryAfterSeconds;
-      if (opts.faultRate !== undefined) state.settings.faultRate = opts.faultRate;
-      if (opts.slowMs !== undefined) state.settings.slowMs = opts.slowMs;
+      applyFaultSettings(state.settings, opts);
     },
     scriptFault(method, fault) {
       state.scripted.push({ method: method.toUpperCase(), fault });

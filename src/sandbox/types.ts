@@ -74,6 +74,13 @@ export interface ReceivedRequest {
  * service's 409 Conflict (a concurrent modification, or "member already exists"), nothing applied. */
 export type ScriptedFault = '429' | '503-before' | '503-after' | 'reset-before' | 'reset-after' | 'slow-after' | '409';
 
+/** Sets the given fault settings, leaving the others as they are (the sandbox's and the gateway's setFaults). */
+export function applyFaultSettings(settings: FaultSettings, opts: Partial<FaultSettings>): void {
+  if (opts.retryAfterSeconds !== undefined) settings.retryAfterSeconds = opts.retryAfterSeconds;
+  if (opts.faultRate !== undefined) settings.faultRate = opts.faultRate;
+  if (opts.slowMs !== undefined) settings.slowMs = opts.slowMs;
+}
+
 export interface FaultSettings {
   retryAfterSeconds: number;
   faultRate: number;

@@ -198,7 +198,7 @@ export async function changeMembers(
         afterSet = after.present;
       }
       journal.after(after.state);
-      if (after.lost.length) throw lossError(target, todo, after, snap, report, 'PATCH');
+      if (after.lost.length) throw lossError(target, todo, after, report, 'PATCH');
     }
     report.added = todo.add.filter((id) => afterSet.has(id));
     report.removed = todo.remove.filter((id) => !afterSet.has(id));
@@ -347,7 +347,7 @@ async function userListsGroup(t: Target, userId: string): Promise<boolean | unde
   try {
     const { resource } = await t.client.getIn(t.call, users, userId, { attributes: ['groups'] });
     if (!Array.isArray(resource.groups)) return undefined;
-    return resource.groups.some((g) => !!g && typeof g === 'object' && sameIdLoose((g as { value?: unknown }).value, t.groupId));
+    return listsGroup(resource, t.groupId, sameIdLoose);
   } catch (e) {
     const err = toScimxError(e);
     if (err instanceof HttpStatusError && err.code !== 'gateway' && err.status < 500) return undefined; // not a user (a nested group), or not allowed
@@ -403,8 +403,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
     if (failedOnService(err)) groupFilterRefused.add(client);
     return undefined;
   }
-  const listsGroup = (r: ScimResource): boolean => Array.isArray(r.groups) && r.groups.some((g) => !!g && typeof g === 'object' && sameId((g as { value?: unknown }).value, groupId));
-  if (page.resources.some((r) => !listsGroup(r))) {
+  if (page.resources.some((r) => !listsGroup(r, groupId, sameId))) {
     // a user that does not list the group: the filter was ignored (or `groups` is not returned): not trusted
     client.memberPaging = 'group-read';
     return undefined;
@@ -427,6 +426,11 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   // fewer than asked while more matched: a page cap the provider did not state; later checks ask no more
   if (!complete && ids.size < count) learntPageCap.set(client, Math.min(ids.size, learntPageCap.get(client) ?? ids.size));
   return { ids, total, complete };
+}
+
+/** Whether a user's own `groups` (RFC 7643 §4.1.2) names the group, ids compared by `same`. */
+function listsGroup(user: ScimResource, groupId: string, same: (a: unknown, b: string) => boolean): boolean {
+  return Array.isArray(user.groups) && user.groups.some((g) => !!g && typeof g === 'object' && same((g as { value?: unknown }).value, groupId));
 }
 
 function sameId(a: unknown, b: string): boolean {
@@ -502,7 +506,7 @@ async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet
 
 /** Members lost by a write: the error that stops the change, names every lost member known, and says plainly
  * what the server did. With a sample, the service's own count (when it gives one) says how many are gone in all. */
-function lossError(t: Target, todo: MembershipChange, after: After, snap: Snapshot, report: MembershipReport, how: 'PATCH' | 'PUT'): ScimxError {
+function lossError(t: Target, todo: MembershipChange, after: After, report: MembershipReport, how: 'PATCH' | 'PUT'): ScimxError {
   report.lost = after.lost;
   report.added = todo.add.filter((id) => after.present.has(id));
   report.removed = todo.remove.filter((id) => !after.present.has(id));
@@ -515,7 +519,6 @@ function lossError(t: Target, todo: MembershipChange, after: After, snap: Snapsh
   const message = `The server answered 2xx to a ${how} that added ${todo.add.length} and removed ${todo.remove.length} member(s) of group ${t.groupId}, and ${gone}: ${names}. `
     + 'Nothing more was sent; restore puts back exactly the lost members.';
   report.warnings.push(message);
-  void snap;
   return Object.assign(new ScimxError('lost', message, { hint: 'Restore the lost members (scimx members restore, or "Restore" on the notification), then use another write mode (writes: patch or put) or report the server bug.' }), { report });
 }
 
@@ -743,7 +746,7 @@ async function patchPath(
       const sentSet = new Set(sent);
       const partial: MembershipChange = { add: todo.add.filter((id) => sentSet.has(id)), remove: todo.remove.filter((id) => sentSet.has(id)) };
       const between = await collateralBetween(t, todo, snap);
-      if (between.lost.length) throw lossError(t, partial, between, snap, report, 'PATCH');
+      if (between.lost.length) throw lossError(t, partial, between, report, 'PATCH');
     }
   }
   progress(done, 'written');
@@ -944,7 +947,7 @@ async function putPath(
     // removed them (the server dropped them, or, without ETags, another writer in the same moment).
     const lost = changedSince ? [] : gone.filter((id) => !addSet.has(id));
     if (lost.length) {
-      const err = lossError(t, remaining, { present: afterIds, lost, state: { members: [...afterIds] } }, { full: currentIds, sample: [] }, report, 'PUT');
+      const err = lossError(t, remaining, { present: afterIds, lost, state: { members: [...afterIds] } }, report, 'PUT');
       if (!etag) report.warnings.push('the provider gives no ETags: another writer removing these members at the same moment cannot be ruled out; either way they are gone');
       throw err;
     }
