@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
-import { ScimxError } from '../../src/core/errors';
+import { ConfigError, ScimxError } from '../../src/core/errors';
+import { tlsOptions } from '../../src/core/http/dispatcher';
 import type { Profile } from '../../src/core/profile';
 import { viewOf, profileTooltip } from '../../src/extension/tree-model';
 import { sandboxProfile } from '../helpers/profile';
@@ -185,6 +186,15 @@ describe('TLS', { skip: sslSkip }, () => {
     const bad = await getFails(profileFor(s.origin, { tls: { insecure: false, caFile: certs.caFile, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile, passphrase: 'wrong' } }));
     assert.doesNotMatch(bad.error.message, /[\r\n]/);
     assert.match(bad.error.message, /key|passphrase|decrypt/i);
+    assert.equal(bad.error.code, 'config', bad.error.message);
+    assert.ok(bad.error.message.includes(certs.clientKeyFile), bad.error.message);
+    assert.equal(s.seen.length, 0, 'nothing was sent with a key that cannot be opened');
+    // A wrong passphrase leaves valid padding about once in 256 tries, and OpenSSL then says
+    // "DECODER routines::unsupported" instead of "bad decrypt": every one of them is the same config error.
+    for (let i = 0; i < 600; i++) {
+      assert.throws(() => tlsOptions(profileFor(s.origin, { tls: { insecure: false, certFile: certs.clientCertFile, keyFile: certs.clientKeyFile, passphrase: `wrong-${i}` } })),
+        (e: unknown) => e instanceof ConfigError && e.message.includes(certs.clientKeyFile) && /passphrase/.test(e.message));
+    }
     const missing = await getFails(profileFor(s.origin, { tls: { insecure: false, caFile: `${certs.dir}/nope.pem` } }));
     assert.equal(missing.error.code, 'config');
     assert.ok(missing.error.message.includes('nope.pem'));

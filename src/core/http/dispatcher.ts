@@ -1,5 +1,6 @@
 // The pipeline's own undici dispatcher: an Agent (or a ProxyAgent) per profile, with the profile's TLS settings.
 // Never the global dispatcher: in an extension host that one is shared with every other extension.
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, ProxyAgent, type Dispatcher } from './undici';
 import { ConfigError } from '../errors';
@@ -29,7 +30,25 @@ export function tlsOptions(profile: Profile): TlsOptions {
   if (t.certFile) out.cert = readPem(t.certFile, 'certFile', profile);
   if (t.keyFile) out.key = readPem(t.keyFile, 'keyFile', profile);
   if (t.passphrase) out.passphrase = t.passphrase;
+  if (out.key && t.keyFile) checkKey(out.key, t.keyFile, t.passphrase, profile);
   return out;
+}
+
+/**
+ * Opens the client key once, before any socket: a wrong passphrase otherwise surfaces as whatever OpenSSL says
+ * mid-handshake ("bad decrypt", or "DECODER routines::unsupported" when a wrong key happens to leave valid
+ * padding), blamed on the request. Here it is a config error naming the profile and the file.
+ */
+function checkKey(key: Buffer, file: string, passphrase: string | undefined, profile: Profile): void {
+  try {
+    createPrivateKey(passphrase === undefined ? { key } : { key, passphrase });
+  } catch (e) {
+    const code = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'unreadable';
+    const why = passphrase === undefined
+      ? 'it is not a PEM private key, or it is encrypted and the profile gives no tls.passphrase'
+      : 'the tls.passphrase does not decrypt it (or it is not a PEM private key)';
+    throw new ConfigError(`Profile "${profile.name}": cannot use tls.keyFile ${file}: ${why} (${code}).`);
+  }
 }
 
 export interface DispatcherOptions {
