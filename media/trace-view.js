@@ -2,16 +2,25 @@
 // textContent; nothing here ever assigns innerHTML. Uses only document.createElement, setAttribute,
 // appendChild, className and textContent, so a unit test can run it against a tiny DOM shim.
 // Loaded as a classic script in the webview (window.ScimTraceView) and with require() in node tests.
+// Type-checked (media/tsconfig.json); the types it names are in media/webview.d.ts.
+// @ts-check
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) module.exports = factory();
   else root.ScimTraceView = factory();
-})(typeof self !== 'undefined' ? self : this, function () {
+})(/** @type {Window} */ (typeof self !== 'undefined' ? self : this), function () {
   'use strict';
 
   var METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
   var MASK = /\u2022\u2022/; // "••" as written by the trace's masking
 
-  /** h(doc, 'td', {class: 'h-name'}, 'text', childEl, ...) */
+  /**
+   * h(doc, 'td', {class: 'h-name'}, 'text', childEl, ...)
+   * @param {Document} doc
+   * @param {string} tag
+   * @param {Attrs | null} [attrs]
+   * @param {Child[]} children
+   * @returns {HTMLElement}
+   */
   function h(doc, tag, attrs) {
     var el = doc.createElement(tag);
     if (attrs) {
@@ -27,6 +36,11 @@
     return el;
   }
 
+  /**
+   * @param {Document} doc
+   * @param {Node} el
+   * @param {Child} child
+   */
   function append(doc, el, child) {
     if (child === undefined || child === null || child === false) return;
     if (Array.isArray(child)) {
@@ -42,6 +56,14 @@
     el.appendChild(child);
   }
 
+  /**
+   * An element whose only content is `value` as text.
+   * @param {Document} doc
+   * @param {string} tag
+   * @param {string | null} cls
+   * @param {unknown} value
+   * @returns {HTMLElement}
+   */
   function text(doc, tag, cls, value) {
     var el = doc.createElement(tag);
     if (cls) el.className = cls;
@@ -49,6 +71,7 @@
     return el;
   }
 
+  /** @param {string | undefined} body */
   function prettyBody(body) {
     if (body === undefined || body === null || body === '') return '';
     try {
@@ -58,11 +81,13 @@
     }
   }
 
+  /** @param {number | null | undefined} status */
   function statusClass(status) {
     if (!status) return 's-none';
     return 's' + String(status).charAt(0) + 'xx';
   }
 
+  /** @param {number | undefined} v */
   function ms(v) {
     return typeof v === 'number' ? Math.round(v) + ' ms' : '';
   }
@@ -70,14 +95,20 @@
   // Characters never shown raw: controls, zero-width and bidi overrides (they could disguise a URL).
   var HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
-  /** An exchange row's path as shown, decoded once per row object (a 10,000-row filter decodes nothing twice). */
+  /**
+   * An exchange row's path as shown, decoded once per row object (a 10,000-row filter decodes nothing twice).
+   * @param {ExRow} ex
+   */
   function shownPath(ex) {
     if (ex.shownPath === undefined) ex.shownPath = displayUrl(ex.path);
     return ex.shownPath;
   }
 
   /** A URL (or path) for reading: percent-escapes decoded (a malformed one kept as is), `+` kept, and any
-   * invisible or direction-changing character put back as its escape. The exact URL is what is copied. */
+   * invisible or direction-changing character put back as its escape. The exact URL is what is copied.
+   * @param {string | null | undefined} url
+   * @returns {string}
+   */
   function displayUrl(url) {
     var s = String(url === undefined || url === null ? '' : url);
     if (s.indexOf('%') < 0) return s;
@@ -94,12 +125,18 @@
 
   // ---- filtering -----------------------------------------------------------------------------
 
+  /** @param {string | null | undefined} query */
   function tokens(query) {
     return String(query || '').trim().split(/\s+/).filter(Boolean);
   }
 
   /** Does one exchange row (with its operation's title and profile) match every token of the query? The path
-   * matches as sent and as shown (decoded). */
+   * matches as sent and as shown (decoded).
+   * @param {ExRow} ex
+   * @param {string} opTitle
+   * @param {string} query
+   * @param {string} [profile]
+   */
   function matches(ex, opTitle, query, profile) {
     var toks = tokens(query);
     if (!toks.length) return true;
@@ -123,15 +160,24 @@
   /**
    * The flat list the virtual list draws: newest operation first, each followed by its exchanges.
    * With a query, only matching exchanges (and their operations) remain.
+   * @param {string[]} opOrder
+   * @param {Map<string, OpRow>} ops
+   * @param {Map<string, ExRow[]>} exByOp
+   * @param {string} query
+   * @param {Set<string>} [collapsed]
+   * @returns {ListRow[]}
    */
   function buildRows(opOrder, ops, exByOp, query, collapsed) {
+    /** @type {ListRow[]} */
     var rows = [];
     var filtering = tokens(query).length > 0;
     for (var i = 0; i < opOrder.length; i++) {
       var op = ops.get(opOrder[i]);
       if (!op) continue;
+      var opTitle = op.title;
+      var opProfile = op.profile;
       var list = exByOp.get(op.id) || [];
-      var shown = filtering ? list.filter(function (ex) { return matches(ex, op.title, query, op.profile); }) : list;
+      var shown = filtering ? list.filter(function (ex) { return matches(ex, opTitle, query, opProfile); }) : list;
       if (filtering && !shown.length) continue;
       rows.push({ kind: 'op', id: op.id, op: op, count: list.length });
       if (collapsed && collapsed.has(op.id)) continue;
@@ -140,7 +186,14 @@
     return rows;
   }
 
-  /** Rows [start, end) to draw for a scroll position. */
+  /**
+   * Rows [start, end) to draw for a scroll position.
+   * @param {number} scrollTop
+   * @param {number} viewport
+   * @param {number} rowHeight
+   * @param {number} total
+   * @param {number} overscan
+   */
   function visibleRange(scrollTop, viewport, rowHeight, total, overscan) {
     var first = Math.floor(Math.max(0, scrollTop) / rowHeight);
     var count = Math.ceil(viewport / rowHeight) + 1;
@@ -151,12 +204,23 @@
 
   // ---- rows ----------------------------------------------------------------------------------
 
+  /**
+   * @param {'followed' | 'rewritten'} kind
+   * @param {string} [host]
+   */
   function locationTitle(kind, host) {
     return kind === 'followed'
       ? 'Sent to ' + (host || 'another origin') + ', taken from meta.location: no credentials, no gateway key (locations: follow)'
       : 'meta.location pointed at ' + (host || 'another origin') + ', not at the gateway: rewritten onto the gateway (locations: rewrite)';
   }
 
+  /**
+   * @param {Document} doc
+   * @param {ListRow} row
+   * @param {number} index
+   * @param {ViewState} state
+   * @returns {HTMLElement}
+   */
   function renderRow(doc, row, index, state) {
     if (row.kind === 'op') {
       var op = row.op;
@@ -202,10 +266,22 @@
 
   // ---- exchange detail -----------------------------------------------------------------------
 
+  /**
+   * @param {unknown} value
+   * @param {number} index
+   * @param {number[]} [revealable]
+   */
   function isMasked(value, index, revealable) {
     return (revealable && revealable.indexOf(index) >= 0) || MASK.test(String(value));
   }
 
+  /**
+   * @param {Document} doc
+   * @param {string | null} id
+   * @param {string} cls
+   * @param {HeaderList} headers
+   * @param {{ exchangeId?: string, revealable?: number[], highlight?: Record<string, string> }} [opts]
+   */
   function headerTable(doc, id, cls, headers, opts) {
     var table = h(doc, 'table', { id: id || undefined, class: 'headers ' + (cls || '') });
     for (var i = 0; i < headers.length; i++) {
@@ -226,10 +302,18 @@
     return table;
   }
 
+  /**
+   * @param {Document} doc
+   * @param {string} title
+   */
   function section(doc, title) {
     return text(doc, 'h3', 'section', title);
   }
 
+  /**
+   * @param {Document} doc
+   * @param {Banner | null | undefined} d
+   */
   function diagnosisBanner(doc, d) {
     if (!d) return null;
     return h(doc, 'div', { class: 'diagnosis sev-' + (d.severity || 'error'), role: 'alert' },
@@ -238,12 +322,17 @@
       text(doc, 'span', 'd-code', d.code ? '(' + d.source + ': ' + d.code + ')' : ''));
   }
 
+  /** @param {string | undefined} url */
   function hostOf(url) {
     var m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(String(url || ''));
     return m ? m[1] : '';
   }
 
-  /** The banner of an exchange whose URL came from the server and pointed at another origin. */
+  /**
+   * The banner of an exchange whose URL came from the server and pointed at another origin.
+   * @param {Document} doc
+   * @param {TraceExchange['location']} loc
+   */
   function locationBanner(doc, loc) {
     if (!loc) return null;
     var followed = !!loc.credentialsWithheld;
@@ -261,6 +350,9 @@
   /**
    * One exchange. `primary` gives the ids the e2e test reads (#req-headers, #res-headers); the
    * compare view renders two of these with classes only.
+   * @param {Document} doc
+   * @param {ShownExchange} msg
+   * @param {boolean} primary
    */
   function renderExchange(doc, msg, primary) {
     var ex = msg.exchange;
@@ -304,7 +396,7 @@
     }
     if (ex.error) root.appendChild(text(doc, 'div', 'error', ex.error.code + ': ' + ex.error.message));
 
-    var t = ex.timings || {};
+    var t = /** @type {TraceExchange['timings']} */ (ex.timings || {});
     root.appendChild(section(doc, 'Timings'));
     var timings = h(doc, 'table', { class: 'timings' });
     var rows = [['started', new Date(t.start).toISOString()], ['waited before', ms(t.waited)], ['headers written', ms(t.sent)],
@@ -316,8 +408,8 @@
 
     if (ex.location) {
       root.appendChild(section(doc, 'Location'));
-      root.appendChild(text(doc, 'div', 'location', ex.location.policy + ': ' + displayUrl(ex.location.from) + ' \u2192 ' + displayUrl(ex.location.to) +
-        (ex.location.credentialsWithheld ? ' (credentials withheld: other origin)' : '')));
+      root.appendChild(text(doc, 'div', 'location', ex.location.policy + ': ' + displayUrl(ex.location.from) + ' \u2192 ' + displayUrl(ex.location.to)
+        + (ex.location.credentialsWithheld ? ' (credentials withheld: other origin)' : '')));
     }
     if (ex.warnings && ex.warnings.length) {
       var ul = h(doc, 'ul', { class: 'warnings' });
@@ -327,9 +419,15 @@
     return root;
   }
 
-  /** Header names (lower case) present in one list and not the other, and those whose values differ. */
+  /**
+   * Header names (lower case) present in one list and not the other, and those whose values differ.
+   * @param {HeaderList} [a]
+   * @param {HeaderList} [b]
+   */
   function headerDiff(a, b) {
+    /** @param {HeaderList} list */
     function index(list) {
+      /** @type {Record<string, string>} */
       var m = {};
       for (var i = 0; i < list.length; i++) {
         var k = String(list[i][0]).toLowerCase();
@@ -348,7 +446,12 @@
     return { onlyA: onlyA, onlyB: onlyB, changed: changed };
   }
 
+  /**
+   * @param {string[]} only
+   * @param {string[]} changed
+   */
   function highlights(only, changed) {
+    /** @type {Record<string, string>} */
     var m = {};
     for (var i = 0; i < changed.length; i++) m[changed[i]] = 'diff-changed';
     for (var j = 0; j < only.length; j++) m[only[j]] = 'diff-only';
@@ -359,37 +462,65 @@
   var DIFF_MAX_ROWS = 200;
 
   /** path -> JSON text of each leaf. Arrays of objects keyed by `value` or `id` (SCIM members, resources) are
-   * indexed by that key, so one member added does not shift every later one. */
+   * indexed by that key, so one member added does not shift every later one.
+   * @param {unknown} v
+   * @param {string} path
+   * @param {Map<string, string>} out
+   * @param {number} depth
+   */
   function flatten(v, path, out, depth) {
     if (out.size >= DIFF_MAX_LEAVES) return;
     if (v === null || typeof v !== 'object' || depth > 20) { out.set(path || '(body)', JSON.stringify(v)); return; }
     if (Array.isArray(v)) {
-      if (!v.length) { out.set(path || '(body)', '[]'); return; }
-      var keyed = v.every(function (x) { return x && typeof x === 'object' && !Array.isArray(x) && (typeof x.value === 'string' || typeof x.id === 'string'); });
-      for (var i = 0; i < v.length; i++) {
-        var k = keyed ? (typeof v[i].value === 'string' ? '[value=' + v[i].value + ']' : '[id=' + v[i].id + ']') : '[' + i + ']';
-        flatten(v[i], path + k, out, depth + 1);
+      /** @type {unknown[]} */
+      var items = v;
+      if (!items.length) { out.set(path || '(body)', '[]'); return; }
+      var keyed = items.every(function (x) { return x && typeof x === 'object' && !Array.isArray(x) && (typeof asRecord(x).value === 'string' || typeof asRecord(x).id === 'string'); });
+      for (var i = 0; i < items.length; i++) {
+        var item = asRecord(items[i]);
+        var k = keyed ? (typeof item.value === 'string' ? '[value=' + item.value + ']' : '[id=' + String(item.id) + ']') : '[' + i + ']';
+        flatten(items[i], path + k, out, depth + 1);
       }
       return;
     }
-    var keys = Object.keys(v);
+    var obj = asRecord(v);
+    var keys = Object.keys(obj);
     if (!keys.length) { out.set(path || '(body)', '{}'); return; }
-    for (var j = 0; j < keys.length; j++) flatten(v[keys[j]], path ? path + '.' + keys[j] : keys[j], out, depth + 1);
+    for (var j = 0; j < keys.length; j++) flatten(obj[keys[j]], path ? path + '.' + keys[j] : keys[j], out, depth + 1);
   }
 
-  /** Differences between two bodies: JSON compared leaf by leaf, anything else as whole text. */
+  /**
+   * A parsed JSON value read as an object (only where it is one; the property reads of anything else are undefined).
+   * @param {unknown} v
+   * @returns {Record<string, unknown>}
+   */
+  function asRecord(v) {
+    return /** @type {Record<string, unknown>} */ (v);
+  }
+
+  /**
+   * Differences between two bodies: JSON compared leaf by leaf, anything else as whole text.
+   * @param {string | undefined} aText
+   * @param {string | undefined} bText
+   * @returns {BodyDiff}
+   */
   function bodyDiff(aText, bText) {
     var a = aText || '', b = bText || '';
     if (a === b) return { rows: [], more: 0 };
-    var A, B;
+    /** @type {unknown} */
+    var A;
+    /** @type {unknown} */
+    var B;
     try { A = a ? JSON.parse(a) : undefined; B = b ? JSON.parse(b) : undefined; } catch (e) {
       return { rows: [{ path: '(body, not JSON)', a: a ? a.length + ' characters' : '(none)', b: b ? b.length + ' characters' : '(none)', kind: 'changed' }], more: 0 };
     }
     var fa = new Map(), fb = new Map();
     if (A !== undefined) flatten(A, '', fa, 0);
     if (B !== undefined) flatten(B, '', fb, 0);
+    /** @type {DiffRow[]} */
     var rows = [];
     var more = 0;
+    /** @param {DiffRow} r */
     function add(r) { if (rows.length < DIFF_MAX_ROWS) rows.push(r); else more++; }
     fa.forEach(function (va, k) {
       if (!fb.has(k)) add({ path: k, a: va, b: '(absent)', kind: 'onlyA' });
@@ -399,6 +530,11 @@
     return { rows: rows, more: more };
   }
 
+  /**
+   * @param {Document} doc
+   * @param {string} title
+   * @param {BodyDiff} d
+   */
   function diffTable(doc, title, d) {
     var table = h(doc, 'table', { class: 'headers body-diff' },
       h(doc, 'tr', null, text(doc, 'th', null, 'path'), text(doc, 'th', null, 'left'), text(doc, 'th', null, 'right')));
@@ -411,6 +547,11 @@
       d.rows.length ? table : null, d.more ? text(doc, 'div', 'note', 'and ' + d.more + ' more') : null);
   }
 
+  /**
+   * @param {Document} doc
+   * @param {ShownExchange} a
+   * @param {ShownExchange} b
+   */
   function renderCompare(doc, a, b) {
     var req = headerDiff(a.exchange.request.headers, b.exchange.request.headers);
     var res = headerDiff(a.exchange.response ? a.exchange.response.headers : [], b.exchange.response ? b.exchange.response.headers : []);
@@ -435,6 +576,10 @@
         h(doc, 'div', { class: 'col col-b' }, renderExchange(doc, right, false))));
   }
 
+  /**
+   * @param {Document} doc
+   * @param {ProbeMessage} msg
+   */
   function renderProbe(doc, msg) {
     var table = h(doc, 'table', { class: 'probe-table' },
       h(doc, 'tr', null, text(doc, 'th', null, 'method'), text(doc, 'th', null, 'key sent'), text(doc, 'th', null, 'custom headers'),
@@ -447,16 +592,16 @@
         class: 'verdict-' + r.verdict, 'data-exchange': r.exchangeId || undefined, tabindex: r.exchangeId ? '0' : undefined,
         title: r.exchangeId ? 'Enter or click: show this exchange' : undefined,
       },
-        text(doc, 'td', 'p-method', r.method), text(doc, 'td', null, r.keySent), text(doc, 'td', null, custom),
-        // an answer the probe expected (404 on its made-up group, 412, 400 to its malformed body) is not drawn as an error
-        text(doc, 'td', 'p-status ' + (r.verdict === 'fail' ? statusClass(r.status) + ' p-bad' : 'p-expected'), r.status === null ? '\u2014' : r.status), text(doc, 'td', null, r.answeredBy),
-        text(doc, 'td', 'p-verdict', r.verdict), text(doc, 'td', null, r.detail)));
+      text(doc, 'td', 'p-method', r.method), text(doc, 'td', null, r.keySent), text(doc, 'td', null, custom),
+      // an answer the probe expected (404 on its made-up group, 412, 400 to its malformed body) is not drawn as an error
+      text(doc, 'td', 'p-status ' + (r.verdict === 'fail' ? statusClass(r.status) + ' p-bad' : 'p-expected'), r.status === null ? '\u2014' : r.status), text(doc, 'td', null, r.answeredBy),
+      text(doc, 'td', 'p-verdict', r.verdict), text(doc, 'td', null, r.detail)));
     }
     var findings = msg.findings || [];
     var list = findings.length ? h(doc, 'ul', { class: 'probe-findings' }) : null;
     for (var f = 0; f < findings.length; f++) {
       var fd = findings[f];
-      list.appendChild(h(doc, 'li', { class: 'finding sev-' + (fd.severity || 'warning'), 'data-exchange': (fd.exchangeIds && fd.exchangeIds[0]) || undefined, tabindex: fd.exchangeIds && fd.exchangeIds.length ? '0' : undefined },
+      /** @type {HTMLElement} */ (list).appendChild(h(doc, 'li', { class: 'finding sev-' + (fd.severity || 'warning'), 'data-exchange': (fd.exchangeIds && fd.exchangeIds[0]) || undefined, tabindex: fd.exchangeIds && fd.exchangeIds.length ? '0' : undefined },
         text(doc, 'strong', 'f-message', fd.message), fd.fix ? text(doc, 'span', 'f-fix', ' ' + fd.fix) : null));
     }
     return h(doc, 'div', { class: 'probe-root' },

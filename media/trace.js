@@ -1,35 +1,55 @@
 // SCIM Trace panel: the webview app. Plain DOM, no framework. Rendering helpers live in trace-view.js
 // (textContent only). The list is virtual: only the rows in view exist in the DOM, so 10,000 exchanges
 // stay fast. The host sends a snapshot once, then batched updates; full exchanges only on selection.
+// Type-checked (media/tsconfig.json); the types it names are in media/webview.d.ts.
+// @ts-check
 (function () {
   'use strict';
   var V = window.ScimTraceView;
+  /** @type {WebviewApi<{ query?: string, selectedId?: string | null }>} */
   var vscode = acquireVsCodeApi();
   var ROW_H = 22;
   var OVERSCAN = 8;
 
+  /** @type {Map<string, OpRow>} */
   var ops = new Map();        // opId -> OpRow
+  /** @type {Map<string, ExRow[]>} */
   var exByOp = new Map();     // opId -> ExRow[] (by seq)
+  /** @type {Map<string, ExRow>} */
   var exById = new Map();     // exId -> ExRow
+  /** @type {string[]} */
   var opOrder = [];           // newest first
+  /** @type {Set<string>} */
   var collapsed = new Set();
+  /** @type {ListRow[]} */
   var rows = [];
   var saved = vscode.getState() || {};
+  /** @type {ViewState & { collapsed: Set<string> }} */
   var state = { focusIndex: 0, selectedId: saved.selectedId || null, compareIds: [], collapsed: collapsed };
   var query = saved.query || '';
+  /** @type {{ a: DetailMessage | null, b: DetailMessage | null }} */
   var compareData = { a: null, b: null };
+  /** @type {Map<string, string>} */
   var revealedValues = new Map(); // "exId:index" -> raw value (this session only, never persisted)
 
-  var $list = document.getElementById('list');
-  var $spacer = document.getElementById('spacer');
-  var $filter = document.getElementById('filter');
-  var $detail = document.getElementById('detail');
-  var $compare = document.getElementById('compare');
-  var $probe = document.getElementById('probe');
-  var $count = document.getElementById('count');
-  var $hint = document.getElementById('hint');
-  var $copy = document.getElementById('copy-curl');
-  var $exportOp = document.getElementById('export-op');
+  /**
+   * An element of the panel's HTML, which has them all (src/extension/trace-html.ts).
+   * @param {string} id
+   */
+  function byId(id) {
+    return /** @type {HTMLElement} */ (document.getElementById(id));
+  }
+
+  var $list = byId('list');
+  var $spacer = byId('spacer');
+  var $filter = /** @type {HTMLInputElement} */ (byId('filter'));
+  var $detail = byId('detail');
+  var $compare = byId('compare');
+  var $probe = byId('probe');
+  var $count = byId('count');
+  var $hint = byId('hint');
+  var $copy = byId('copy-curl');
+  var $exportOp = byId('export-op');
   $filter.value = query;
 
   function persist() {
@@ -38,6 +58,7 @@
 
   // ---- model -------------------------------------------------------------------------------
 
+  /** @param {OpRow} op */
   function upsertOp(op) {
     if (!ops.has(op.id)) {
       opOrder.push(op.id);
@@ -46,6 +67,7 @@
     ops.set(op.id, op);
   }
 
+  /** @param {ExRow} ex */
   function upsertEx(ex) {
     var list = exByOp.get(ex.op);
     if (!list) exByOp.set(ex.op, (list = []));
@@ -58,6 +80,7 @@
     exById.set(ex.id, ex);
   }
 
+  /** @param {string} id */
   function dropOp(id) {
     var list = exByOp.get(id) || [];
     for (var i = 0; i < list.length; i++) exById.delete(list[i].id);
@@ -72,9 +95,17 @@
   }
 
   var needsSort = false;
+  /**
+   * An operation in the list (opOrder holds only those in `ops`).
+   * @param {string} id
+   */
+  function opOf(id) {
+    return /** @type {OpRow} */ (ops.get(id));
+  }
+
   function rebuild() {
     if (needsSort) {
-      opOrder.sort(function (a, b) { return ops.get(b).startedAt - ops.get(a).startedAt; });
+      opOrder.sort(function (a, b) { return opOf(b).startedAt - opOf(a).startedAt; });
       needsSort = false;
     }
     rows = V.buildRows(opOrder, ops, exByOp, query, collapsed);
@@ -91,6 +122,7 @@
   // nothing) hides the detail too, so it never shows an exchange of another profile or operation than the list.
   var HINT = $hint.textContent;
   var hiddenByFilter = false;
+  /** @param {number} shown */
   function syncDetail(shown) {
     var comparing = !$compare.hidden;
     var sel = state.selectedId ? exById.get(state.selectedId) : null;
@@ -149,16 +181,22 @@
     if (hadFocus) focusRow(state.focusIndex, false);
   }
 
+  /** @param {number} index */
   function rowEl(index) {
-    return $spacer.querySelector('.row[data-index="' + index + '"]');
+    return /** @type {HTMLElement | null} */ ($spacer.querySelector('.row[data-index="' + index + '"]'));
   }
 
+  /** @param {number} index */
   function ensureVisible(index) {
     var top = index * ROW_H;
     if (top < $list.scrollTop) $list.scrollTop = top;
     else if (top + ROW_H > $list.scrollTop + $list.clientHeight) $list.scrollTop = top + ROW_H - $list.clientHeight;
   }
 
+  /**
+   * @param {number} index
+   * @param {boolean} scroll
+   */
   function focusRow(index, scroll) {
     if (!rows.length) return;
     state.focusIndex = Math.max(0, Math.min(rows.length - 1, index));
@@ -171,6 +209,10 @@
   window.addEventListener('resize', function () { requestAnimationFrame(renderVisible); });
   $list.addEventListener('focus', function (e) { if (e.target === $list) focusRow(state.focusIndex, true); });
 
+  /**
+   * @param {number} index
+   * @param {boolean} multi
+   */
   function activate(index, multi) {
     var row = rows[index];
     if (!row) return;
@@ -187,8 +229,16 @@
     focusRow(index, false);
   }
 
+  /**
+   * The element an event happened on (every event handled here comes from an element).
+   * @param {Event} e
+   */
+  function targetOf(e) {
+    return /** @type {Element} */ (e.target);
+  }
+
   $list.addEventListener('click', function (e) {
-    var el = e.target.closest ? e.target.closest('.row') : null;
+    var el = targetOf(e).closest ? targetOf(e).closest('.row') : null;
     if (!el) return;
     activate(Number(el.getAttribute('data-index')), e.ctrlKey || e.metaKey);
   });
@@ -215,6 +265,7 @@
 
   // ---- selection, detail, compare ----------------------------------------------------------
 
+  /** @param {string} id */
   function select(id) {
     state.selectedId = id;
     hiddenByFilter = false;
@@ -228,6 +279,7 @@
     vscode.postMessage({ type: 'detail', exchangeId: id, slot: 'detail' });
   }
 
+  /** @param {string} id */
   function toggleCompare(id) {
     var ids = state.compareIds;
     var at = ids.indexOf(id);
@@ -242,6 +294,7 @@
     }
   }
 
+  /** @param {ParentNode} container */
   function withRevealed(container) {
     revealedValues.forEach(function (value, key) {
       var parts = key.split(':');
@@ -249,6 +302,7 @@
     });
   }
 
+  /** @param {DetailMessage} msg */
   function showDetail(msg) {
     while ($detail.firstChild) $detail.removeChild($detail.firstChild);
     $detail.appendChild(V.renderExchange(document, msg, true));
@@ -257,9 +311,13 @@
 
   // The compare view takes the single detail's place (above the list's detail, never below it); closing it
   // brings the detail back.
-  function showCompare() {
+  /**
+   * @param {DetailMessage} a
+   * @param {DetailMessage} b
+   */
+  function showCompare(a, b) {
     while ($compare.firstChild) $compare.removeChild($compare.firstChild);
-    $compare.appendChild(V.renderCompare(document, compareData.a, compareData.b));
+    $compare.appendChild(V.renderCompare(document, a, b));
     $compare.hidden = false;
     $detail.hidden = true;
     withRevealed($compare);
@@ -272,41 +330,56 @@
     renderVisible();
   }
 
+  /**
+   * @param {ParentNode} container
+   * @param {string} exchangeId
+   * @param {number} index
+   * @param {string} value
+   */
   function showRevealed(container, exchangeId, index, value) {
     var cells = container.querySelectorAll('.exchange[data-id="' + CSS.escape(exchangeId) + '"] .req-headers td.h-value[data-index="' + index + '"]');
     cells.forEach(function (cell) {
       var v = cell.querySelector('.v');
       if (!v) return;
-      if (!cell.hasAttribute('data-masked')) cell.setAttribute('data-masked', v.textContent);
+      if (!cell.hasAttribute('data-masked')) cell.setAttribute('data-masked', /** @type {string} */ (v.textContent));
       v.textContent = value;
-      var b = cell.parentNode.querySelector('button.reveal');
+      var b = /** @type {ParentNode} */ (cell.parentNode).querySelector('button.reveal');
       if (b) { b.textContent = 'hide'; b.classList.add('revealed'); }
     });
   }
 
+  /**
+   * @param {string} exchangeId
+   * @param {number} index
+   */
   function hideRevealed(exchangeId, index) {
     revealedValues.delete(exchangeId + ':' + index);
     document.querySelectorAll('.exchange[data-id="' + CSS.escape(exchangeId) + '"] .req-headers td.h-value[data-index="' + index + '"]').forEach(function (cell) {
       var v = cell.querySelector('.v');
       if (v && cell.hasAttribute('data-masked')) v.textContent = cell.getAttribute('data-masked');
-      var b = cell.parentNode.querySelector('button.reveal');
+      var b = /** @type {ParentNode} */ (cell.parentNode).querySelector('button.reveal');
       if (b) { b.textContent = 'reveal'; b.classList.remove('revealed'); }
     });
   }
 
   document.addEventListener('click', function (e) {
-    var t = e.target;
+    var t = /** @type {Element | null} */ (e.target);
     if (!t || !t.closest) return;
     var reveal = t.closest('button.reveal');
     if (reveal) {
       var exId = reveal.getAttribute('data-exchange');
       var idx = Number(reveal.getAttribute('data-index'));
+      if (exId === null) return; // every reveal button names its exchange
       if (reveal.classList.contains('revealed')) hideRevealed(exId, idx);
       else vscode.postMessage({ type: 'reveal', exchangeId: exId, index: idx });
       return;
     }
     var copyUrl = t.closest('button.copy-url');
-    if (copyUrl) { vscode.postMessage({ type: 'copyUrl', exchangeId: copyUrl.getAttribute('data-exchange') }); return; }
+    if (copyUrl) {
+      var urlOf = copyUrl.getAttribute('data-exchange');
+      if (urlOf !== null) vscode.postMessage({ type: 'copyUrl', exchangeId: urlOf });
+      return;
+    }
     if (t.closest('#close-compare')) { closeCompare(); return; }
     if (t.closest('#close-probe')) { $probe.hidden = true; return; }
     var probeRow = t.closest('.probe-table tr[data-exchange], .probe-findings li[data-exchange]');
@@ -316,20 +389,23 @@
   document.addEventListener('copy', function (e) {
     var sel = window.getSelection ? window.getSelection() : null;
     if (!sel || sel.isCollapsed || !e.clipboardData) return;
-    var node = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentNode);
+    var node = /** @type {Element | null} */ (sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentNode));
     var exact = node && node.closest ? node.closest('[data-exact]') : null;
     if (!exact || !exact.contains(sel.focusNode) || sel.toString() !== exact.textContent) return;
-    e.clipboardData.setData('text/plain', exact.getAttribute('data-exact'));
+    e.clipboardData.setData('text/plain', /** @type {string} */ (exact.getAttribute('data-exact')));
     e.preventDefault();
   });
   $probe.addEventListener('keydown', function (e) {
-    var row = e.target && e.target.closest ? e.target.closest('[data-exchange]') : null;
+    var target = /** @type {Element | null} */ (e.target);
+    var row = target && target.closest ? target.closest('[data-exchange]') : null;
     if (!row || (e.key !== 'Enter' && e.key !== ' ')) return;
     e.preventDefault();
     selectById(row.getAttribute('data-exchange'));
   });
 
+  /** @param {string | null} id */
   function selectById(id) {
+    if (id === null) return;
     var ex = exById.get(id);
     if (!ex) return;
     if (collapsed.has(ex.op)) collapsed.delete(ex.op);
@@ -348,19 +424,19 @@
 
   var filterTimer = 0;
   $filter.addEventListener('input', function () {
-    clearTimeout(filterTimer);
+    window.clearTimeout(filterTimer);
     // short: filtering 10,000 rows takes under 10 ms (bench/panel.ts); the pause only merges fast keystrokes
-    filterTimer = setTimeout(function () { query = $filter.value; persist(); $list.scrollTop = 0; rebuild(); }, 30);
+    filterTimer = window.setTimeout(function () { query = $filter.value; persist(); $list.scrollTop = 0; rebuild(); }, 30);
   });
   $filter.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowDown') { e.preventDefault(); focusRow(0, true); }
   });
-  document.getElementById('export-har').addEventListener('click', function () { vscode.postMessage({ type: 'exportHar' }); });
+  byId('export-har').addEventListener('click', function () { vscode.postMessage({ type: 'exportHar' }); });
   $exportOp.addEventListener('click', function () {
     var ex = state.selectedId ? exById.get(state.selectedId) : null;
     if (ex) vscode.postMessage({ type: 'exportHar', operationId: ex.op });
   });
-  document.getElementById('clear').addEventListener('click', function () { vscode.postMessage({ type: 'clear' }); });
+  byId('clear').addEventListener('click', function () { vscode.postMessage({ type: 'clear' }); });
   $copy.addEventListener('click', function () {
     if (state.selectedId) vscode.postMessage({ type: 'copyCurl', exchangeId: state.selectedId });
   });
@@ -368,7 +444,7 @@
   // ---- messages from the host --------------------------------------------------------------
 
   window.addEventListener('message', function (event) {
-    var m = event.data;
+    var m = /** @type {HostMessage | null | undefined} */ (event.data);
     if (!m || typeof m.type !== 'string') return;
     switch (m.type) {
       case 'snapshot':
@@ -393,7 +469,7 @@
           upsertEx(ex);
           if (ex.id === state.selectedId) refreshSelected = true;
         });
-        if (refreshSelected) vscode.postMessage({ type: 'detail', exchangeId: state.selectedId, slot: 'detail' });
+        if (refreshSelected && state.selectedId) vscode.postMessage({ type: 'detail', exchangeId: state.selectedId, slot: 'detail' });
         scheduleRebuild();
         break;
       }
@@ -402,7 +478,7 @@
           if (m.exchange.id === state.selectedId) showDetail(m);
         } else {
           compareData[m.slot] = m;
-          if (compareData.a && compareData.b) showCompare();
+          if (compareData.a && compareData.b) showCompare(compareData.a, compareData.b);
         }
         break;
       case 'revealed':

@@ -1,5 +1,7 @@
-// `npm test`: unit, then integration (real sockets against the sandbox on 127.0.0.1), then e2e (a real
-// VS Code in headless Chromium). `npm test -- unit` (or integration, e2e) runs one suite.
+// `npm test`: first the checks (tsc on the code and on the webview scripts, ESLint: ./checks.mjs; any finding
+// fails the run before a single test), then unit, then integration (real sockets against the sandbox on
+// 127.0.0.1), then e2e (a real VS Code in headless Chromium). `npm test -- unit` (or integration, e2e) runs the
+// checks and one suite; `--no-checks` leaves the checks out (e.g. `npm test -- unit --no-checks` while working).
 // Each suite is run by node's own test runner, so its closing lines (# pass / # fail) are the verdict.
 // Every test has a time limit (a hang fails instead of stalling CI), and at the end everything the tests
 // printed, their TAP reports and the text artifacts they left are scanned for raw secrets (./secret-scan.mjs).
@@ -8,11 +10,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runChecks } from './checks.mjs';
 import { scanForSecrets } from './secret-scan.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = wanted.length ? wanted : ['unit', 'integration', 'e2e'];
+const checks = !process.argv.includes('--no-checks');
 /** Default limit of one test (ms); a test that sets its own `timeout` (the e2e ones do) keeps it. */
 const TEST_TIMEOUT_MS = { unit: 60_000, integration: 180_000, e2e: 900_000 };
 
@@ -54,6 +58,19 @@ for (const suite of suites) {
     console.error(`unknown suite "${suite}" (unit, integration, e2e)`);
     process.exit(2);
   }
+}
+if (checks) {
+  const result = await runChecks({ root });
+  printed.push({ what: 'checks output', text: result.printed });
+  if (result.failed.length) {
+    failed++;
+    totals.fail += result.failed.length;
+    console.log(`\nno suite ran: ${result.failed.length} check(s) failed`);
+  }
+} else {
+  console.log('\n(checks left out: --no-checks)');
+}
+for (const suite of failed ? [] : suites) {
   if (suite !== 'unit' && (await run(process.execPath, ['scripts/build.mjs'])) !== 0) { failed++; break; }
   const files = testFiles(suite);
   if (!files.length) { console.log(`(${suite}: no tests)`); continue; }
