@@ -132,9 +132,19 @@ export default defineConfig(
     rules: { '@stylistic/indent': 'off' },
   },
 
-  // Temporary (issue 12): see SPLITTING above.
+  // Temporary (issue 12): see SPLITTING above. These are the rules they break today (23 findings).
   {
     files: SPLITTING,
-    rules: {},
+    rules: {
+      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
+      '@typescript-eslint/no-base-to-string': 'warn',
+      '@typescript-eslint/no-unsafe-argument': 'warn',
+      '@typescript-eslint/no-unsafe-assignment': 'warn',
+      '@typescript-eslint/explicit-module-boundary-types': 'warn',
+      'no-useless-assignment': 'warn',
+      'no-useless-escape': 'warn',
+      'no-control-regex': 'warn',
+      '@stylistic/quotes': 'warn',
+    },
   },
 );

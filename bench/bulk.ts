@@ -7,7 +7,7 @@
 import { DEFAULTS, type ProviderKind } from '../src/core/profile';
 import { ScimClient } from '../src/core/scim/client';
 import { Trace } from '../src/core/trace';
-import { goal, header, median, ms, printGoals, ratio, RawClient, REPEAT, startChildSandbox, table, timed, type ChildSandbox } from './lib';
+import { goal, header, median, ms, printGoals, ratio, RawClient, startChildSandbox, table, timed, type ChildSandbox } from './lib';
 
 const ADD = 5_000;
 const SUBSET = Number(process.env.BENCH_BULK_SUBSET ?? 500);
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     const verdicts: Array<{ provider: string; sequential: number; concurrent: number; single: number }> = [];
 
     for (const provider of ['generic', 'entra'] as ProviderKind[]) {
-      const gid = (await sb.call<string>('groupIdByName', provider === 'generic' ? 'group-01' : 'group-02'))!;
+      const gid = await sb.call<string>('groupIdByName', provider === 'generic' ? 'group-01' : 'group-02');
       const faults = provider === 'entra' ? (['entra', 'ratelimit'] as const) : (['ratelimit'] as const);
       const start = await sb.call<number>('memberCount', gid);
       const reset = async () => {

@@ -56,7 +56,7 @@ export async function startChildSandbox(options: SandboxOptions): Promise<ChildS
     const w = waiting.get(msg.id as number);
     if (!w) return;
     waiting.delete(msg.id as number);
-    if (msg.error) w.reject(new Error(String(msg.error)));
+    if (msg.error) w.reject(new Error(typeof msg.error === 'string' ? msg.error : JSON.stringify(msg.error)));
     else w.resolve(msg.result);
   });
   const info = await readyP;
@@ -112,7 +112,7 @@ export class RawClient {
     this.client = new Client(new URL(sb.gatewayUrl).origin, {
       connect: (opts, cb) =>
         connect(opts, (err, socket) => {
-          if (socket) this.sockets.push(socket as Socket);
+          if (socket) this.sockets.push(socket);
           (cb as (e: Error | null, s: typeof socket | null) => void)(err, socket);
         }),
       keepAliveTimeout: 60_000,

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     const t: Record<string, number[]> = { floor: [], seq: [], par: [] };
     let rss = 0;
     let heap = 0;
-    let bytes = { floor: 0, client: 0 };
+    const bytes = { floor: 0, client: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       const runs: Array<[keyof typeof t, () => Promise<unknown>]> = [
         ['floor', async () => { const r = await floor(); bytes.floor = r.bytes; check(r.n); }],

@@ -32,8 +32,8 @@ async function main(): Promise<void> {
   const sb = await startChildSandbox({ users: USERS, groups: 1, bigGroupMembers: BIG, seed: 1 });
   try {
     console.log(`sandbox: ${USERS} users, big-group ${BIG} members (seeded in ${sb.seedMs} ms, pid ${sb.pid})`);
-    const big = (await sb.call<string>('groupIdByName', 'big-group'))!;
-    const small = (await sb.call<string>('groupIdByName', 'group-01'))!;
+    const big = await sb.call<string>('groupIdByName', 'big-group');
+    const small = await sb.call<string>('groupIdByName', 'group-01');
     // group-1 starts with a few members: make it exactly SMALL, with users the big group does not have
     const have = await sb.call<number>('memberCount', small);
     await sb.call('addMembers', small, await sb.call<string[]>('userIds', BIG + 1, BIG + SMALL - have, WIDTH));
@@ -152,7 +152,7 @@ async function thirdParty(): Promise<void> {
       const baseline = await s.call<string[]>('members', gid);
       if (baseline.length !== size) throw new Error(`${name}: big-group has ${baseline.length} members, not ${size}`);
       // the README's profile default timeout (30 s): SCIMMY answers slowly on a 50,000-member group
-      const client = new ScimClient(sandboxProfile({ ...s, auth: s.auth as never }, { timeoutMs: 30_000 }), { trace: new Trace() });
+      const client = new ScimClient(sandboxProfile({ ...s, auth: s.auth }, { timeoutMs: 30_000 }), { trace: new Trace() });
       await client.discover().catch(() => undefined);
       const spare = s.userIds.slice(size, size + 10);
       const samples: Record<string, Array<Sample & { outcome: string }>> = { 'add 1': [], 'remove 1': [] };

@@ -150,7 +150,6 @@ interface Bench {
   rows(): number;
   count(): string;
 }
-type BenchWindow = Window & { __bench: Bench };
 
 // A string, not functions: tsx would wrap inner helpers in __name(), which the page does not have. Every
 // time ends at the first painted frame after the change (double requestAnimationFrame). Listeners added
@@ -390,7 +389,7 @@ interface Fixture { users: string[]; groups: string[] }
 async function fixture(sb: ChildSandbox): Promise<Fixture> {
   const users = await sb.call<string[]>('userIds', 1, USERS, 4);
   const groups: string[] = [];
-  for (let g = 1; g <= GROUPS; g++) groups.push((await sb.call<string>('groupIdByName', `group-${String(g).padStart(2, '0')}`))!);
+  for (let g = 1; g <= GROUPS; g++) groups.push(await sb.call<string>('groupIdByName', `group-${String(g).padStart(2, '0')}`));
   return { users, groups };
 }
 

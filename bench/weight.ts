@@ -22,7 +22,8 @@ const ACTIVATIONS = 20;
 const BUNDLE_GOAL = 300 * 1024;
 const ACTIVATION_GOAL_MS = 25;
 
-type Packager = typeof import('../scripts/package.mjs', { with: { 'resolution-mode': 'import' } });
+import type * as PackagerModule from '../scripts/package.mjs' with { 'resolution-mode': 'import' };
+type Packager = typeof PackagerModule;
 
 // ------------------------------------------------------------------------------------------ sizes
 
@@ -292,7 +293,7 @@ async function activateOnce(setFake: (f: Fake) => void): Promise<Activation> {
 
 /** Serves `require('vscode')` from the current fake while `fn` runs. */
 async function withFakeVscode<T>(fn: (setFake: (f: Fake) => void) => Promise<T>): Promise<T> {
-  const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const M = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
   const load = M._load;
   let current: Fake | undefined;
   M._load = function (this: unknown, request: string, parent: unknown, isMain: boolean) {

@@ -18,10 +18,10 @@
    * @param {Document} doc
    * @param {string} tag
    * @param {Attrs | null} [attrs]
-   * @param {Child[]} children
+   * @param {...Child} children
    * @returns {HTMLElement}
    */
-  function h(doc, tag, attrs) {
+  function h(doc, tag, attrs, ...children) {
     var el = doc.createElement(tag);
     if (attrs) {
       for (var k in attrs) {
@@ -32,7 +32,7 @@
         else el.setAttribute(k, v === true ? '' : String(v));
       }
     }
-    for (var i = 3; i < arguments.length; i++) append(doc, el, arguments[i]);
+    for (var i = 0; i < children.length; i++) append(doc, el, children[i]);
     return el;
   }
 
@@ -61,7 +61,7 @@
    * @param {Document} doc
    * @param {string} tag
    * @param {string | null} cls
-   * @param {unknown} value
+   * @param {string | number | null | undefined} value
    * @returns {HTMLElement}
    */
   function text(doc, tag, cls, value) {
@@ -93,6 +93,7 @@
   }
 
   // Characters never shown raw: controls, zero-width and bidi overrides (they could disguise a URL).
+  // eslint-disable-next-line no-control-regex -- finding control characters is what it is for
   var HIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
   /**
@@ -514,7 +515,10 @@
     try { A = a ? JSON.parse(a) : undefined; B = b ? JSON.parse(b) : undefined; } catch (e) {
       return { rows: [{ path: '(body, not JSON)', a: a ? a.length + ' characters' : '(none)', b: b ? b.length + ' characters' : '(none)', kind: 'changed' }], more: 0 };
     }
-    var fa = new Map(), fb = new Map();
+    /** @type {Map<string, string>} */
+    var fa = new Map();
+    /** @type {Map<string, string>} */
+    var fb = new Map();
     if (A !== undefined) flatten(A, '', fa, 0);
     if (B !== undefined) flatten(B, '', fb, 0);
     /** @type {DiffRow[]} */

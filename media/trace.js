@@ -443,8 +443,8 @@
 
   // ---- messages from the host --------------------------------------------------------------
 
-  window.addEventListener('message', function (event) {
-    var m = /** @type {HostMessage | null | undefined} */ (event.data);
+  window.addEventListener('message', /** @param {MessageEvent<HostMessage | null | undefined>} event */ function (event) {
+    var m = event.data;
     if (!m || typeof m.type !== 'string') return;
     switch (m.type) {
       case 'snapshot':

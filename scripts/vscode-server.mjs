@@ -532,8 +532,8 @@ export async function startCodeServer({
       '--server-data-dir', serverData, '--user-data-dir', udd, '--extensions-dir', extDir];
     const authority = `127.0.0.1:${chosenPort}`;
     const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${resolve(extensionDevelopmentPath)}`], ['skipWelcome', 'true']];
-    url = `http://${authority}/?folder=${encodeURIComponent(`vscode-remote://${authority}${absFolder}`)}` +
-      `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    url = `http://${authority}/?folder=${encodeURIComponent(`vscode-remote://${authority}${absFolder}`)}`
+      + `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     // server-main reads the machine settings from its server data dir; user settings are in the browser's
     // profile storage there, so also seed the server-side User folder.
     writeUserSettings(serverData, { ...settings, ...trustSettings });

@@ -60,7 +60,7 @@ export function isCommand(s: string): s is CommandName {
 }
 
 /** Every option any command knows, for finding the command word before the strict parse. */
-export const ALL_OPTIONS: Options = Object.assign({}, GLOBAL_OPTIONS, PROFILE_OPTIONS, ...Object.values(COMMAND_OPTIONS));
+export const ALL_OPTIONS: Options = Object.values(COMMAND_OPTIONS).reduce<Options>((all, o) => ({ ...all, ...o }), { ...GLOBAL_OPTIONS, ...PROFILE_OPTIONS });
 
 /** The commands that know an option (for "--filter is an option of list"). */
 export function commandsWithOption(name: string): CommandName[] {
@@ -150,7 +150,7 @@ only when both hold. Exit code 1 when any change is missing or any other member 
 named, and nothing more is sent.
 
 Every change is recorded in a local journal (no secrets): $SCIMX_STATE_DIR, else $XDG_STATE_HOME/scimx, else
-~/.local/state/scimx (macOS: ~/Library/Application Support/scimx; Windows: %LOCALAPPDATA%\scimx); the last
+~/.local/state/scimx (macOS: ~/Library/Application Support/scimx; Windows: %LOCALAPPDATA%\\scimx); the last
 1,000 changes or 50 MB. "restore" re-adds exactly the members a change lost (the newest change of the profile
 that lost any, or --from ENTRY), verified the same way; "undo" reverses a change (the newest, or --from ENTRY):
 removes what it added, adds back what it removed. "journal" lists the last 20 entries.

@@ -4,7 +4,7 @@ import { shortSecretWarnings, type Profile } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
-import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
+import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
 import { resolveRefs, type Resolved } from './names';

@@ -50,7 +50,7 @@ export function tableLine(r: string[], widths: number[]): string {
   return r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
 }
 
-function cell(v: unknown, max: number): string {
+function cell(v: string | number | boolean | null | undefined, max: number): string {
   if (v === null || v === undefined) return '';
   const s = showControlsInline(String(v).replace(/[\r\n\t]+/g, ' '));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
@@ -61,7 +61,8 @@ export function attr(resource: Record<string, unknown>, path: string): string {
   let cur: unknown = resource;
   for (const part of path.split('.')) {
     if (Array.isArray(cur)) {
-      const primary = cur.find((x) => x && typeof x === 'object' && (x as Record<string, unknown>).primary === true) ?? cur[0];
+      const items: unknown[] = cur;
+      const primary = items.find((x) => x && typeof x === 'object' && (x as Record<string, unknown>).primary === true) ?? items[0];
       cur = primary;
     }
     if (!cur || typeof cur !== 'object') return '';
@@ -72,7 +73,8 @@ export function attr(resource: Record<string, unknown>, path: string): string {
   if (cur === undefined || cur === null) return '';
   if (Array.isArray(cur)) return `[${cur.length}]`;
   if (typeof cur === 'object') return JSON.stringify(cur);
-  return String(cur);
+  const scalar = cur as string | number | boolean; // what is left of parsed JSON
+  return String(scalar);
 }
 
 export function json(value: unknown): string {

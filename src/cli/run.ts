@@ -82,7 +82,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   let curl = false;
   let trace: Trace | undefined;
   let profile: Profile | undefined;
-  let code: number = EXIT.ok;
+  let code: number;
   let ctx: CommandContext | undefined;
   try {
     // 1. Find the command word (options may come before or after it).
@@ -233,7 +233,7 @@ function checkArity(command: CommandName, args: string[]): void {
 }
 
 async function resolveProfile(values: Record<string, string | boolean | string[] | undefined>, io: CliIo): Promise<Profile> {
-  const s = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const s = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
   const flagNames = Object.keys(PROFILE_OPTIONS).filter((k) => values[k] !== undefined);
   const cwd = io.cwd ?? process.cwd();
   if (s('base-url') !== undefined) {

@@ -94,7 +94,7 @@ export class FileJournal implements MembershipJournal {
 
   /** Keeps the newest entries within both bounds (rewritten through a temporary file, so a crash keeps one). */
   private prune(): void {
-    let size = 0;
+    let size: number;
     try {
       size = statSync(this.file).size;
     } catch {

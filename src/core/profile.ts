@@ -8,14 +8,14 @@ export type AuthConfig =
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
   | {
-      type: 'oauth2';
-      /** Client-credentials grant. The token is cached until shortly before it expires. */
-      tokenUrl: string;
-      clientId: string;
-      clientSecret: string;
-      scope?: string;
-      audience?: string;
-    };
+    type: 'oauth2';
+    /** Client-credentials grant. The token is cached until shortly before it expires. */
+    tokenUrl: string;
+    clientId: string;
+    clientSecret: string;
+    scope?: string;
+    audience?: string;
+  };
 
 export type KeyPlacement = 'header' | 'query' | 'both';
 

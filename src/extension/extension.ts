@@ -30,7 +30,7 @@ export interface ScimExplorerApi {
 export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('SCIM', { log: true });
-  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0');
+  const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
   const config = vscode.workspace.getConfiguration('scim');
   const maxExchanges = config.get<number>('trace.maxExchanges', 10_000);
   const maxBodyChars = Math.round(config.get<number>('trace.maxBodyMB', 32) * 1024 * 1024);

@@ -17,9 +17,9 @@ function names(ids: string[], labels: ReadonlyMap<string, string>, max = 10): st
 export function putConfirmation(groupLabel: string, diff: PutDiff, labels: ReadonlyMap<string, string>): { message: string; detail: string } {
   const after = diff.memberCount + diff.add.length - diff.remove.length;
   const lines = [
-    `This change is written with PUT: the whole member list is sent back ` +
-      `(${diff.memberCount} members now, ${after} after). Members added by someone else in the meantime are kept: ` +
-      `the group is re-read and the change re-applied if it moved.`,
+    `This change is written with PUT: the whole member list is sent back `
+      + `(${diff.memberCount} members now, ${after} after). Members added by someone else in the meantime are kept: `
+      + `the group is re-read and the change re-applied if it moved.`,
   ];
   if (diff.add.length) lines.push(`Add (${diff.add.length}): ${names(diff.add, labels)}`);
   if (diff.remove.length) lines.push(`Remove (${diff.remove.length}): ${names(diff.remove, labels)}`);

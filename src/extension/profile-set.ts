@@ -71,8 +71,8 @@ export function statusView(state: {
     const insecure = active.tls.insecure;
     return {
       text: `${icon} SCIM: ${active.name}`, active: active.name, warning: insecure,
-      tooltip: `Active SCIM profile: ${active.name} (${active.baseUrl})${insecure ? '\nTLS verification off: certificates are NOT checked' : ''}` +
-        `${state.profiles.length > 1 ? `\n${state.profiles.length} profiles` : ''}\nClick to change`,
+      tooltip: `Active SCIM profile: ${active.name} (${active.baseUrl})${insecure ? '\nTLS verification off: certificates are NOT checked' : ''}`
+        + `${state.profiles.length > 1 ? `\n${state.profiles.length} profiles` : ''}\nClick to change`,
     };
   }
   if (!state.profiles.length) return { text: `${icon} SCIM: no profile`, tooltip: 'No SCIM profiles yet: click to create a profiles file or start the local sandbox', warning: false };

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { SandboxInfo } from './sandbox-profile';
 
-
 export class Sandbox implements vscode.Disposable {
   private child: ChildProcess | undefined;
   info: SandboxInfo | undefined;

@@ -33,7 +33,7 @@ export class Clients {
 
   names(profileName: string): Map<string, string> {
     let m = this.labels.get(profileName);
-    if (!m) this.labels.set(profileName, (m = new Map()));
+    if (!m) this.labels.set(profileName, (m = new Map<string, string>()));
     return m;
   }
 

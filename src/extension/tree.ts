@@ -11,7 +11,7 @@ import {
   SERVICE_DOCS, applyPage, childrenWithMore, emptyPaging, endpointLabel, failPage, failingExchange, memberNodes, membersNodeOf, personLabel,
   resourceLabel,
   resourceNodes, unnamedMembers, applyMembershipReport, viewOf,
-  type LoadMoreNode, type MemberNode, type MembersNode, type ProfileNode, type ResourceNode, type ResourceTypeNode, type TreeNode,
+  type LoadMoreNode, type MemberNode, type MembersNode, type ProfileNode, type ResourceTypeNode, type TreeNode,
 } from './tree-model';
 
 export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {

@@ -64,7 +64,8 @@ export class Waits implements vscode.Disposable {
 
   /** countDown, remembered until it ends so that dispose can stop it. */
   private countdown(n: WaitNotice, render: (text: string) => void, done?: () => void): () => void {
-    let stop: (() => void) | undefined;
+    // assigned once countDown returns: its callback may run before that (a wait already over)
+    let stop: (() => void) | undefined = undefined;
     let ended = false;
     stop = countDown(n, render, () => { ended = true; if (stop) this.running.delete(stop); done?.(); });
     if (!ended) this.running.add(stop); // a wait already over ends within countDown

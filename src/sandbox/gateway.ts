@@ -110,7 +110,7 @@ function relay(res: http.ServerResponse, rec: ReceivedRequest, up: Upstream): vo
 }
 
 export function createGateway(state: GatewayState): http.Server {
-  return http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     try {
       for await (const c of req) chunks.push(c as Buffer);
@@ -184,7 +184,8 @@ export function createGateway(state: GatewayState): http.Server {
     if (flaky === '503-after') return sendApim(res, rec, 503, 'Service Unavailable');
     if (flaky === 'slow-after') await delay(s.slowMs);
     relay(res, rec, up);
-  });
+  };
+  return http.createServer((req, res) => { void handle(req, res); });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ function int(name: string, value: string | undefined, min: number, max: number):
 
 export async function main(argv: string[]): Promise<number> {
   let opts: SandboxOptions;
-  let json = false;
+  let json: boolean;
   let profilesFile: string | undefined;
   try {
     const { values } = parseArgs({

@@ -11,8 +11,10 @@ import path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import type { startSandbox } from '../../src/sandbox';
 
-export type VsServer = typeof import('../../scripts/vscode-server.mjs', { with: { 'resolution-mode': 'import' } });
-type Packager = typeof import('../../scripts/package.mjs', { with: { 'resolution-mode': 'import' } });
+import type * as VsServerModule from '../../scripts/vscode-server.mjs' with { 'resolution-mode': 'import' };
+export type VsServer = typeof VsServerModule;
+import type * as PackagerModule from '../../scripts/package.mjs' with { 'resolution-mode': 'import' };
+type Packager = typeof PackagerModule;
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 type Running = Awaited<ReturnType<VsServer['startCodeServer']>>;
 

@@ -22,8 +22,10 @@ import path from 'node:path';
 import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { startSandbox } from '../../src/sandbox';
 
-type VsServer = typeof import('../../scripts/vscode-server.mjs', { with: { 'resolution-mode': 'import' } });
-type Packager = typeof import('../../scripts/package.mjs', { with: { 'resolution-mode': 'import' } });
+import type * as VsServerModule from '../../scripts/vscode-server.mjs' with { 'resolution-mode': 'import' };
+type VsServer = typeof VsServerModule;
+import type * as PackagerModule from '../../scripts/package.mjs' with { 'resolution-mode': 'import' };
+type Packager = typeof PackagerModule;
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 type Running = Awaited<ReturnType<VsServer['startCodeServer']>>;
 
@@ -52,7 +54,6 @@ function skipReason(vs: VsServer | undefined): string | undefined {
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 
 describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurrency: false }, () => {
   let vs: VsServer | undefined;
@@ -227,7 +228,6 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
     return out;
   }
 
-
   test('code-server built without the Kerberos headers: no kerberos addon, the workbench loads, the extension is active', { timeout: 2 * 60_000 }, async (t) => {
     if (reason) { t.skip(reason); return; }
     assert.ok(vs && built && server && page, 'set-up did not finish');
@@ -385,8 +385,7 @@ describe('SCIM Explorer in a real VS Code (code-server + Chromium)', { concurren
 
       // Activation time from the "SCIM" output channel (reported, never asserted).
       const activation = readActivationMs();
-      if (activation !== undefined) { timings.activationMsInHost = activation; t.diagnostic(`extension activated in ${activation} ms`); }
-      else t.diagnostic('activation time: no "activated in X ms" line found in the SCIM output channel');
+      if (activation !== undefined) { timings.activationMsInHost = activation; t.diagnostic(`extension activated in ${activation} ms`); } else t.diagnostic('activation time: no "activated in X ms" line found in the SCIM output channel');
     } catch (e) {
       await shot('failure.png').catch(() => undefined);
       if (server) {

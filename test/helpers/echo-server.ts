@@ -16,6 +16,8 @@ export interface Received {
 
 /** Answers one request. Use the helpers below or write to `res` directly. */
 export type Handler = (req: Received, res: http.ServerResponse, raw: http.IncomingMessage) => void | Promise<void>;
+/** A handler that has answered when it returns (the helpers below). */
+export type SyncHandler = (req: Received, res: http.ServerResponse, raw: http.IncomingMessage) => void;
 
 export interface EchoServer {
   /** `http://127.0.0.1:PORT` */
@@ -31,7 +33,7 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/scim+json'): Handler {
+export function json(status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/scim+json'): SyncHandler {
   return (_req, res) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...headers });
@@ -39,14 +41,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-export function text(status: number, body: string, headers: Record<string, string> = {}): Handler {
+export function text(status: number, body: string, headers: Record<string, string> = {}): SyncHandler {
   return (_req, res) => {
     res.writeHead(status, { 'Content-Type': 'text/plain', ...headers });
     res.end(body);
   };
 }
 
-export function redirect(status: number, location: string): Handler {
+export function redirect(status: number, location: string): SyncHandler {
   return (_req, res) => {
     res.writeHead(status, { Location: location, 'Content-Length': 0 });
     res.end();

@@ -48,9 +48,7 @@ async function startSocks5(): Promise<{ url: string; connects: string[]; close()
         let host: string;
         let at: number;
         if (req[0] !== 5 || req[1] !== 1) { c.end(reply(7)); return; }
-        if (req[3] === 1) { host = [...req.subarray(4, 8)].join('.'); at = 8; }
-        else if (req[3] === 3) { host = req.subarray(5, 5 + req[4]!).toString('latin1'); at = 5 + req[4]!; }
-        else { c.end(reply(8)); return; }
+        if (req[3] === 1) { host = [...req.subarray(4, 8)].join('.'); at = 8; } else if (req[3] === 3) { host = req.subarray(5, 5 + req[4]!).toString('latin1'); at = 5 + req[4]!; } else { c.end(reply(8)); return; }
         const port = req.readUInt16BE(at);
         connects.push(`${host}:${port}`);
         const up = track(net.connect(port, host, () => { c.write(reply(0)); up.pipe(c); c.pipe(up); }));

@@ -156,7 +156,7 @@ describe('cursor-only provider (sandbox "cursor" mode)', () => {
     assert.doesNotMatch(node.paging.error ?? '', /[\r\n]|undefined/);
     assert.equal(node.paging.next, undefined, 'no "Load more" that would send the same cursor again');
     const kids = childrenWithMore(node, node.paging.items);
-    assert.deepEqual(kids.map((k) => k.kind), [...Array(5).fill('resource'), 'message']);
+    assert.deepEqual(kids.map((k) => k.kind), [...Array<string>(5).fill('resource'), 'message']);
     assert.equal(node.paging.items.length, 5, 'what was loaded stays');
     await c.close();
   });

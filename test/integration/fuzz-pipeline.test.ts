@@ -158,6 +158,7 @@ async function answerA(req: Received, res: http.ServerResponse): Promise<void> {
   const body = status === 204 ? '' : bodyFor(a, req);
   headers['Content-Length'] = String(Buffer.byteLength(body));
   try {
+    // eslint-disable-next-line no-control-regex -- a status text with a control character cannot be written
     res.writeHead(status, a.statusText && !/[\u0000-\u001f]/.test(a.statusText) ? a.statusText : undefined, headers);
   } catch {
     res.writeHead(status, headers);

@@ -2,7 +2,6 @@
 // 127.0.0.1, with exact assertions on the outcome, the time it took and the heap it used.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import type { Profile } from '../../src/core/profile';
 import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles-file';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
-import { json, startEchoServer, type EchoServer, type Handler, type Received } from '../helpers/echo-server';
+import { json, startEchoServer, type EchoServer, type Handler, type Received, type SyncHandler } from '../helpers/echo-server';
 import { sandboxProfile } from '../helpers/profile';
 
 const HEAP_LIMIT = 256 * 1024 * 1024;
@@ -78,7 +77,7 @@ describe('1. index paging near 2^53 and endless listings', () => {
   before(async () => { s = await startEchoServer(); });
   after(() => s.close());
 
-  function page(startIndex: number, total: number, ids: string[], pad = 0): Handler {
+  function page(startIndex: number, total: number, ids: string[], pad = 0): SyncHandler {
     const body = `{"schemas":["${LIST_SCHEMA}"],"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${ids.length},"Resources":[${ids.map((id) => `{"schemas":["${USER_SCHEMA}"],"id":"${id}","userName":"${id}"${pad ? `,"title":"${'x'.repeat(pad)}"` : ''}}`).join(',')}]}`;
     return json(200, body);
   }

@@ -339,8 +339,8 @@ describe('hostile server answers (scripted raw server)', () => {
     assert.deepEqual(page.resources.map((m) => m.value), ['u1', 'u2', 'u3']);
     assert.equal(page.totalResults, 3);
     assert.equal(page.warnings?.length, 1);
-    assert.match(page.warnings![0]!, /^Members that are groups could not be listed: .*404/);
-    assert.doesNotMatch(page.warnings![0]!, /[\r\n]|undefined/);
+    assert.match(page.warnings[0]!, /^Members that are groups could not be listed: .*404/);
+    assert.doesNotMatch(page.warnings[0]!, /[\r\n]|undefined/);
     await c.close();
   });
 

@@ -8,7 +8,7 @@ import { ScimClient, readMembers } from '../../src/core/scim/client';
 import { SCHEMA, type Member, type ResourceTypeInfo } from '../../src/core/scim/types';
 import { Trace } from '../../src/core/trace';
 import {
-  applyMembershipReport, applyPage, childrenWithMore, memberNodes, membersNodeOf, resourceNodes, viewOf, type MembersNode,
+  applyMembershipReport, applyPage, memberNodes, membersNodeOf, resourceNodes, viewOf, type MembersNode,
 } from '../../src/extension/tree-model';
 import type { FaultMode } from '../../src/sandbox/index';
 import { sandboxProfile } from '../helpers/profile';

@@ -215,7 +215,7 @@ test('redirects: rewrite maps a cross-origin redirect onto the gateway; loops an
   await p.send(op, { method: 'GET', url: 'Users/1' });
   assert.equal(other.received.length, 0);
   assert.equal(gw.received[1]?.url, '/scim/v2/Users/9');
-  assert.equal(h(gw.received[1]!, 'Authorization'), `Basic ${BASIC}`);
+  assert.equal(h(gw.received[1], 'Authorization'), `Basic ${BASIC}`);
 
   gw.queue(redirect(302, '/scim/v2/Users/b'), redirect(302, '/scim/v2/Users/a'));
   await assert.rejects(p.send(op, { method: 'GET', url: 'Users/a' }), (e: unknown) => e instanceof ScimxError && e.code === 'location' && /loop/i.test(e.message));
@@ -500,8 +500,8 @@ test('no raw secret in the trace, HAR or curl, even when the server echoes them'
   const res = await p.send(op, { method: 'PATCH', url: 'Groups/1', body: { password: PASSWORD, note: SECRET_HEADER } });
   assert.equal(res.status, 401);
   assert.equal(res.exchange.response?.answeredBy, 'gateway');
-  const all = JSON.stringify(trace.operations()) + JSON.stringify(toHar(trace.operations())) +
-    trace.operations().flatMap((o) => o.exchanges).map((e) => toCurl(e, p.profile)).join('\n');
+  const all = JSON.stringify(trace.operations()) + JSON.stringify(toHar(trace.operations()))
+    + trace.operations().flatMap((o) => o.exchanges).map((e) => toCurl(e, p.profile)).join('\n');
   assertNoRawSecret(all);
   assert.equal(trace.reveal(res.exchange.id, res.exchange.request.headers.findIndex(([n]) => n === 'Ocp-Apim-Subscription-Key')), KEY);
   assert.ok(p.stats.requests >= 1 && p.stats.bytesSent > 0 && p.stats.bytesReceived > 0);

@@ -274,7 +274,7 @@ describe('fault modes', () => {
       const page = obj((await call(sb, 'GET', `/Users?count=7&attributes=userName&cursor=${encodeURIComponent(cursor)}`)).json());
       seen.push(...(page['Resources'] as Json[]).map((u) => String(u['id'])));
       if (!page['nextCursor']) break;
-      cursor = String(page['nextCursor']);
+      cursor = page['nextCursor'] as string;
     }
     assert.equal(seen.length, 30);
     assert.equal(new Set(seen).size, 30);
@@ -432,8 +432,8 @@ describe('backend: SCIM behaviour', () => {
     const big = sb.groupIdByName('big-group')!;
     const f = encodeURIComponent(`groups.value eq "${big}"`);
     const seen: string[] = [];
-    let total = 0;
-    for (let start = 1; ; ) {
+    let total: number;
+    for (let start = 1; ;) {
       const page = obj((await call(sb, 'GET', `/Users?filter=${f}&attributes=userName&startIndex=${start}&count=500`)).json());
       total = Number(page['totalResults']);
       const res = page['Resources'] as Json[];

@@ -84,7 +84,7 @@ describe('discovery documents stand on their own', () => {
     assert.equal(d.capabilities.filter, false, 'filter.supported false is kept');
     assert.equal(d.capabilities.filterSupport, 'no');
     assert.deepEqual(d.defaults?.map((x) => x.document), ['ResourceTypes', 'Schemas']);
-    assert.match(d.defaults![0]!.reason, /^404 from the SCIM service$/);
+    assert.match(d.defaults[0]!.reason, /^404 from the SCIM service$/);
     assert.deepEqual(d.resourceTypes.map((r) => r.endpoint), ['Users', 'Groups']);
     const op = trace.operations()[0]!;
     assert.equal(op.state, 'ok');

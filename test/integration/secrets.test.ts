@@ -193,9 +193,9 @@ test('a full session leaves no raw secret in any artifact', async () => {
   for (const f of [har, `${har}.2`, `${har}.3`]) artifacts.push({ name: `CLI HAR ${f}`, text: readFileSync(f, 'utf8') });
 
   // the session really carried the secrets on the wire (so the scan below means something)
-  assert.ok(sb.received.some((r) => receivedHeader(r.rawHeaders as never, sb.keyHeader) === KEY));
-  assert.ok(sb.received.some((r) => receivedHeader(r.rawHeaders as never, 'authorization') === `Basic ${BASIC}`));
-  assert.ok(sbBearer.received.some((r) => receivedHeader(r.rawHeaders as never, 'authorization') === `Bearer ${TOKEN}`));
+  assert.ok(sb.received.some((r) => receivedHeader(r.rawHeaders, sb.keyHeader) === KEY));
+  assert.ok(sb.received.some((r) => receivedHeader(r.rawHeaders, 'authorization') === `Basic ${BASIC}`));
+  assert.ok(sbBearer.received.some((r) => receivedHeader(r.rawHeaders, 'authorization') === `Bearer ${TOKEN}`));
 
   const secrets: Array<[string, string]> = [['gateway key', KEY], ['password', PASSWORD], ['basic token', BASIC], ['bearer token', TOKEN], ['secret header', SECRET_HEADER]];
   let bytes = 0;
@@ -215,6 +215,6 @@ test('a full session leaves no raw secret in any artifact', async () => {
   for (const [, s] of secrets) for (const [, v] of encodings(s)) assert.ok(`x${JSON.stringify({ v })}${encodeURIComponent(v)}${v}`.includes(v));
   const exchanges = ops.reduce((n, o) => n + o.exchanges.length, 0);
   assert.ok(exchanges >= 25 && logLines.length >= 25 && errors.length >= 8, `${exchanges} exchanges, ${logLines.length} lines, ${errors.length} errors`);
-  console.log(`# secrets scan: ${artifacts.length} artifacts, ${bytes} bytes, ${exchanges} exchanges traced in-process, ${logLines.length} output-channel lines, ` +
-    `${secrets.length} secrets x 4 encodings = ${secrets.length * 4} needles, ${checks} artifact x needle checks, 0 hits`);
+  console.log(`# secrets scan: ${artifacts.length} artifacts, ${bytes} bytes, ${exchanges} exchanges traced in-process, ${logLines.length} output-channel lines, `
+    + `${secrets.length} secrets x 4 encodings = ${secrets.length * 4} needles, ${checks} artifact x needle checks, 0 hits`);
 });

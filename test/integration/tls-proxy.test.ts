@@ -105,9 +105,9 @@ async function server(kind: 'self' | 'ca' | 'mtls'): Promise<TestServer> {
   const s = kind === 'self'
     ? await startHttps({ cert: certs.read(certs.selfSignedCertFile), key: certs.read(certs.selfSignedKeyFile) })
     : await startHttps({
-      cert: certs.read(certs.serverCertFile), key: certs.read(certs.serverKeyFile),
-      ...(kind === 'mtls' ? { ca: certs.read(certs.caFile), requestCert: true, rejectUnauthorized: true } : {}),
-    });
+        cert: certs.read(certs.serverCertFile), key: certs.read(certs.serverKeyFile),
+        ...(kind === 'mtls' ? { ca: certs.read(certs.caFile), requestCert: true, rejectUnauthorized: true } : {}),
+      });
   servers.push(s);
   return s;
 }
@@ -144,12 +144,12 @@ describe('TLS', { skip: sslSkip }, () => {
     assert.equal(header(s.seen[0]!.headers, 'Ocp-Apim-Subscription-Key'), KEY);
     const ex = trace.operations()[0]!.exchanges[0]!;
     assert.ok(ex.warnings.some((w) => /TLS verification off/.test(w)), ex.warnings.join(' | '));
-    const view = viewOf({ kind: 'profile', key: 'p', profile } as Parameters<typeof viewOf>[0]);
+    const view = viewOf({ kind: 'profile', key: 'p', profile });
     assert.match(view.description ?? '', /TLS verification off/);
     assert.match(profileTooltip(profile), /TLS verification off/);
     // and a verified profile says nothing of the kind
     const ok = profileFor(s.origin);
-    assert.doesNotMatch(viewOf({ kind: 'profile', key: 'q', profile: ok } as Parameters<typeof viewOf>[0]).description ?? '', /TLS/);
+    assert.doesNotMatch(viewOf({ kind: 'profile', key: 'q', profile: ok }).description ?? '', /TLS/);
   });
 
   test('a custom CA file verifies the server (no warning)', async () => {

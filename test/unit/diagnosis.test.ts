@@ -26,13 +26,13 @@ test('the motivating failure: key sent on GET, not on PATCH', () => {
   const d = diagnoseExchange(patch, { history: [get] });
   assert.equal(d?.code, 'gateway.key-missing');
   assert.equal(d?.summary, 'gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)');
-  assert.match(d!.fix!, /Ocp-Apim-Subscription-Key/);
+  assert.match(d.fix!, /Ocp-Apim-Subscription-Key/);
 });
 
 test('key sent but the gateway did not see it: the name is wrong', () => {
   const d = diagnoseExchange(exchange('GET', 'header', 401, missing), { keyHeader: 'X-Key' });
   assert.equal(d?.code, 'gateway.key-name-mismatch');
-  assert.match(d!.summary, /although it was sent as header `X-Key`/);
+  assert.match(d.summary, /although it was sent as header `X-Key`/);
 });
 
 test('followed location without credentials is named as the cause', () => {

@@ -67,7 +67,7 @@ const fake = {
   commands: { registerCommand: () => disposable(), executeCommand: async () => undefined },
 };
 
-const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const M = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 const load = M._load;
 before(() => {
   M._load = function (this: unknown, request: string, parent: unknown, isMain: boolean) {
@@ -81,6 +81,7 @@ const memento = () => { const m = new Map<string, unknown>(); return { get: (k: 
 test('activation reads nothing; just after it the status bar shows the profile and the Problems panel the file\'s problems', async () => {
   files.set('/w/scim-profiles.yaml', 'profiles:\n  dev:\n    baseUrl: https://dev.example.com/scim\n    gateway:\n      subscriptionKey: ${secret:dev-key}\n');
   files.set('/w/more/scim-profiles-broken.yaml', 'profiles:\n  old:\n    baseUrl: https://old.example.com\n    sendAs: query\n');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the fake vscode is in place
   const ext = require('../../src/extension/extension') as typeof ExtensionModule;
   const context = {
     subscriptions: [] as Array<{ dispose(): unknown }>, extensionPath: '/x', extensionUri: new Uri('/x'), globalStorageUri: new Uri('/x/storage'),
@@ -97,8 +98,8 @@ test('activation reads nothing; just after it the status bar shows the profile a
     assert.equal(status.text, '$(server-environment) SCIM: dev', 'a second profiles file (broken) leaves the only valid profile active');
     const d = diagnostics.get('/w/more/scim-profiles-broken.yaml');
     assert.equal(d?.length, 1);
-    assert.deepEqual([d![0]!.range.start.line, d![0]!.range.start.character], [3, 4]);
-    assert.match(d![0]!.message, /unknown key "sendAs"/);
+    assert.deepEqual([d[0]!.range.start.line, d[0]!.range.start.character], [3, 4]);
+    assert.match(d[0]!.message, /unknown key "sendAs"/);
     assert.equal(diagnostics.has('/w/scim-profiles.yaml'), false, 'a file without problems has no diagnostics');
   } finally {
     for (const s of context.subscriptions) s.dispose();

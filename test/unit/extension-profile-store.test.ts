@@ -43,7 +43,7 @@ const fake = {
   commands: { executeCommand: async () => undefined },
 };
 
-const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const M = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 const load = M._load;
 before(() => {
   M._load = function (this: unknown, request: string, parent: unknown, isMain: boolean) {
@@ -60,15 +60,17 @@ const file = (host: string, other = 'b.example.com'): string => [
 ].join('\n');
 
 async function store() {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the fake vscode is in place */
   const { Secrets } = require('../../src/extension/secrets') as typeof SecretsModule;
   const { ProfileStore } = require('../../src/extension/profiles') as typeof ProfilesModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const storage = {
     get: async (k: string) => stored.get(k),
     store: async (k: string, v: string) => { stored.set(k, v); storageEvents.fire({ key: k }); },
     delete: async (k: string) => { stored.delete(k); },
     onDidChange: storageEvents.event,
   };
-  const secrets = new Secrets(storage as never);
+  const secrets = new Secrets(storage);
   return new ProfileStore(secrets, log as never);
 }
 
@@ -123,8 +125,8 @@ test('a problem in a profiles file is kept with its file and text for the Proble
     const set = await s.load();
     const [f] = set.files;
     assert.equal(f?.problems.length, 1);
-    assert.deepEqual([f!.problems[0]!.line, f!.problems[0]!.column, f!.problems[0]!.key], [4, 5, 'profiles.a.bogus']);
-    assert.equal(f!.text, files.get('/w/scim-profiles.yaml'));
+    assert.deepEqual([f.problems[0]!.line, f.problems[0]!.column, f.problems[0]!.key], [4, 5, 'profiles.a.bogus']);
+    assert.equal(f.text, files.get('/w/scim-profiles.yaml'));
   } finally {
     s.dispose();
   }
@@ -135,11 +137,13 @@ test('a stored secret bound for a host it was not approved for: no modal while r
   files.set('/w/scim-profiles.yaml', file('new-host.example.com'));
   stored.set('scim.secret.a-key', 'stored-value');
   modals.length = 0;
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the fake vscode is in place */
   const { Secrets } = require('../../src/extension/secrets') as typeof SecretsModule;
   const { ProfileStore } = require('../../src/extension/profiles') as typeof ProfilesModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const storage = { get: async (k: string) => stored.get(k), store: async () => undefined, delete: async () => undefined, onDidChange: storageEvents.event };
   const memento = new Map<string, unknown>();
-  const s = new ProfileStore(new Secrets(storage as never), log as never, { get: (k: string) => memento.get(k), update: async (k: string, v: unknown) => { memento.set(k, v); } } as never);
+  const s = new ProfileStore(new Secrets(storage), log as never, { get: (k: string) => memento.get(k), update: async (k: string, v: unknown) => { memento.set(k, v); } } as never);
   try {
     const set = await s.load();
     assert.deepEqual(set.profiles.map((p) => p.name), ['a', 'b']);

@@ -11,7 +11,7 @@ import { contentSecurityPolicy, makeNonce, traceHtml } from '../../src/extension
 
 const root = path.resolve(__dirname, '..', '..');
 const requireMedia = createRequire(path.join(root, 'media', 'x.js'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const View = requireMedia('./trace-view.js') as {
   renderExchange(doc: unknown, msg: unknown, primary: boolean): Node;
   renderRow(doc: unknown, row: unknown, index: number, state: unknown): Node;
@@ -54,7 +54,7 @@ const XSS = [
   '<img src=x onerror=alert(1)>',
   '<script>alert(2)</script>',
   '"><svg onload=alert(3)>',
-  "javascript:alert(4)",
+  'javascript:alert(4)',
 ];
 const payload = XSS.join(' ');
 

@@ -10,7 +10,7 @@ const secret = fc.oneof(
   fc.string({ unit: 'binary', minLength: MASK_MIN_LENGTH, maxLength: 40 }),
   fc.string({ minLength: MASK_MIN_LENGTH, maxLength: 40 }),
   fc.stringMatching(/^[A-Za-z0-9+/=_-]{12,48}$/),
-).filter((s) => s.trim().length >= MASK_MIN_LENGTH && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "")));
+).filter((s) => s.trim().length >= MASK_MIN_LENGTH && !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')));
 const filler = fc.string({ maxLength: 30 });
 
 function forms(s: string): string[] {

@@ -34,7 +34,7 @@ const requested = fc.record({ startIndex: fc.option(fc.integer({ min: -2, max: 5
 test('parseListResponse: arbitrary JSON objects give a page or a ScimxError', () => {
   fc.assert(fc.property(fc.oneof(obj, listish), requested, (body, req) => {
     onlyScimxErrors(() => {
-      const page = parseListResponse(body as Record<string, unknown>, { requested: req });
+      const page = parseListResponse(body, { requested: req });
       assert.ok(Array.isArray(page.resources));
       for (const r of page.resources) assert.equal(typeof r.id, 'string');
       // (past 2^53 `start + n` cannot grow; the client's paging stops on a startIndex that does not advance)
@@ -47,7 +47,7 @@ test('parseResource and readMembers: arbitrary JSON gives a resource or a ScimxE
   const resourceish = fc.record({ id: json, meta: fc.oneof(json, obj), members: fc.oneof(json, fc.array(fc.oneof(json, fc.record({ value: json, type: json }, { requiredKeys: [] })))) }, { requiredKeys: [] });
   fc.assert(fc.property(fc.oneof(obj, resourceish), (body) => {
     onlyScimxErrors(() => {
-      const r = parseResource(body as Record<string, unknown>, 'Groups/x');
+      const r = parseResource(body, 'Groups/x');
       assert.equal(typeof r.id, 'string');
       for (const m of readMembers(r)) assert.equal(typeof m.value, 'string');
     });
@@ -57,10 +57,10 @@ test('parseResource and readMembers: arbitrary JSON gives a resource or a ScimxE
 test('parseDiscovery and capabilitiesOf: arbitrary JSON never throws', () => {
   fc.assert(fc.property(obj, fc.oneof(obj, fc.array(json, { maxLength: 4 })), fc.option(fc.oneof(obj, fc.array(json, { maxLength: 4 })), { nil: undefined }), (spc, rt, schemas) => {
     onlyScimxErrors(() => {
-      const d = parseDiscovery(spc as Record<string, unknown>, rt as Record<string, unknown>, schemas as Record<string, unknown> | undefined);
+      const d = parseDiscovery(spc, rt, schemas);
       assert.ok(d.resourceTypes.length > 0);
       for (const t of d.resourceTypes) assert.equal(typeof t.endpoint, 'string');
-      const c = capabilitiesOf(spc as Record<string, unknown>);
+      const c = capabilitiesOf(spc);
       assert.equal(typeof c.patch, 'boolean');
     });
   }), RUNS);

@@ -13,7 +13,7 @@ import { parseProfiles } from '../../src/core/profiles-file';
 
 const root = join(__dirname, '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'scim-profiles.schema.json'), 'utf8')) as Record<string, unknown>;
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false }) // if/then names keys declared by the parent;
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false }); // if/then names keys declared by the parent;
 ajv.addKeyword('defaultSnippets'); // the YAML extension's completion snippets
 const validate = ajv.compile(schema);
 const env = { SCIM_PASSWORD: 'pw', APIM_KEY: 'key', TOK: 'tok', NUM: '50', W: 'put' };
@@ -22,7 +22,7 @@ const F = join(tmpdir(), 'scim-profiles.yaml');
 interface Verdicts { schema: boolean; reader: boolean; schemaErrors: string; readerProblems: string }
 
 async function both(text: string, file = F): Promise<Verdicts> {
-  const okSchema = validate(parse(text, { merge: true })) as boolean;
+  const okSchema = validate(parse(text, { merge: true }));
   const pf = await parseProfiles(text, file, { env });
   return {
     schema: okSchema, reader: pf.problems.length === 0,

@@ -10,7 +10,7 @@ test('every mode has a description, shown by sandbox --help and in README', asyn
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const written: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => { written.push(String(chunk)); return true; });
   let code: number;
   try {
     code = await main(['--help']);

@@ -18,7 +18,7 @@ import { sandboxProfile } from '../helpers/profile';
 import { applyPage, childrenWithMore, emptyPaging, failingExchange, failPage, viewOf, type ResourceTypeNode } from '../../src/extension/tree-model';
 
 const root = path.resolve(__dirname, '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const View = createRequire(path.join(root, 'media', 'x.js'))('./trace-view.js') as {
   renderExchange(doc: unknown, msg: unknown, primary: boolean): FakeEl;
   renderRow(doc: unknown, row: unknown, index: number, state: unknown): FakeEl;

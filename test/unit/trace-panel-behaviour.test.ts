@@ -146,7 +146,7 @@ describe('trace panel behaviour in a real browser', { skip }, () => {
     assert.equal(path, '/scim/v2/Users?filter=userName eq "ann"');
     assert.equal(await page.$eval(`#spacer .ex-row[data-id="${prod.id}"] .c-loc`, (e) => e.textContent), '\u21C4');
     assert.match(await page.$eval(`#spacer .op-row[data-id="${prod.operationId}"] .c-mark`, (e) => e.textContent ?? ''), /1 URL rewritten/);
-    const status = await page.$eval(`#spacer .ex-row[data-id="${prod2.id}"]`, (e) => ({ cls: e.className }));
+    const status = await page.$eval(`#spacer .ex-row[data-id="${prod2.id}"]`, (e: HTMLElement) => ({ cls: e.className }));
     assert.match(status.cls, /\bexpected\b/);
 
     await postToPanel(page, { type: 'select', exchangeId: dev.id });

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-type VsServer = typeof import('../../scripts/vscode-server.mjs', { with: { 'resolution-mode': 'import' } });
+import type * as VsServerModule from '../../scripts/vscode-server.mjs' with { 'resolution-mode': 'import' };
+type VsServer = typeof VsServerModule;
 
 const cache = mkdtempSync(join(tmpdir(), 'scimx-vscode-cache-'));
 process.env.SCIMX_VSCODE_CACHE = cache;

@@ -46,7 +46,7 @@ const tests: Array<[string, () => Promise<void>]> = [
     const groups = await child<ResourceTypeNode>(tree, profile, 'Groups');
     const list = (await tree.getChildren(groups)).filter((n): n is ResourceNode => n.kind === 'group');
     assert.ok(list.length > 0, 'groups listed');
-    const [members] = await tree.getChildren(list[0]!);
+    const [members] = await tree.getChildren(list[0]);
     assert.equal(members && label(members, tree), 'Members');
     assert.equal(tree.getTreeItem(members!).contextValue, 'members');
   }],

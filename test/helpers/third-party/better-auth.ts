@@ -21,9 +21,10 @@ export async function startBetterAuthServer(seed: SeedOptions = {}): Promise<Thi
   const { toNodeHandler } = await import('better-auth/node');
   const { scim } = await import('@better-auth/scim');
 
-  let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  // set once better-auth is built; the server is created first (its port goes into better-auth's options)
+  let handler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined = undefined;
   const server = http.createServer((req, res) => {
-    if (handler) handler(req, res);
+    if (handler) void handler(req, res);
     else { res.writeHead(503); res.end(); }
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -44,7 +45,7 @@ export async function startBetterAuthServer(seed: SeedOptions = {}): Promise<Thi
     telemetry: { enabled: false },
     plugins: [plugin],
   });
-  handler = toNodeHandler(auth) as typeof handler;
+  handler = toNodeHandler(auth);
   const baseUrl = `${origin}/api/auth/scim/v2`;
 
   // seed through the plugin's own endpoints, over loopback HTTP (its request hooks run as for any client)

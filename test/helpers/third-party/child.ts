@@ -24,7 +24,7 @@ export interface ChildServer {
 
 export async function startChildServer(name: ServerName, seed: SeedOptions): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', __filename, JSON.stringify({ name, seed })], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const rl = createInterface({ input: child.stdout! });
+  const rl = createInterface({ input: child.stdout });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let ready: ((v: Record<string, unknown>) => void) | undefined;
   const readyP = new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -38,7 +38,7 @@ export async function startChildServer(name: ServerName, seed: SeedOptions): Pro
     const w = waiting.get(msg['id'] as number);
     if (!w) return;
     waiting.delete(msg['id'] as number);
-    if (msg['error']) w.reject(new Error(String(msg['error'])));
+    if (msg['error']) w.reject(new Error(typeof msg['error'] === 'string' ? msg['error'] : JSON.stringify(msg['error'])));
     else w.resolve(msg['result']);
   });
   const info = await readyP;
@@ -48,7 +48,7 @@ export async function startChildServer(name: ServerName, seed: SeedOptions): Pro
     call: <T>(cmd: string, ...args: unknown[]) => new Promise<T>((resolve, reject) => {
       const id = ++seq;
       waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.stdin!.write(`${JSON.stringify({ id, cmd, args })}\n`);
+      child.stdin.write(`${JSON.stringify({ id, cmd, args })}\n`);
     }),
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
