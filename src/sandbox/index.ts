@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
+import type { Clock } from '../core/clock';
 import { createBackendApp } from './backend/app';
 import { createGateway } from './gateway';
 import { Store } from './store';
@@ -47,6 +48,9 @@ export interface SandboxOptions {
   declareCaps?: boolean;
   gatewayPort?: number;
   backendPort?: number;
+  /** The clock whose time is stamped on received requests (`at`); default the system clock. Tests pass the
+   * fake clock their client waits on, so that both sides share one timeline. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface Sandbox {
@@ -130,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cursorNonce: randomBytes(6).toString('hex'),
     gatewaySeq: 0,
     backendSeq: 0,
+    now: options.clock ? options.clock.now.bind(options.clock) : undefined,
   };
   recordSecrets(state);
 
