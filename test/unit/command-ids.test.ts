@@ -25,7 +25,7 @@ const fake = {
   },
   window: {}, workspace: {}, env: {}, Uri: {}, Position: class {}, Range: class {},
 };
-const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const M = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 const load = M._load;
 before(() => {
   M._load = function (this: unknown, request: string, parent: unknown, isMain: boolean) {
@@ -35,6 +35,7 @@ before(() => {
 after(() => { M._load = load; });
 
 test('registerCommands registers every id of COMMANDS once, and nothing else', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the fake vscode is in place
   const { registerCommands } = require('../../src/extension/commands/index') as typeof CommandsModule;
   const subscriptions: Array<{ dispose(): void }> = [];
   const part = {} as never;

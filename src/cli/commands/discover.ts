@@ -5,7 +5,6 @@ import type { Discovery } from '../../core/scim/types';
 import { json, table } from '../format';
 import type { CommandContext } from './context';
 
-
 export async function discover(client: ScimClient, ctx: CommandContext): Promise<number> {
   // discover is where a profile is checked: secrets too short to be masked in free text are said here
   for (const w of shortSecretWarnings(ctx.profile)) ctx.err(`scimx: warning: ${w.key}: ${w.message}\n`);

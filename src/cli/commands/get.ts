@@ -4,7 +4,6 @@ import { json } from '../format';
 import { resolveRefs } from '../names';
 import { csv, resolveType, str, usage, type CommandContext } from './context';
 
-
 export async function get(client: ScimClient, ctx: CommandContext): Promise<number> {
   const [type, ref] = ctx.args as [string, string];
   if (!ref.trim()) throw usage('ID is empty', 'get');

@@ -5,7 +5,6 @@ import type { ListOptions, ListPage } from '../../core/scim/types';
 import { attr, json, table, tableCells, tableLine, tableWidths } from '../format';
 import { csv, resolveType, str, usage, type CommandContext } from './context';
 
-
 export async function list(client: ScimClient, ctx: CommandContext): Promise<number> {
   const type = ctx.args[0] as string;
   let count: number | undefined;

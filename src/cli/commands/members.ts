@@ -7,7 +7,6 @@ import { json, table } from '../format';
 import { resolveRefs, type Resolved } from '../names';
 import { str, usage, type CommandContext } from './context';
 
-
 export async function members(client: ScimClient, ctx: CommandContext): Promise<number> {
   const [action] = ctx.args as [string];
   if (action === 'restore' || action === 'undo') return restoreOrUndo(client, ctx, action);

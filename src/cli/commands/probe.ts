@@ -5,7 +5,6 @@ import type { ProbeFinding, ProbeRow } from '../../core/scim/types';
 import { json, table } from '../format';
 import type { CommandContext } from './context';
 
-
 export async function probe(client: ScimClient, ctx: CommandContext): Promise<number> {
   const { rows, findings } = await client.probe({ signal: ctx.signal, title: 'probe' });
   const failed = rows.some((r) => r.verdict === 'fail');
@@ -40,4 +39,3 @@ export function formatProbe(profile: Profile, rows: ProbeRow[], findings: ProbeF
       : 'probe: ok, every method passed the gateway';
   return `${profile.name}: ${profile.baseUrl} (key ${profile.gateway.subscriptionKey ? `as ${profile.gateway.sendAs}` : 'none'})\n${body}${found}${summary}\n`;
 }
-

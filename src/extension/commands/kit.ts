@@ -47,18 +47,18 @@ export interface Kit {
   /** what the trace panel needs to open */
   panelDeps: { extensionUri: vscode.Uri; trace: Trace; log: vscode.LogOutputChannel };
   /** Registers a command (disposed with the extension); a throw is logged and shown, the command answers undefined. */
-  register(id: CommandId, fn: (...args: unknown[]) => unknown): void;
+  register: (id: CommandId, fn: (...args: unknown[]) => unknown) => void;
   /** The clicked node when it is of one of `kinds`, else the first such node of the tree's selection. */
-  target<K extends Kind>(arg: unknown, ...kinds: K[]): NodeOf<K> | undefined;
+  target: <K extends Kind>(arg: unknown, ...kinds: K[]) => NodeOf<K> | undefined;
   /** The profile a command is about: a profile node, a profile name, the selection's profile, else the active one. */
-  profileOf(arg: unknown): Promise<Profile | undefined>;
+  profileOf: (arg: unknown) => Promise<Profile | undefined>;
   /** The members list a group, members or member node (or the selection) is about. */
-  membersOf(arg: unknown): MembersNode | undefined;
+  membersOf: (arg: unknown) => MembersNode | undefined;
   /** The exchange a failure is about: the one its diagnosis (what the notification says) is about, else the
    * error's own, else the last one of the newest operation. */
-  exchangeFor(e: unknown, profile: string, since: number): Exchange | undefined;
+  exchangeFor: (e: unknown, profile: string, since: number) => Exchange | undefined;
   /** An error notification for a failed action, offering the trace (and curl of its exchange). */
-  showFailure(what: string, e: unknown, profile: string, since: number): Promise<void>;
+  showFailure: (what: string, e: unknown, profile: string, since: number) => Promise<void>;
 }
 
 export function createKit(x: Ext): Kit {

@@ -57,7 +57,7 @@ function finish(c: Ctx, req: Request, res: Response, body: unknown): unknown {
     if (m && typeof m['location'] === 'string' && m['location'].startsWith('/')) m['location'] = origin + m['location'];
   };
   const schemas = Array.isArray(out['schemas']) ? (out['schemas'] as unknown[]) : [];
-  const needsCopy = (m: Json | undefined): boolean => !!m && typeof m['location'] === 'string' && (m['location'] as string).startsWith('/');
+  const needsCopy = (m: Json | undefined): boolean => !!m && typeof m['location'] === 'string' && m['location'].startsWith('/');
   if (schemas.includes(LIST_ID)) {
     const list = (out['Resources'] as unknown[] | undefined) ?? [];
     if (list.some((r) => needsCopy((r as Json)?.['meta'] as Json | undefined))) {
@@ -105,7 +105,7 @@ export function createBackendApp(state: SandboxState): express.Express {
       const type = String(req.headers['content-type'] ?? '').toLowerCase();
       if (raw.length > 0 && /^application\/(scim\+)?json\b/.test(type)) {
         try {
-          req.body = JSON.parse(raw.toString('utf8'));
+          req.body = JSON.parse(raw.toString('utf8')) as unknown;
         } catch (ex) {
           res.status(400).type('application/scim+json').send(JSON.stringify(scimError(400, `Request body is not valid JSON: ${(ex as Error).message}`, 'invalidSyntax')));
           return;

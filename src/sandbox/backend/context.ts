@@ -37,7 +37,7 @@ export const fold = (c: Ctx, id: string): string => (c.state.faults.has('case-in
 
 export const scimError = (status: number, detail: string, scimType?: string): Json => {
   try {
-    return { ...new SCIMMY.Messages.Error({ status, scimType, detail } as never) } as Json;
+    return { ...new SCIMMY.Messages.Error({ status, scimType, detail } as never) };
   } catch {
     // statuses or scimTypes SCIMMY does not know (RFC 9865 invalidCursor, 503...): same shape
     return { schemas: [ERROR_ID], status: String(status), ...(scimType ? { scimType } : {}), detail };

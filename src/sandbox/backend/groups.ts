@@ -47,7 +47,7 @@ export class SandboxGroup extends SCIMMY.Resources.Group {
       // 'put-keeps-members': a PUT adds what it names and never removes anything
       const keepsAll = !!existing && c.state.faults.has('put-keeps-members');
       if (keepsAll) for (const id of existing.members) after.add(id);
-      const displayName = String(data['displayName'] ?? '');
+      const displayName = String((data['displayName'] as string | undefined) ?? ''); // coerced by SCIMMY's Group schema
       delete data['members'];
       delete data['displayName'];
       const owner = store.groupByName.get(displayName.toLowerCase());
@@ -109,7 +109,7 @@ export class SandboxGroup extends SCIMMY.Resources.Group {
           let changed = applyMembers(c, rec, scope, after);
           {
             const rest = stripReadOnly(patched, ['id', 'meta', 'schemas', 'members']);
-            const displayName = String(rest['displayName'] ?? rec.displayName);
+            const displayName = String((rest['displayName'] as string | undefined) ?? rec.displayName); // coerced by SCIMMY's Group schema
             delete rest['displayName'];
             const owner = store.groupByName.get(displayName.toLowerCase());
             if (owner !== undefined && owner !== rec.id)

@@ -28,7 +28,7 @@ export function memberPlan(ops: SCIMMY.Messages.PatchOp['Operations']): MemberPl
       const entry = item as Json;
       const k = Object.keys(entry).find((x) => x.toLowerCase() === 'value');
       if (k === undefined || typeof entry[k] !== 'string') return undefined;
-      out.push(entry[k] as string);
+      out.push(entry[k]);
     }
     return out;
   };

@@ -39,17 +39,18 @@ export function quirkOps(c: Ctx, message: Json): QuirkOps {
   let touchesMembers = false;
   let ops: Json[] = raw.map((o) => {
     const op = { ...(o as Json) };
-    if (lower && typeof op['path'] === 'string') op['path'] = (op['path'] as string).replace(/(value\s+eq\s+")([^"]*)(")/gi, (_m, a: string, v: string, b: string) => a + v.toLowerCase() + b);
+    if (lower && typeof op['path'] === 'string') op['path'] = op['path'].replace(/(value\s+eq\s+")([^"]*)(")/gi, (_m, a: string, v: string, b: string) => a + v.toLowerCase() + b);
     if (lower && Array.isArray(op['value'])) op['value'] = (op['value'] as unknown[]).map((m) => (m && typeof m === 'object' && typeof (m as Json)['value'] === 'string' ? { ...(m as Json), value: ((m as Json)['value'] as string).toLowerCase() } : m));
     const membersValue = op['path'] === undefined && op['value'] && typeof op['value'] === 'object' ? Object.entries(op['value'] as Json).find(([k]) => isMembersPath(k))?.[1] : undefined;
     if (isMembersPath(op['path']) || membersValue !== undefined) touchesMembers = true;
     for (const id of valuesOf(membersValue ?? op['value'])) named.add(id);
-    const t = typeof op['path'] === 'string' ? eqTarget(op['path'] as string) : undefined;
+    const t = typeof op['path'] === 'string' ? eqTarget(op['path']) : undefined;
     if (t !== undefined) named.add(t);
     return op;
   });
-  const opName = (o: Json): string => String(o['op'] ?? '').toLowerCase();
-  const path = (o: Json): string => (typeof o['path'] === 'string' ? (o['path'] as string).trim().toLowerCase() : '');
+  // `op` and `path` as the client sent them, stringified as they always were (a non-string names nothing known)
+  const opName = (o: Json): string => String((o['op'] as string | undefined) ?? '').toLowerCase();
+  const path = (o: Json): string => (typeof o['path'] === 'string' ? o['path'].trim().toLowerCase() : '');
   if (f.has('patch-replace-only') && ops.some((o) => opName(o) !== 'replace'))
     throw scimErr(400, 'invalidSyntax', 'Only "replace" operations are supported by this service provider');
   if (f.has('replace-empty-refused') && ops.some((o) => opName(o) === 'replace' && (
@@ -71,7 +72,7 @@ export function quirkOps(c: Ctx, message: Json): QuirkOps {
   });
   const byIndex: string[] = [];
   if (f.has('remove-by-index')) {
-    const targets = ops.flatMap((o) => (opName(o) !== 'remove' ? [] : eqTarget(String(o['path'] ?? '')) !== undefined ? [eqTarget(String(o['path']))!] : path(o) === 'members' ? valuesOf(o['value']) : []));
+    const targets = ops.flatMap((o) => (opName(o) !== 'remove' ? [] : eqTarget(String((o['path'] as string | undefined) ?? '')) !== undefined ? [eqTarget(String(o['path'] as string))!] : path(o) === 'members' ? valuesOf(o['value']) : []));
     if (targets.length >= 2) {
       byIndex.push(...targets);
       ops = ops.filter((o) => !(opName(o) === 'remove' && isMembersPath(o['path'])));

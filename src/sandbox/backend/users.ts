@@ -40,7 +40,7 @@ export class SandboxUser extends SCIMMY.Resources.User {
 
   private store(c: Ctx, existing: UserRec | undefined, data: Json): SCIMMY.Schemas.User {
     const store = c.state.store;
-    const userName = String(data['userName'] ?? '');
+    const userName = String((data['userName'] as string | undefined) ?? ''); // coerced by SCIMMY's User schema
     const displayName = typeof data['displayName'] === 'string' ? data['displayName'] : undefined;
     delete data['userName'];
     delete data['displayName'];
