@@ -5,14 +5,16 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
-import { createBackendApp } from './backend';
+import type { Clock } from '../core/clock';
+import { createBackendApp } from './backend/app';
 import { createGateway } from './gateway';
 import { Store } from './store';
-import { applyFaultSettings, FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
+import { FAULT_MODES, type FaultMode } from './modes';
+import { applyFaultSettings, prng, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
 
-export type { FaultMode, ReceivedRequest, ScriptedFault } from './types';
-export { FAULT_MODES } from './types';
-export { GATEWAY_FAULT_MODES, startGatewayFor, type GatewayFront, type GatewayOptions } from './gateway';
+export type { ReceivedRequest, ScriptedFault } from './types';
+export { FAULT_MODES, GATEWAY_FAULT_MODES, type FaultMode } from './modes';
+export { startGatewayFor, type GatewayFront, type GatewayOptions } from './gateway';
 
 export interface SandboxOptions {
   /** seeded users, default 50 (works up to 100,000) */
@@ -46,6 +48,9 @@ export interface SandboxOptions {
   declareCaps?: boolean;
   gatewayPort?: number;
   backendPort?: number;
+  /** The clock whose time is stamped on received requests (`at`); default the system clock. Tests pass the
+   * fake clock their client waits on, so that both sides share one timeline. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface Sandbox {
@@ -129,6 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cursorNonce: randomBytes(6).toString('hex'),
     gatewaySeq: 0,
     backendSeq: 0,
+    now: options.clock ? options.clock.now.bind(options.clock) : undefined,
   };
   recordSecrets(state);
 
