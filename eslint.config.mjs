@@ -24,8 +24,6 @@ const SPLITTING = [
   'src/core/profiles-file.ts',
   'src/core/diagnosis.ts',
   'src/core/trace.ts',
-  'src/extension/commands.ts',
-  'src/sandbox/backend.ts',
 ];
 
 const style = {

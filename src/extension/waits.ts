@@ -47,7 +47,7 @@ export class Waits implements vscode.Disposable {
         shown = progress;
         if (pending.message !== undefined || pending.increment) progress.report(pending);
         const sub = token.onCancellationRequested(() => abort.abort());
-        return work.then(() => sub.dispose(), () => sub.dispose());
+        return work.then(() => { sub.dispose(); }, () => { sub.dispose(); });
       });
     };
     timer = setTimeout(reveal, PROGRESS_AFTER_MS);
