@@ -9,8 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** What is checked, in the order the results are printed. `bin` is resolved in the project's node_modules. */
 export const CHECKS = [
-  { name: 'tsc (src, test, bench)', bin: 'typescript/bin/tsc', args: ['-p', 'tsconfig.json', '--noEmit', '--pretty'] },
-  { name: 'tsc (media: the webview scripts)', bin: 'typescript/bin/tsc', args: ['-p', 'media/tsconfig.json', '--noEmit', '--pretty'] },
+  { name: 'tsc (src, test, bench)', bin: 'typescript/bin/tsc', args: ['-p', 'tsconfig.json', '--noEmit'] },
+  { name: 'tsc (media: the webview scripts)', bin: 'typescript/bin/tsc', args: ['-p', 'media/tsconfig.json', '--noEmit'] },
   { name: 'eslint', bin: 'eslint/bin/eslint.js', args: ['.'] },
 ];
 
