@@ -7,12 +7,13 @@ import { trafficPart } from '../core/scim/report';
 import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
+import { editOrApply } from './edit';
 import { resolveRefs, type Resolved } from './names';
 
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
-  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string };
   /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
    * since the writers cannot find a secret that was cut in half. */
   mask?: (text: string) => string;
@@ -36,6 +37,7 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'get': return get(client, ctx);
     case 'members': return members(client, ctx);
     case 'probe': return probe(client, ctx);
+    case 'edit': case 'apply': return editOrApply(client, ctx, command, (type) => resolveType(client, ctx, type, command));
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }
