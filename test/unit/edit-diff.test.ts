@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { diffResource, equivalent, type PatchOperation } from '../../src/core/edit/patch-diff';
-import { planEdit, putBody, verify, type EditBase } from '../../src/core/edit/edit';
+import { planEdit, putBody, rebase, verify, type EditBase } from '../../src/core/edit/edit';
 import { ENTERPRISE_USER, GROUP_SCHEMA, resourceSchema, USER_SCHEMA } from '../../src/core/edit/schema';
 import type { ScimClient } from '../../src/core/scim/client';
 import type { Discovery } from '../../src/core/scim/types';
@@ -241,5 +241,18 @@ describe('the plan: If-Match, PUT, refusals before anything is sent', () => {
     const after = { ...alice(), displayName: 'Al', nickName: 'Ally', meta: { ...meta, version: 'W/"4"' } };
     assert.deepEqual(verify(plan, after), { notApplied: ['title'], alsoChanged: ['nickName'] });
     assert.deepEqual(verify(plan, { ...alice(), displayName: 'Al', title: 'Queen', groups: [] }), { notApplied: [], alsoChanged: [] }, 'readOnly attributes are the server\'s');
+  });
+
+  test('after a conflict, an edit made from the older version is sent against the server\'s now: what the server owns, and members left alone, follow the server', () => {
+    const old = { schemas: [GROUP_SCHEMA], id: 'g1', displayName: 'ops', members: [{ value: 'u1' }], meta: { ...meta, version: 'W/"1"' } };
+    const now = { ...old, members: [{ value: 'u1' }, { value: 'u2' }], meta: { ...meta, version: 'W/"2"' }, externalId: 'theirs' };
+    const base: EditBase = { endpoint: 'Groups', id: 'g1', kind: 'group', schemaId: GROUP_SCHEMA, resource: now };
+    const mine = rebase({ ...old, displayName: 'mine' }, old, base, groupSchema);
+    const d = diffResource(now, mine, groupSchema, 'group');
+    assert.deepEqual(d.refused, [], 'meta follows the server');
+    assert.equal(d.members, undefined, 'u2, added by the other writer, is not removed');
+    assert.deepEqual(d.operations, [{ op: 'replace', path: 'displayName', value: 'mine' }, { op: 'remove', path: 'externalId' }], 'the rest is yours, as the compare showed');
+    const touched = rebase({ ...old, members: [] }, old, base, groupSchema);
+    assert.deepEqual(diffResource(now, touched, groupSchema, 'group').members, { add: [], remove: ['u1', 'u2'] }, 'members you edited stand');
   });
 });

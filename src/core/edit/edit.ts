@@ -156,10 +156,11 @@ function stripSubs(v: unknown, subs: AttrDef[]): unknown {
  * The plan of an edit: the diff, the method, the body and If-Match. Throws a usage ScimxError naming every
  * readOnly or immutable attribute the edit changes: nothing may be sent then.
  */
-export async function planEdit(client: ScimClient, base: EditBase, yours: Json, ctx?: CallContext): Promise<EditPlan> {
-  if (!yours || typeof yours !== 'object' || Array.isArray(yours)) throw new ScimxError('usage', 'The edited version must be a JSON object (the resource).');
+export async function planEdit(client: ScimClient, base: EditBase, edited: Json, ctx?: CallContext, opts: { madeFrom?: ScimResource } = {}): Promise<EditPlan> {
+  if (!edited || typeof edited !== 'object' || Array.isArray(edited)) throw new ScimxError('usage', 'The edited version must be a JSON object (the resource).');
   const d = await client.discover(ctx).catch(() => undefined);
   const schema = resourceSchema(base.schemaId, d);
+  const yours = opts.madeFrom && opts.madeFrom !== base.resource ? rebase(edited, opts.madeFrom, base, schema) : edited;
   const diff = diffResource(base.resource, yours, schema, base.kind);
   if (diff.refused.length) {
     const one = diff.refused.length === 1;
@@ -174,6 +175,29 @@ export async function planEdit(client: ScimClient, base: EditBase, yours: Json, 
   const method = put ? 'put' : 'patch';
   const body = !diff.operations.length ? undefined : put ? putBody(base, yours, schema) : patchBody(diff.operations);
   return { base, yours, diff, schema, method, why, ...(body ? { body } : {}), ...(etag ? { ifMatch: etag } : {}) };
+}
+
+/**
+ * An edit made from an older version (`madeFrom`), sent against `base` (the server's now, after a conflict): the
+ * attributes the server owns (readOnly, immutable) and a Group's members, left as they were in `madeFrom`, are
+ * taken from `base`, so that the edit neither trips over the server's new `meta` nor undoes a member change it
+ * did not make. Everything else the edit says stands (the compare showed it).
+ */
+export function rebase(edited: Json, madeFrom: Json, base: EditBase, schema: ResourceSchema): Json {
+  const out: Json = { ...edited };
+  const get = (o: Json, k: string): [string | undefined, unknown] => {
+    const hit = Object.keys(o).find((x) => x.toLowerCase() === k.toLowerCase());
+    return [hit, hit === undefined ? undefined : o[hit]];
+  };
+  for (const k of Object.keys(edited)) {
+    const def = findAttr(schema.core.attributes, k);
+    const owned = def?.mutability === 'readOnly' || def?.mutability === 'immutable' || (base.kind === 'group' && k.toLowerCase() === 'members');
+    if (!owned || !equivalent(edited[k], get(madeFrom, k)[1])) continue;
+    const [now, value] = get(base.resource, k);
+    delete out[k];
+    if (now !== undefined) out[now] = value;
+  }
+  return out;
 }
 
 /** A PATCH the service or gateway does not take (so `writes: auto` falls back to PUT). */
