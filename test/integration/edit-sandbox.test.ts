@@ -229,3 +229,44 @@ describe('edit a resource, saved as a minimal PATCH (sandbox)', () => {
     });
   });
 });
+
+describe('a group\'s PUT (no PATCH) carries its members as read: only when nothing can be lost', () => {
+  let sb: Sandbox;
+  let c: ScimClient;
+  before(async () => {
+    sb = await startTestSandbox({ users: 130, groups: 1, bigGroupMembers: 120 });
+  });
+  after(async () => {
+    await c?.close();
+    await sb.stop();
+  });
+
+  test('a whole read, counted by the users filter: the PUT goes, members intact, verified', async () => {
+    sb.setFaults(['no-patch']);
+    c = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+    const gid = sb.groupIdByName('group-01')!;
+    const before = [...sb.members(gid)].sort();
+    const base = await readForEdit(c, 'Groups', gid);
+    sb.clearReceived();
+    const out = await applyEdit(c, await planEdit(c, base, { ...base.resource, displayName: 'group-01-put' }));
+    assert.ok(out.kind === 'applied' && out.method === 'put' && out.verified, JSON.stringify(out));
+    const put = sb.received.filter((r) => r.method === 'PUT');
+    assert.equal(put.length, 1);
+    assert.deepEqual(((JSON.parse(put[0]!.body) as Json).members as Json[]).map((m) => m.value).sort(), before);
+    assert.deepEqual([...sb.members(gid)].sort(), before);
+    await c.close();
+  });
+
+  test('a capped group read with nothing to count it by: refused, nothing written, no member lost', async () => {
+    sb.setFaults(['no-patch', 'capped-group-read']);
+    c = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+    const gid = sb.groupIdByName('big-group')!;
+    const before = [...sb.members(gid)].sort();
+    const base = await readForEdit(c, 'Groups', gid);
+    assert.ok((base.resource.members as Json[]).length < before.length, 'the read is capped');
+    sb.clearReceived();
+    await assert.rejects(applyEdit(c, await planEdit(c, base, { ...base.resource, displayName: 'big-put' })), /Nothing sent: a PUT of group .* carries its 100 members as read, and nothing independent confirms that is all of them/);
+    assert.equal(sb.received.filter((r) => r.method === 'PUT' || r.method === 'PATCH').length, 0);
+    assert.deepEqual([...sb.members(gid)].sort(), before);
+  });
+});

@@ -16,6 +16,7 @@
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
 import type { Call, CallContext, MembershipOptions, ScimClient } from '../scim/client';
 import { readMembers, resourcePath, trimSlash } from '../scim/client';
+import { eq, toFilterString } from '../scim/filter';
 import type { Discovery, MembershipReport, ScimResource } from '../scim/types';
 import { canonical, diffResource, equivalent, normalize, patchBody, refPath, refusalText, type AttrRef, type PatchOpBody, type ResourceDiff } from './patch-diff';
 import { findAttr, findExtension, GROUP_SCHEMA, isUrnKey, resourceSchema, USER_SCHEMA, type AttrDef, type ResourceSchema } from './schema';
@@ -256,6 +257,7 @@ export async function applyEditIn(client: ScimClient, call: Call, plan: EditPlan
       return conflict('changed', `${base.endpoint}/${base.id} changed on the server since it was read (${what}); nothing was sent.`);
     }
   }
+  if (body && method === 'put' && base.kind === 'group') await guardGroupPut(client, call, base, warnings);
   if (body) {
     const send = (m: 'patch' | 'put', b: PatchOpBody | Json) => client.request(call, {
       method: m === 'put' ? 'PUT' : 'PATCH', url: path, body: b, ...(plan.ifMatch ? { headers: { 'If-Match': plan.ifMatch } } : {}),
@@ -269,6 +271,7 @@ export async function applyEditIn(client: ScimClient, call: Call, plan: EditPlan
         warnings.push(`PATCH refused (${err instanceof HttpStatusError ? err.status : err.code}): sent as a PUT of the whole resource`);
         method = 'put';
         body = putBody(base, plan.yours, plan.schema);
+        if (base.kind === 'group') await guardGroupPut(client, call, base, warnings);
         await send(method, body);
       }
     } catch (e) {
@@ -299,6 +302,39 @@ export async function applyEditIn(client: ScimClient, call: Call, plan: EditPlan
   if (unconditional) warnings.push('sent without If-Match (the provider gives no ETags): the resource was read right before, but a write in between cannot be ruled out');
   const verified = !check.notApplied.length && !check.alsoChanged.length && (!membership || membership.verified);
   return { kind: 'applied', method, ...(body ? { sent: body } : {}), after: final, verified, notApplied: check.notApplied, alsoChanged: check.alsoChanged, ...(membership ? { membership } : {}), unconditional, warnings };
+}
+
+/**
+ * A Group's PUT carries its member list as read; a read the provider capped would drop every member past the cap.
+ * The same rule as the membership path's PUT (src/core/scim/membership.ts, guardAgainstTruncatedRead): a PUT only
+ * when an independent count agrees (the users filter's totalResults for the group), or the list is shorter than
+ * a cap the provider documents (SAP: 20,000), or the profile says `groupReads: complete`. Else refused, nothing
+ * written.
+ */
+async function guardGroupPut(client: ScimClient, call: Call, base: EditBase, warnings: string[]): Promise<void> {
+  const members = readMembers(base.resource);
+  const cap = client.profile.provider === 'sap' ? 20_000 : undefined;
+  const refuse = (why: string): never => {
+    throw new ScimxError('unsupported', `Nothing sent: a PUT of group ${base.id} carries its ${members.length} members as read, and ${why}: a capped read would lose the members past it.`, {
+      hint: 'Use writes: patch; or, if this provider\'s group reads are known to be complete, set groupReads: complete in the profile.',
+    });
+  };
+  if (cap !== undefined && members.length >= cap) refuse(`that is the provider's read cap (${cap})`);
+  if (cap !== undefined || client.profile.groupReads === 'complete') return;
+  if (client.profile.provider === 'entra') refuse('Entra returns no members on a group read');
+  let counted: number | undefined;
+  try {
+    const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
+    counted = (await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', base.id)), attributes: ['id'], count: 1, startIndex: 1 })).totalResults;
+  } catch (e) {
+    const err = toScimxError(e);
+    if (err.code === 'cancelled' || !(err instanceof HttpStatusError)) throw err;
+    refuse(`nothing independent confirms that is all of them (the users filter on groups.value failed: ${err.status})`);
+  }
+  const userMembers = members.filter((m) => !m.type || m.type.toLowerCase() === 'user').length;
+  if (counted === undefined) refuse('nothing independent confirms that is all of them (the users filter gives no totalResults)');
+  if ((counted as number) > userMembers) refuse(`the service counts ${counted} user members`);
+  warnings.push(`the PUT carried the group's ${members.length} members as read (the service counts ${counted} user members: none left out)`);
 }
 
 // --------------------------------------------------------------------------------------------- verification
