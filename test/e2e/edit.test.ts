@@ -1,7 +1,9 @@
 // Editing a resource in a real VS Code (issue 14, point 1): open a user from the tree (an editable `scim:`
 // document, its tab named by the userName), add an attribute, save; the confirmation shows the PatchOp; Send;
 // the notification says it was verified, and the sandbox has the attribute (read from it, not through the
-// extension). Screenshots: artifacts/e2e/18-edit-confirm.png, 19-edit-saved.png (failure-edit.png on failure).
+// extension). Then someone else changes the user and the next save is a conflict: the compare of the server's now
+// and yours opens, nothing is overwritten. Screenshots: artifacts/e2e/18-edit-confirm.png, 19-edit-saved.png,
+// 20-edit-conflict.png (failure-edit*.png on failure).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox } from '../../src/sandbox';
@@ -70,6 +72,49 @@ describe('edit a user in a real VS Code, saved as a minimal PATCH', { concurrenc
       await ui.shot('19-edit-saved.png');
     } catch (e) {
       await ui.shot('failure-edit.png').catch(() => undefined);
+      throw e;
+    }
+  });
+
+  test('someone else changed it meanwhile: the save opens the compare (server\'s now ↔ yours) and overwrites nothing', { timeout: 5 * 60_000 }, async (t) => {
+    if (skip) { t.skip(skip); return; }
+    assert.ok(s && sb);
+    const { ui } = s;
+    const sandbox = sb;
+    const pg = ui.page;
+    const uid = sandbox.userIdByName('user0003')!;
+    const base = `${sandbox.gatewayUrl.replace(/\/$/, '')}/Users/${uid}`;
+    const read = async () => (await (await fetch(base, { headers: sandboxHeaders(sandbox) })).json()) as Record<string, unknown>;
+    try {
+      await ui.clearNotifications();
+      await new Promise((r) => setTimeout(r, 20));
+      const other = await fetch(base, {
+        method: 'PATCH', headers: { ...sandboxHeaders(sandbox), 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Changed Elsewhere' }] }),
+      });
+      assert.equal(other.status, 200, 'the other writer\'s PATCH');
+      const editor = pg.locator('.editor-instance .monaco-editor .view-lines').first();
+      await editor.click();
+      await pg.keyboard.press('Control+Home');
+      await pg.keyboard.press('End');
+      await pg.keyboard.press('Enter');
+      await pg.keyboard.type('"nickName": "mine",', { delay: 15 });
+      sandbox.clearReceived();
+      await pg.keyboard.press('Control+S');
+      const ask = await ui.dialog();
+      assert.match(ask.text, /"path": "nickName"/, ask.text);
+      await ui.dialogButton(/^Send$/);
+      const warn = await ui.toast(/changed on the server since you opened it: nothing was overwritten/);
+      assert.match(warn.text, /compare shows the server's now and yours/, warn.text);
+      const compare = pg.locator('.tabs-container .tab', { hasText: /server's now ↔ yours/ }).first();
+      await compare.waitFor({ state: 'visible', timeout: T.op });
+      assert.equal(sandbox.received.filter((r) => r.method === 'PATCH' || r.method === 'PUT').length, 0, 'nothing sent');
+      const now = await read();
+      assert.equal(now.displayName, 'Changed Elsewhere', 'their change stands');
+      assert.equal(now.nickName, undefined, 'ours was not written');
+      await ui.shot('20-edit-conflict.png');
+    } catch (e) {
+      await ui.shot('failure-edit-conflict.png').catch(() => undefined);
       throw e;
     }
   });
