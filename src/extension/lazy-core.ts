@@ -8,5 +8,6 @@ export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';
+export { readForEdit, planEdit, applyEdit, describePlan, formatPlan, editSummary } from '../core/edit/edit';
 
 export type LazyCore = typeof import('./lazy-core');
