@@ -1,25 +1,9 @@
 // A diagnosis is what a person reads when something went wrong (or nearly): one line that says what
 // happened and who said it, and the fix. It is computed from the trace, never from what we meant to send.
+// The `Diagnosis` shape is part of the trace's data (./trace.ts); the rules that compute it live here.
+import type { Diagnosis, Exchange, HeaderList, Operation } from './trace';
 
-/** Who the diagnosis blames; `unknown` when the answer does not say who wrote it. */
-export type DiagnosisSource = 'gateway' | 'scim' | 'network' | 'tls' | 'client' | 'location' | 'unknown';
-
-export interface Diagnosis {
-  severity: 'error' | 'warning' | 'info';
-  source: DiagnosisSource;
-  /** Stable identifier, e.g. `gateway.key-missing`, `scim.mutability`, `network.reset`. */
-  code: string;
-  /** One line, e.g. `gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)`. */
-  summary: string;
-  /** What to do about it, one line. */
-  fix?: string;
-  /** The exchange this diagnosis is about. */
-  exchangeId?: string;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Rules: from an exchange (and the operation around it) to a diagnosis.
-import type { Exchange, HeaderList, Operation } from './trace';
+export type { Diagnosis, DiagnosisSource } from './trace';
 
 export interface GatewayErrorBody {
   statusCode: number;
