@@ -20,6 +20,7 @@ import {
   type AuthConfig, type GatewayConfig, type KeyPlacement, type LocationPolicy, type Profile, type ProviderKind,
   type SecretResolver, type TlsConfig, type WriteMode,
 } from './profile';
+import { RESERVED_HEADERS } from './profiles/rules';
 
 export const MAX_PROFILES_FILE_BYTES = 1024 * 1024;
 /** Most entries merge keys (`<<`) may bring in, in one file: far beyond any real file, and small enough that
@@ -71,8 +72,6 @@ const WRITES: readonly WriteMode[] = ['auto', 'patch', 'put'];
 const GROUP_READS = ['verify', 'complete'] as const;
 const LOCATIONS: readonly LocationPolicy[] = ['rewrite', 'follow', 'strict'];
 const PROVIDERS: readonly ProviderKind[] = ['generic', 'entra', 'sap', 'aws', 'google'];
-/** Headers the pipeline owns; a profile cannot set them. */
-const RESERVED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_HEADER_VALUE = /[\r\n\0]/;
 const SUBSTITUTION = /\$\$\{|\$\{([^}]*)\}/g;

@@ -3,6 +3,7 @@
 // the ones written to the socket. Everything stored here is already masked: no raw secret ever enters
 // the trace. Raw values kept for an explicit "reveal" live in a side table that is never serialized.
 import { EventEmitter } from 'node:events';
+import type { KeyPlacement } from './profile';
 
 export type HeaderList = Array<[name: string, value: string]>;
 
@@ -91,8 +92,9 @@ export interface Exchange {
   retryOf?: string;
   redirectOf?: string;
   location?: LocationRewrite;
-  /** Where the gateway key went on this exchange (from what was written, not what was meant). */
-  keySentAs: 'header' | 'query' | 'both' | 'none';
+  /** Where the gateway key went on this exchange (from what was written, not what was meant): the profile's
+   * `gateway.sendAs` as it came out on the wire, or `none`. */
+  keySentAs: KeyPlacement | 'none';
   warnings: string[];
   error?: { code: string; message: string };
   diagnosis?: Diagnosis;

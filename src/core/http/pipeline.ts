@@ -26,7 +26,7 @@ import { Masker } from './mask';
 import { PIPELINE_DEFAULTS, pipelineSettings, type PipelineOptions, type PipelineSettings } from './options';
 import { ExchangeRecorder } from './recorder';
 import { firstHop, shapeAttempt } from './shape';
-import type { HttpResponse, PipelineStats, RequestSpec } from './types';
+import type { HttpResponse, Meter, RequestSpec } from './types';
 
 export type { PipelineOptions } from './options';
 export { INSECURE_WARNING } from './recorder';
@@ -38,7 +38,7 @@ export const MAX_REDIRECTS = PIPELINE_DEFAULTS.maxRedirects;
 
 export class Pipeline {
   readonly profile: Profile;
-  readonly stats: PipelineStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly stats: Meter = { requests: 0, bytesSent: 0, bytesReceived: 0 };
   private readonly masker: Masker;
   private readonly settings: PipelineSettings;
   private readonly recorder: ExchangeRecorder;

@@ -2,6 +2,7 @@
 // headers in the order they are written: gateway key, the profile's headers, Authorization, Accept,
 // Content-Type, User-Agent, then the per-request headers the pipeline does not own.
 import type { Profile } from '../profile';
+import { RESERVED_HEADERS } from '../profiles/rules';
 import type { HeaderList } from '../trace';
 import { encodeBody } from './body';
 import type { AttemptInput, Hop, PipelineRequest } from './chain';
@@ -9,9 +10,6 @@ import { placeKey } from './gateway-key';
 import { appendQuery, decideLocation, joinBase, resolveServerUrl, type LocationDecision } from './locations';
 import type { Masker } from './mask';
 import type { RequestSpec } from './types';
-
-/** Header names the pipeline owns; per-request headers cannot set them. */
-const HOP_HEADERS = ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'proxy-authorization', 'proxy-connection'];
 
 /** The location policy's decision for a URL (what: `URL`, `server-provided URL`, `redirect`, for messages). */
 export function locate(profile: Profile, masker: Masker, url: string, what: string): LocationDecision {
@@ -57,7 +55,7 @@ export function shapeAttempt(req: PipelineRequest, profile: Profile, masker: Mas
   if (hop.body) out.push(['Content-Type', 'application/scim+json']);
   out.push(['User-Agent', userAgent]);
 
-  const owned = new Set<string>([...out.map(([n]) => n.toLowerCase()), ...HOP_HEADERS,
+  const owned = new Set<string>([...out.map(([n]) => n.toLowerCase()), ...RESERVED_HEADERS,
     profile.gateway.header.toLowerCase(), 'authorization', 'accept', 'content-type', 'user-agent',
     ...Object.keys(profile.headers).map((n) => n.toLowerCase())]);
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
