@@ -14,7 +14,7 @@ import { commandHelp } from '../../src/cli/args';
 import { ScimxError } from '../../src/core/errors';
 import { Pipeline } from '../../src/core/http/pipeline';
 import type { Profile } from '../../src/core/profile';
-import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles-file';
+import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import { json, startEchoServer, type EchoServer, type Handler, type Received } from '../helpers/echo-server';

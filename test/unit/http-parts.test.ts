@@ -11,7 +11,7 @@ import { keyPlacementOnWire, placeKey } from '../../src/core/http/gateway-key';
 import { PIPELINE_DEFAULTS, pipelineSettings } from '../../src/core/http/options';
 import { whoAnswered } from '../../src/core/http/who-answered';
 import type { GatewayConfig } from '../../src/core/profile';
-import { parseProfiles, profileFromFlags } from '../../src/core/profiles-file';
+import { parseProfiles, profileFromFlags } from '../../src/core/profiles';
 import { RESERVED_HEADERS } from '../../src/core/profiles/rules';
 import { Trace } from '../../src/core/trace';
 
