@@ -1,4 +1,5 @@
 // The pipeline's options, and their defaults in one object.
+import { systemClock, type Clock } from '../clock';
 import type { TraceSink } from './recorder';
 import type { WaitNotice } from './types';
 
@@ -15,6 +16,8 @@ export interface PipelineOptions {
   maxRetryAfterMs?: number;
   /** Most connections per origin on the pipeline's own Agent; default unlimited. */
   connections?: number;
+  /** What the waits between attempts read and sleep on; default the system clock (tests pass a fake one). */
+  clock?: Clock;
 }
 
 /** Every default of the pipeline. The profile brings its own (timeoutMs, maxResponseMB: ../profile.ts). */
@@ -24,6 +27,7 @@ export const PIPELINE_DEFAULTS = {
   maxRetryAfterMs: 60_000,
   /** Redirect hops followed for one request. */
   maxRedirects: 5,
+  clock: systemClock,
 } as const;
 
 /** The options with their defaults applied: what the pipeline's steps read. */
@@ -35,6 +39,7 @@ export interface PipelineSettings {
   maxRetryAfterMs: number;
   maxRedirects: number;
   connections?: number;
+  clock: Clock;
 }
 
 export function pipelineSettings(o: PipelineOptions): PipelineSettings {
@@ -46,5 +51,6 @@ export function pipelineSettings(o: PipelineOptions): PipelineSettings {
     maxRetryAfterMs: o.maxRetryAfterMs ?? PIPELINE_DEFAULTS.maxRetryAfterMs,
     maxRedirects: PIPELINE_DEFAULTS.maxRedirects,
     connections: o.connections,
+    clock: o.clock ?? PIPELINE_DEFAULTS.clock,
   };
 }

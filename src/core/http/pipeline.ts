@@ -12,6 +12,7 @@
 //   attempt  (./attempt.ts)                one undici request: timeout, cancel, body read (./body.ts), failure
 //                                          classified (./classify.ts), exchange recorded (./recorder.ts)
 import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock';
 import { ScimxError } from '../errors';
 import { DEFAULTS, profileSecrets, type Profile } from '../profile';
 import type { Operation } from '../trace';
@@ -45,6 +46,11 @@ export class Pipeline {
   private readonly dispatch: Dispatch;
   private dispatcherInstance: Dispatcher | undefined;
   private closed = false;
+
+  /** The clock of every wait (the pipeline's retries and the membership re-applies). */
+  get clock(): Clock {
+    return this.settings.clock;
+  }
 
   /** Longest Retry-After honoured (every path: the pipeline's retries and the membership re-applies). */
   get maxRetryAfterMs(): number {

@@ -9,7 +9,7 @@ import type { Interceptor, PipelineContext } from '../chain';
 import { placeKey } from '../gateway-key';
 
 export function auth(ctx: PipelineContext): Interceptor {
-  const tokens = new TokenCache();
+  const tokens = new TokenCache(() => ctx.settings.clock.now());
   const authorization = async (operation: Operation, signal?: AbortSignal): Promise<string | undefined> => {
     const a = ctx.profile.auth;
     if (a.type === 'basic') return basicAuthorization(a.username, a.password);

@@ -34,7 +34,7 @@ export function retry(ctx: PipelineContext): Interceptor {
       } else {
         const status = r.status ?? 0;
         if (!RETRY_STATUSES.includes(status) || !canRetry) return { ...r, bytesSent: sentTotal, bytesReceived: receivedTotal };
-        const ra = parseRetryAfter(r.headers?.['retry-after']);
+        const ra = parseRetryAfter(r.headers?.['retry-after'], settings.clock.now());
         if (ra !== undefined && ra > maxRetryAfter) {
           const who = r.exchange.response?.answeredBy === 'backend' ? 'The server' : 'The gateway';
           throw recorder.failOn(r.exchange, new HttpStatusError('http', status,
@@ -47,7 +47,7 @@ export function retry(ctx: PipelineContext): Interceptor {
       // Whoever shows the wait may cancel it (a countdown's Cancel button): the request then fails as cancelled.
       settings.trace.updateOperation(operation, { progress: `waiting ${formatWait(waitMs)} (${reason})` });
       try {
-        await announcedSleep(settings.onWait, { operation, ms: waitMs, reason, signal: spec.signal });
+        await announcedSleep(settings.onWait, { operation, ms: waitMs, reason, signal: spec.signal }, settings.clock);
       } finally {
         settings.trace.updateOperation(operation, { progress: undefined });
       }
