@@ -143,7 +143,7 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
       return {
         ...base, severity: 'error', source: 'gateway', code: 'gateway.key-name-mismatch',
         summary: `gateway rejected ${method}: subscription key missing, although it was sent as ${sentWhere}`,
-        fix: "The API expects another name: check its subscriptionKeyParameterNames and set gateway.header / gateway.query.",
+        fix: 'The API expects another name: check its subscriptionKeyParameterNames and set gateway.header / gateway.query.',
       };
     }
     if (status === 401 && /invalid subscription key/i.test(msg)) {

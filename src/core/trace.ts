@@ -231,7 +231,7 @@ export class Trace {
 
   setRevealable(exchangeId: string, headerIndex: number, raw: string): void {
     let m = this.revealable.get(exchangeId);
-    if (!m) this.revealable.set(exchangeId, (m = new Map()));
+    if (!m) this.revealable.set(exchangeId, (m = new Map<number, string>()));
     m.set(headerIndex, raw);
   }
 

@@ -110,7 +110,7 @@ export async function wireAttempt(input: AttemptInput, deps: AttemptDeps): Promi
     bytesReceived = rec.bytesRead;
   }
   recorder.finish(exchange, end, start, error);
-  if (error) error = Object.assign(error, { exchangeId: exchange.id }) as ScimxError;
+  if (error) error = Object.assign(error, { exchangeId: exchange.id });
   return {
     exchange, status, headers: resHeaders, body: resBody, error,
     sent: rec.head !== undefined, bytesSent, bytesReceived, text, parsed, tooDeep,

@@ -69,4 +69,3 @@ export async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promis
   if (excludeMembersOnWrite) profile.excludeMembersOnWrite = true;
   return profile;
 }
-

@@ -114,7 +114,7 @@ export async function parseProfiles(text: string, file: string, opts: ProfilesFi
     const path = `profiles.${entry.key}`;
     names.push(entry.key);
     if (brokenBySyntax.has(entry.key)) continue;
-    if (!entry.key.trim() || /[\x00-\x1f]/.test(entry.key)) {
+    if (!entry.key.trim() || hasControlCharacter(entry.key)) {
       ctx.problem(entry.keyNode, path, 'a profile name must be a non-empty single-line string');
       continue;
     }
@@ -173,6 +173,12 @@ function finish(out: ProfilesFile, ctx: Ctx, entries: Entry[]): ProfilesFile {
   return out;
 }
 
+/** A character below U+0020 (a line break, a tab, NUL...): not in a profile name. */
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 function fileProblem(file: string, message: string): ProfilesFile {
   return { file, profiles: [], broken: [], problems: [{ file, line: 1, column: 1, key: '', message }] };
 }
@@ -180,4 +186,3 @@ function fileProblem(file: string, message: string): ProfilesFile {
 function tooLarge(bytes: number): string {
   return `the profiles file is ${(bytes / 1024 / 1024).toFixed(1)} MiB; at most 1 MiB is read (is it the right file?)`;
 }
-

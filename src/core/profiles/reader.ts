@@ -1,7 +1,7 @@
 // The YAML reader: the document with positions (a LineCounter), problems collected with file, line, column
 // and dotted key, aliases resolved and merge keys (`<<`) applied within a budget.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 import type { ConfigProblem } from '../errors';
 import { clip } from './messages';
 import { substitute, type Substitution } from './substitutions';
@@ -56,7 +56,7 @@ export class Ctx {
     let n = node as YamlNode | null | undefined;
     for (let i = 0; i < 16 && n && isAlias(n); i++) {
       const alias = n;
-      if (!this.aliases.has(alias)) this.aliases.set(alias, alias.resolve(this.doc) as YamlNode | undefined);
+      if (!this.aliases.has(alias)) this.aliases.set(alias, alias.resolve(this.doc));
       n = this.aliases.get(alias);
     }
     return n ?? null;
@@ -82,7 +82,7 @@ export class Ctx {
     const merged: Entry[] = [];
     const mergedKeys = new Set<string>();
     let logical = 0;
-    for (const pair of map.items as Array<Pair<unknown, unknown>>) {
+    for (const pair of map.items) {
       const keyNode = this.resolve(pair.key);
       const valueNode = this.resolve(pair.value);
       const kn = pair.key as YamlNode | null;
@@ -143,10 +143,10 @@ export class Ctx {
   /** Dotted key path of the deepest node containing an offset. */
   pathAt(offset: number): string {
     let path = '';
-    let node: YamlNode | null = this.doc.contents as YamlNode | null;
+    let node: YamlNode | null = this.doc.contents;
     for (let depth = 0; depth < 32 && node; depth++) {
       if (isMap(node)) {
-        const hit = (node.items as Array<Pair<unknown, unknown>>).find((p) => {
+        const hit = node.items.find((p) => {
           const k = p.key as YamlNode | null;
           const v = p.value as YamlNode | null;
           const s = k?.range?.[0] ?? v?.range?.[0];

@@ -41,7 +41,7 @@ export async function substitute(scope: SubstitutionScope, raw: string, node: Ya
     const inner = m[1] ?? '';
     const within = source.indexOf(m[0]);
     const where = within >= 0 && node?.range ? node.range[0] + within : node;
-    const ref = /^(env|secret):([A-Za-z_][A-Za-z0-9_.\-]*)$/.exec(inner.trim());
+    const ref = /^(env|secret):([A-Za-z_][A-Za-z0-9_.-]*)$/.exec(inner.trim());
     if (!ref) {
       scope.problem(where, key, `unknown substitution "${m[0]}": expected \${env:NAME} or \${secret:NAME} (write $\${ for a literal \${)`);
       ok = false;
