@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ScimxError, isScimxError, toScimxError } from '../core/errors';
-import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles-file';
+import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles';
 import { profileSecrets, type Profile } from '../core/profile';
 import type { Clock } from '../core/clock';
 import { countDown } from '../core/http/retry';
