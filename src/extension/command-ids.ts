@@ -41,4 +41,5 @@ export const VSCODE_COMMANDS = {
   openFolder: 'vscode.openFolder',
   openSettings: 'workbench.action.openSettings',
   setContext: 'setContext',
+  diff: 'vscode.diff',
 } as const;

@@ -8,7 +8,7 @@ import type { ScimClient } from '../../core/scim/client';
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
-  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string };
   /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
    * since the writers cannot find a secret that was cut in half. */
   mask?: (text: string) => string;
