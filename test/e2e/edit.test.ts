@@ -66,7 +66,7 @@ describe('edit a user in a real VS Code, saved as a minimal PATCH', { concurrenc
       assert.equal((await read()).title, 'Edited in VS Code', 'the server has it');
       const patches = sandbox.received.filter((r) => r.method === 'PATCH');
       assert.equal(patches.length, 1);
-      assert.deepEqual(JSON.parse(patches[0]!.body).Operations, [{ op: 'add', path: 'title', value: 'Edited in VS Code' }]);
+      assert.deepEqual((JSON.parse(patches[0]!.body) as { Operations: unknown }).Operations, [{ op: 'add', path: 'title', value: 'Edited in VS Code' }]);
       // the tab is saved (no dirty mark) and shows the server's version
       await waitFor(async () => !/\bdirty\b/.test((await tab.getAttribute('class')) ?? ''), 'the tab to be saved', T.ui);
       await ui.shot('19-edit-saved.png');

@@ -15,5 +15,5 @@ export function membershipOperations(members: { add: string[]; remove: string[] 
 /** `resource` with the operations applied, in order (the input is not changed). */
 export function applyPatch<T extends object>(resource: T, operations: PatchOperation[]): T {
   if (!operations.length) return structuredClone(resource);
-  return scimPatch(structuredClone(resource) as never, operations as ScimPatchOperation[], { mutateDocument: true, treatMissingAsAdd: true }) as T;
+  return scimPatch(structuredClone(resource) as never, operations as ScimPatchOperation[], { mutateDocument: true, treatMissingAsAdd: true });
 }

@@ -40,7 +40,7 @@ const fake = {
   workspace: { textDocuments: [] },
   commands: { executeCommand: async (...args: unknown[]) => { commands.push(args); } },
 };
-const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+const M = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
 const load = M._load;
 
 describe('the scim: FileSystemProvider: open, save as a confirmed minimal PATCH, conflicts', () => {
@@ -139,7 +139,7 @@ describe('the scim: FileSystemProvider: open, save as a confirmed minimal PATCH,
     assert.equal(String(diff[2]), uri.toString(), 'yours on the right');
     assert.match(String(diff[3]), /user0004: server's now ↔ yours/);
     const left = fs.versions.provideTextDocumentContent(diff[1] as never);
-    assert.equal(JSON.parse(left).nickName, 'theirs', 'the server\'s now on the left');
+    assert.equal((JSON.parse(left) as { nickName?: unknown }).nickName, 'theirs', 'the server\'s now on the left');
     assert.match(said.at(-1)!, /changed on the server since you opened it: nothing was overwritten/);
     assert.equal((await stored(`/Users/${uid}`)).nickName, 'theirs');
     // saved again: against the server's now, so the confirmation shows it removes their nickName

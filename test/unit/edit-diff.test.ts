@@ -46,7 +46,7 @@ describe('the PatchOp of an edit', () => {
   test('an element removed, one added, a sub-attribute removed; order alone is no change', () => {
     const b = alice();
     const e = alice();
-    e.emails = [{ value: 'alice@work.example', type: 'work' } as never, { value: 'a@other.example', type: 'other' } as never];
+    e.emails = [{ value: 'alice@work.example', type: 'work' }, { value: 'a@other.example', type: 'other' }];
     const d = ops(b, e);
     assert.deepEqual(d.operations, [
       { op: 'remove', path: 'emails[type eq "home"]' },

@@ -16,7 +16,7 @@
 // - readOnly attributes, and immutable ones that have a value, are refused (RFC 7644 §3.5.2: a client MUST NOT
 //   modify them), each named, so that nothing is sent. Left out of the edited version, such an attribute is
 //   not given (a desired-state file need not carry `id`, `meta` or `groups`), not removed; so is `members`.
-import { stringify, type Filter } from 'scim2-parse-filter';
+import { stringify } from 'scim2-parse-filter';
 import { ScimxError } from '../errors';
 import { SCHEMA } from '../scim/types';
 import { findAttr, findExtension, isUrnKey, type AttrDef, type ResourceSchema } from './schema';
@@ -131,7 +131,7 @@ function unionKeys(a: Map<string, Entry>, b: Map<string, Entry>): string[] {
 }
 
 function filterText(attr: string, value: string | number | boolean): string {
-  return stringify({ op: 'eq', attrPath: attr, compValue: value } as Filter);
+  return stringify({ op: 'eq', attrPath: attr, compValue: value });
 }
 
 function keyValue(el: unknown, key: string): string | number | boolean | undefined {
@@ -289,7 +289,7 @@ class Builder {
       return;
     }
     const keyDef = findAttr(def?.subAttributes, key);
-    const keyName = (before.concat(after) as Json[]).map((el) => Object.keys(el).find((k) => k.toLowerCase() === key)).find(Boolean) ?? keyDef?.name ?? key;
+    const keyName = before.concat(after).map((el) => Object.keys(el).find((k) => k.toLowerCase() === key)).find(Boolean) ?? keyDef?.name ?? key;
     const find = (list: unknown[], v: string | number | boolean) => list.find((el) => sameKeyValue(keyValue(el, key)!, v)) as Json | undefined;
     const removes: PatchOperation[] = [];
     const added: Json[] = [];
@@ -298,7 +298,7 @@ class Builder {
       if (!find(after, v)) removes.push({ op: 'remove', path: refPath(r, filterText(keyName, v)) });
     }
     this.operations.push(...removes);
-    for (const el of after as Json[]) {
+    for (const el of after) {
       const old = find(before, keyValue(el, key)!);
       if (!old) {
         if (this.allowedSubs(r, def, el, filterText(keyName, keyValue(el, key)!))) added.push(el);
@@ -339,7 +339,7 @@ class Builder {
     // a kept member whose other sub-attributes were edited: not sent (members are added and removed by value)
     const kept = (Array.isArray(b) ? b : []).filter((m) => isObj(m) && before.includes(keyValue(m, 'value') as string)) as Json[];
     for (const m of kept) {
-      const old = (Array.isArray(a) ? a : [a]).find((x) => keyValue(x, 'value') === keyValue(m, 'value'));
+      const old: unknown = (Array.isArray(a) ? a : [a]).find((x) => keyValue(x, 'value') === keyValue(m, 'value'));
       if (old && !equivalent(old, m)) {
         this.notes.push(`members[value eq ${JSON.stringify(keyValue(m, 'value'))}]: members are added and removed by value; the change to its other sub-attributes is not sent`);
       }

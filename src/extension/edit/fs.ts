@@ -178,7 +178,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('the document must be one JSON object (the resource)');
       yours = v as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`Not saved, nothing sent: ${name} is not valid JSON (${(err as Error).message}).`);
+      throw new Error(`Not saved, nothing sent: ${name} is not valid JSON (${(err as Error).message}).`, { cause: err });
     }
     const target = parseDocPath(uri.path);
     const client = await this.clients.get(target.profile);
@@ -188,7 +188,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       plan = await core.planEdit(client, base, yours, { title: `Plan edit of ${base.endpoint}/${base.id}` }, e.madeFrom ? { madeFrom: e.madeFrom } : {});
     } catch (err) {
       const line = failureLine(err);
-      throw new Error(/^Nothing sent/.test(line) ? `Not saved. ${line}` : `Not saved, nothing sent: ${line}`);
+      throw new Error(/^Nothing sent/.test(line) ? `Not saved. ${line}` : `Not saved, nothing sent: ${line}`, { cause: err });
     }
     if (plan.method === 'none') {
       this.entries.set(uri.toString(), { ...e, text: content, mtime: this.tick() });
@@ -209,7 +209,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
         },
       );
     } catch (err) {
-      throw new Error(`Not saved: ${failureLine(err)}`);
+      throw new Error(`Not saved: ${failureLine(err)}`, { cause: err });
     }
     if (outcome.kind === 'conflict') {
       await this.conflict(uri, name, e, outcome.server, outcome.base, outcome.message);
@@ -262,4 +262,3 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     this.emitter.dispose();
   }
 }
-
