@@ -1301,3 +1301,82 @@ async function eachBounded<T>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failed) throw failed.error;
 }
+
+// ------------------------------------------------------------------------------------------- raw writes
+
+/** What a write the caller sends itself (a request from a request file) asks of a group's members: the ids by
+ * themselves (`change`), or the list the group should have, computed from the members read before (`desired`). */
+export type RawMembershipIntent = { change: MembershipChange } | { desired: (before: Member[]) => string[] };
+
+/**
+ * A membership write the caller makes as it is (its own PUT or PATCH body, on the wire unchanged), with the safety
+ * net of changeMembers around it: the same read before (the changed ids and a sample of the others, or the whole
+ * list when the intent depends on it), the same check after, the same loss report and the same journal entry
+ * (restore and undo work on it). A loss cannot be prevented, only seen: `failure` is then the same `lost` error
+ * changeMembers throws (with its report), and the response is still returned. Errors of the write itself are
+ * thrown after the journal records them.
+ */
+export async function guardMembershipWrite<T extends { status: number }>(
+  client: ScimClient, call: Call, groupId: string, how: 'PATCH' | 'PUT', intent: RawMembershipIntent, write: () => Promise<T>, opts: MembershipOptions = {},
+): Promise<{ result: T; report: MembershipReport; failure?: ScimxError }> {
+  const report: MembershipReport = {
+    groupId, mode: how === 'PUT' ? 'put' : 'patch', added: [], removed: [], alreadyPresent: [], alreadyAbsent: [], missing: [], lost: [],
+    verified: false, collateral: { method: 'none', checked: 0 }, concurrentChange: false, requests: 0, bytesSent: 0, bytesReceived: 0, warnings: [],
+  };
+  const finish = (): MembershipReport => {
+    report.requests = call.meter.requests;
+    report.bytesSent = call.meter.bytesSent;
+    report.bytesReceived = call.meter.bytesReceived;
+    return report;
+  };
+  const ctx = { operation: call.operation, signal: call.signal };
+  const t: Target = { client, call, groups: await client.groupsEndpoint(ctx), groupId };
+  const nested = new Set<string>();
+  let todo: MembershipChange;
+  let snap: Snapshot;
+  if ('change' in intent) {
+    const add = memberIds(intent.change.add, 'add');
+    const remove = memberIds(intent.change.remove, 'remove');
+    const before = await readBefore(t, [...add, ...remove], remove, nested);
+    snap = before.snap;
+    report.alreadyPresent = add.filter((id) => before.present.has(id));
+    report.alreadyAbsent = remove.filter((id) => !before.present.has(id));
+    todo = { add: add.filter((id) => !before.present.has(id)), remove: remove.filter((id) => before.present.has(id)) };
+  } else {
+    const { resource } = await client.getIn(call, t.groups, groupId, { attributes: ['members'] });
+    if (resource.members === undefined && client.profile.provider === 'entra') {
+      throw new ScimxError('unsupported', `Group ${groupId}: this write replaces its member list, and, like Entra, the provider returns no members with the group, so what it would lose cannot be checked. Nothing was sent.`);
+    }
+    const members = readMembers(resource);
+    const all = new Set(members.map((m) => m.value));
+    const desired = new Set(intent.desired(members));
+    todo = { add: [...desired].filter((id) => !all.has(id)), remove: [...all].filter((id) => !desired.has(id)) };
+    const named = new Set([...todo.add, ...todo.remove]);
+    snap = { full: all, sample: [...all].filter((id) => !named.has(id)) };
+  }
+  const journal = new JournalRecord(client, call, groupId, todo, opts);
+  journal.before(snap);
+  let result: T;
+  try {
+    result = await write();
+  } catch (e) {
+    const err = toScimxError(e);
+    journal.done(finish(), err.message);
+    throw err;
+  }
+  if (result.status >= 300) report.warnings.push(`the server answered ${result.status}: the group was read again anyway (a refusal may still have changed it)`);
+  const after = await checkAfter(t, todo, nested, snap, report);
+  journal.after(after.state);
+  if (after.lost.length) {
+    const failure = lossError(t, todo, after, report, how);
+    journal.done(finish(), failure.message);
+    return { result, report, failure };
+  }
+  report.added = todo.add.filter((id) => after.present.has(id));
+  report.removed = todo.remove.filter((id) => !after.present.has(id));
+  report.missing = [...todo.add.filter((id) => !after.present.has(id)), ...todo.remove.filter((id) => after.present.has(id))];
+  report.verified = !report.missing.length && report.collateral.method !== 'none';
+  if (report.missing.length) report.warnings.push(`${report.missing.length} change(s) not in effect after writing: ${report.missing.slice(0, 10).join(', ')}`);
+  if (report.collateral.method === 'none' && report.collateral.why) report.warnings.push(`members the change did not name were not checked: ${report.collateral.why}`);
+  return { result, report: journal.done(finish(), result.status >= 300 ? `the server answered ${result.status}` : undefined) };
+}
