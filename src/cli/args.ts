@@ -49,6 +49,10 @@ export const COMMAND_OPTIONS = {
     from: { type: 'string' },
   },
   probe: {},
+  send: {
+    name: { type: 'string' },
+    'keep-going': { type: 'boolean' },
+  },
   sandbox: {},
 } as const satisfies Record<string, Options>;
 
@@ -81,6 +85,7 @@ Commands:
   members restore|undo [--from ENTRY]   put back members a change lost / reverse a change
   members journal                       the last membership changes of the profile
   probe                                 non-destructive check of every method through the gateway
+  send FILE [--name N]                  send the requests of a request file (*.scim) through the profile
   sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
 
 Options:
@@ -160,6 +165,30 @@ removes what it added, adds back what it removed. "journal" lists the last 20 en
 Non-destructive: sends GET, POST, PUT, PATCH and DELETE requests the gateway must judge (on an id that does
 not exist) and prints, per method, where the key was sent, which custom headers were sent, who answered
 (gateway or SCIM backend), the status and a verdict. Exit code 1 when any method fails.
+`,
+  send: `Usage: scimx [GLOBAL OPTIONS] send FILE [--name N] [--keep-going]
+
+Sends the requests of a request file (*.scim) through the profile, in order, and prints each answer: status,
+headers (secrets masked) and body. A request file holds one request per block:
+
+  ### list users                      a block starts with ###; text after it names the block
+  GET Users?filter=userName sw "a"    METHOD and a path relative to the profile's base URL
+  If-Match: W/"3"                     header lines, then a blank line
+                                      and a JSON body (up to the next ###)
+
+Lines starting with # or // before the request line are comments ("# @name NAME" also names the block). The
+profile adds the gateway key, its headers and its auth to every request; a block's own Authorization, key
+header, key query parameter, the profile's headers and Accept/Content-Type/User-Agent are not sent (said as a
+warning, values masked). An absolute URL must be on the profile's origin and under its base URL: otherwise
+nothing is sent. A PUT or PATCH that changes a group's members is sent as written, with the membership check
+of "scimx members" around it: the group is read before and after, members it did not name that are gone are
+named (exit 1), and the change is journaled ("scimx members restore" puts back what it lost).
+
+--name N      only the request named N (or the Nth request, counted from 1)
+--keep-going  send the rest after a request that failed (default: stop there)
+
+Exit code 0 when every request answered 2xx (and every membership check passed), 1 otherwise, 2 when the
+file is wrong (FILE:LINE:COLUMN: what is wrong; nothing is sent).
 `,
   sandbox: `Usage: scimx sandbox [SANDBOX OPTIONS]
 

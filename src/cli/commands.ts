@@ -8,11 +8,12 @@ import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgre
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
 import { resolveRefs, type Resolved } from './names';
+import { send } from './send';
 
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
-  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string };
   /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
    * since the writers cannot find a secret that was cut in half. */
   mask?: (text: string) => string;
@@ -36,6 +37,7 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'get': return get(client, ctx);
     case 'members': return members(client, ctx);
     case 'probe': return probe(client, ctx);
+    case 'send': return send(client, ctx);
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }

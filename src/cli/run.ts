@@ -105,7 +105,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       else out(globalHelp());
       return EXIT.ok;
     }
-    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, sandbox (scimx --help)');
+    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, send, sandbox (scimx --help)');
     const command: CommandName = word;
 
     // 2. The sandbox takes the rest of the command line as its own.
@@ -220,6 +220,7 @@ function checkArity(command: CommandName, args: string[]): void {
     case 'discover': case 'probe': need(0, 0, ''); break;
     case 'list': need(1, 1, 'TYPE'); break;
     case 'get': need(2, 2, 'TYPE ID'); break;
+    case 'send': need(1, 1, 'FILE'); break;
     case 'members':
       if (args[0] === 'restore' || args[0] === 'undo' || args[0] === 'journal') {
         need(1, 1, `${args[0]}${args[0] === 'journal' ? '' : ' [--from ENTRY]'}`);
