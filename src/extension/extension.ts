@@ -12,6 +12,7 @@ import { Sandbox } from './sandbox';
 import { Secrets } from './secrets';
 import { Clients } from './session';
 import { ProfileDiagnostics } from './profile-diagnostics';
+import { registerRequestFiles } from './request-files/index';
 import { ActiveProfile } from './status';
 import { ScimTree } from './tree';
 import { Waits } from './waits';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
   registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
+  registerRequestFiles(context, { clients, status, log });
   cleanup = () => clients.dispose();
   // The status bar and the Problems panel need the profiles without waiting for the view to open.
   const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);

@@ -8,5 +8,7 @@ export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';
+export { prepareRequest, sendRequest } from '../core/request-files/send';
+export { formatSendResult } from '../core/request-files/format';
 
 export type LazyCore = typeof import('./lazy-core');

@@ -1,0 +1,209 @@
+// Request files (`*.scim`, language `scim`) in VS Code: a "Send" lens on each request, parse problems in the
+// Problems panel, completion of resource paths and attribute names, and each answer in a read-only editor beside
+// the file. Sending goes through the profile's client (its one pipeline), so every exchange is in the trace.
+import * as vscode from 'vscode';
+import { isScimxError } from '../../core/errors';
+import type { Profile } from '../../core/profile';
+import { parseRequestFile, type RequestBlock, type RequestFile } from '../../core/request-files/parse';
+import type { PreparedRequest, SendResult } from '../../core/request-files/send';
+import { loadCore } from '../core-loader';
+import { failureLine } from '../messages';
+import type { Clients } from '../session';
+import type { ActiveProfile } from '../status';
+import { blockAtLine, bodyCompletions, lensesFor, methodCompletions, pathCompletions, whereIs, type CompletionEntry, type SchemaSource } from './model';
+
+export const LANGUAGE = 'scim';
+export const RESPONSE_SCHEME = 'scim-response';
+/** Command ids of this area (to be listed with the others in command-ids.ts). */
+export const REQUEST_FILE_COMMANDS = {
+  sendRequest: 'scim.sendRequest',
+  sendAllRequests: 'scim.sendAllRequests',
+} as const;
+
+export interface RequestFileDeps {
+  clients: Clients;
+  status: ActiveProfile;
+  log: vscode.LogOutputChannel;
+}
+
+/** Parses a document once per version. */
+class Parsed {
+  private readonly cache = new WeakMap<vscode.TextDocument, { version: number; file: RequestFile }>();
+  of(doc: vscode.TextDocument): RequestFile {
+    const c = this.cache.get(doc);
+    if (c && c.version === doc.version) return c.file;
+    const file = parseRequestFile(doc.getText());
+    this.cache.set(doc, { version: doc.version, file });
+    return file;
+  }
+}
+
+/** The answers shown, by response URI. */
+class Responses implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly texts = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '(no answer yet)\n';
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.emitter.fire(uri);
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+    this.texts.clear();
+  }
+}
+
+/** `scim-response:/FILE/NAME response` — the tab shows the last segment. */
+export function responseUri(doc: vscode.Uri, result: Pick<SendResult, 'name' | 'index' | 'method'>): vscode.Uri {
+  const file = doc.path.split('/').pop() ?? 'request.scim';
+  const label = (result.name ?? `#${result.index + 1} ${result.method}`).replace(/[/\\]/g, '∕');
+  return vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${file}/${label} response`, query: doc.toString() });
+}
+
+export function registerRequestFiles(context: vscode.ExtensionContext, deps: RequestFileDeps): void {
+  const parsed = new Parsed();
+  const responses = new Responses();
+  const problems = vscode.languages.createDiagnosticCollection('scim-requests');
+  const lensChanged = new vscode.EventEmitter<void>();
+  const selector: vscode.DocumentSelector = [{ language: LANGUAGE }, { pattern: '**/*.scim' }];
+  const isRequestFile = (d: vscode.TextDocument) => d.languageId === LANGUAGE || d.uri.path.endsWith('.scim');
+
+  const showProblems = (doc: vscode.TextDocument) => {
+    if (!isRequestFile(doc) || doc.uri.scheme === RESPONSE_SCHEME) return;
+    problems.set(doc.uri, parsed.of(doc).problems.map((p) => {
+      const line = Math.max(0, p.line - 1);
+      const col = Math.max(0, p.column - 1);
+      const range = new vscode.Range(line, col, line, Math.max(col + 1, doc.lineAt(Math.min(line, doc.lineCount - 1)).text.length));
+      const d = new vscode.Diagnostic(range, p.message, vscode.DiagnosticSeverity.Error);
+      d.source = 'scim';
+      return d;
+    }));
+  };
+
+  /** The profile the file's requests go through: the active one (asked when there is none). */
+  const profileFor = (): Promise<Profile | undefined> => deps.status.resolve('Select the SCIM profile to send with');
+
+  /** Discovery of the active profile, when a client exists and has discovered (completion never waits long). */
+  const schemaSource = async (): Promise<SchemaSource | undefined> => {
+    const name = deps.status.name;
+    if (!name) return undefined;
+    try {
+      const client = await deps.clients.get(name);
+      const d = await Promise.race([client.discover({ title: 'Discover (completion)' }), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
+      return d ? { resourceTypes: d.resourceTypes, schemas: d.schemas } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const send = async (docArg: unknown, index?: number, all = false): Promise<SendResult[] | undefined> => {
+    const editor = vscode.window.activeTextEditor;
+    const uri = docArg instanceof vscode.Uri ? docArg : typeof docArg === 'string' ? vscode.Uri.parse(docArg) : editor?.document.uri;
+    if (!uri) return undefined;
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const file = parsed.of(doc);
+    const blocks = all ? file.blocks
+      : typeof index === 'number' ? file.blocks.filter((b) => b.index === index)
+        : [blockAtLine(file, editor?.document.uri.toString() === uri.toString() ? editor.selection.active.line : 0)].filter((b): b is RequestBlock => !!b);
+    if (!blocks.length) {
+      void vscode.window.showWarningMessage('No SCIM request here: a request is "METHOD path", e.g. "GET Users".');
+      return undefined;
+    }
+    const profile = await profileFor();
+    if (!profile) return undefined;
+    const core = loadCore();
+    const where = vscode.workspace.asRelativePath(uri);
+    let prepared: PreparedRequest[];
+    try {
+      prepared = blocks.map((b) => core.prepareRequest(profile, b, where));
+    } catch (e) {
+      void vscode.window.showErrorMessage(failureLine(e));
+      return undefined;
+    }
+    const client = await deps.clients.get(profile.name);
+    const results: SendResult[] = [];
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SCIM (${profile.name})`, cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        for (const p of prepared) {
+          progress.report({ message: `${p.block.method} ${p.block.target}` });
+          const r = await core.sendRequest(client, p, { signal: abort.signal });
+          results.push(r);
+          const target = responseUri(uri, r);
+          responses.set(target, core.formatSendResult(r));
+          const shown = await vscode.workspace.openTextDocument(target);
+          await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+          if (!r.ok) break;
+        }
+      } catch (e) {
+        if (!(isScimxError(e) && e.code === 'cancelled')) throw e;
+      } finally {
+        sub.dispose();
+      }
+    });
+    const failed = results.find((r) => !r.ok);
+    if (failed) {
+      const lost = failed.membership?.lost.length ? ` Lost: ${failed.membership.lost.slice(0, 10).join(', ')}; restore with "scimx members restore --from ${failed.membership.journalId ?? '…'}".` : '';
+      const why = failed.error?.message ?? failed.diagnosis?.summary ?? `answered ${failed.status ?? '-'}`;
+      void vscode.window.showErrorMessage(`${failed.name ?? `Request ${failed.index + 1}`}: ${why}${lost}`, 'Show Trace').then((c) => {
+        if (c) void vscode.commands.executeCommand('scim.showTrace');
+      });
+    }
+    deps.log.info(`sent ${results.length} request(s) of ${where} through ${profile.name}: ${results.map((r) => r.status ?? r.error?.code ?? '-').join(', ')}`);
+    return results;
+  };
+
+  const guarded = async <T>(p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p;
+    } catch (e) {
+      deps.log.error(`send: ${failureLine(e)}`);
+      void vscode.window.showErrorMessage(failureLine(e));
+      return undefined;
+    }
+  };
+
+  context.subscriptions.push(
+    responses, problems, lensChanged,
+    vscode.workspace.registerTextDocumentContentProvider(RESPONSE_SCHEME, responses),
+    vscode.languages.registerCodeLensProvider(selector, {
+      onDidChangeCodeLenses: lensChanged.event,
+      provideCodeLenses(doc) {
+        return lensesFor(parsed.of(doc)).map((l) => new vscode.CodeLens(new vscode.Range(l.line, 0, l.line, 0), l.problem
+          ? { title: l.title, command: '' }
+          : { title: l.title, command: REQUEST_FILE_COMMANDS.sendRequest, arguments: [doc.uri, l.index] }));
+      },
+    }),
+    vscode.languages.registerCompletionItemProvider(selector, {
+      async provideCompletionItems(doc, position) {
+        const file = parsed.of(doc);
+        const lines = doc.getText().split(/\r\n|\n|\r/);
+        const w = whereIs(file, lines, position.line, position.character);
+        let entries: CompletionEntry[] = [];
+        if (w.at === 'method') entries = methodCompletions();
+        else if (w.at === 'path') entries = pathCompletions(await schemaSource(), w.typed);
+        else if (w.at === 'body') entries = bodyCompletions(await schemaSource(), w.block, w.text, w.offset);
+        return entries.map((e) => {
+          const item = new vscode.CompletionItem(e.label, e.kind === 'method' ? vscode.CompletionItemKind.Keyword
+            : e.kind === 'path' ? vscode.CompletionItemKind.Folder : e.kind === 'property' ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.Value);
+          item.detail = e.detail;
+          if (e.insert) item.insertText = e.insert;
+          return item;
+        });
+      },
+    }, ' ', '"', '/'),
+    vscode.workspace.onDidOpenTextDocument(showProblems),
+    vscode.workspace.onDidChangeTextDocument((e) => showProblems(e.document)),
+    vscode.workspace.onDidCloseTextDocument((d) => problems.delete(d.uri)),
+    vscode.commands.registerCommand(REQUEST_FILE_COMMANDS.sendRequest, (uri?: unknown, index?: unknown) => guarded(send(uri, typeof index === 'number' ? index : undefined))),
+    vscode.commands.registerCommand(REQUEST_FILE_COMMANDS.sendAllRequests, (uri?: unknown) => guarded(send(uri, undefined, true))),
+  );
+  for (const d of vscode.workspace.textDocuments) showProblems(d);
+}
