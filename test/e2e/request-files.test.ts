@@ -45,9 +45,9 @@ describe('request files in a real VS Code: Send lens, answer beside the file, ex
     const pg = ui.page;
     const sandbox = sb;
     try {
-      // Quick Open: the file by name
+      // Quick Open: the palette without its ">" searches files by name
       await pg.keyboard.press('Escape');
-      await pg.keyboard.press('Control+P');
+      await pg.keyboard.press('F1');
       const input = pg.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible' });
       await input.fill('requests.scim');

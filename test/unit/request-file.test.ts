@@ -45,7 +45,7 @@ test('blocks: names from ### and @name, query continuation, headers, JSON body, 
   assert.equal(b.name, 'ignored-because-separator-named-first', '@name inside the block wins over the separator text');
   assert.equal(b.method, 'PATCH');
   assert.equal(b.target, '/Groups/g1');
-  assert.equal(b.body?.line, 11);
+  assert.equal(b.body?.line, 12);
   assert.deepEqual((b.body?.json as { Operations: unknown[] }).Operations.length, 1);
   assert.equal(c.name, 'by-directive');
   assert.equal(c.target, 'Users/u9', 'HTTP/1.1 is not part of the path');

@@ -16,7 +16,7 @@ export function formatSendResult(r: SendResult): string {
       m.collateral.method !== 'none' ? `others checked ${m.collateral.checked}${m.collateral.method === 'full' ? ' (every other member)' : ' (a sample)'}` : '',
     ].filter(Boolean);
     lines.push(`members of group ${m.groupId}: ${verdict}${parts.length ? `; ${parts.join('; ')}` : ''}${m.journalId ? `; journal ${m.journalId}` : ''}`);
-    for (const w of m.warnings) lines.push(`  warning: ${w}`);
+    for (const w of m.warnings) if (w !== r.error?.message) lines.push(`  warning: ${w}`);
   }
   if (r.error) lines.push(`error: ${r.error.message}`);
   if (r.diagnosis?.summary && r.diagnosis.summary !== r.error?.message) lines.push(`diagnosis: ${r.diagnosis.summary}${r.diagnosis.fix ? ` Fix: ${r.diagnosis.fix}` : ''}`);

@@ -86,15 +86,23 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
     }));
   };
 
+  /** The profile the last request went through (completion uses its client when none is chosen). */
+  let lastProfile: string | undefined;
   /** The profile the file's requests go through: the active one (asked when there is none). */
-  const profileFor = (): Promise<Profile | undefined> => deps.status.resolve('Select the SCIM profile to send with');
+  const profileFor = async (): Promise<Profile | undefined> => {
+    const p = await deps.status.resolve('Select the SCIM profile to send with');
+    if (p) lastProfile = p.name;
+    return p;
+  };
 
-  /** Discovery of the active profile, when a client exists and has discovered (completion never waits long). */
+  /** Discovery of the active profile, from its client when one exists (completion asks for no secret, and never
+   * waits long: discovery is read once per profile, through the pipeline, so it is in the trace). */
   const schemaSource = async (): Promise<SchemaSource | undefined> => {
-    const name = deps.status.name;
-    if (!name) return undefined;
+    const name = deps.status.name ?? lastProfile;
+    const existing = name ? deps.clients.existing(name) : undefined;
+    if (!existing) return undefined;
     try {
-      const client = await deps.clients.get(name);
+      const client = await existing;
       const d = await Promise.race([client.discover({ title: 'Discover (completion)' }), new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
       return d ? { resourceTypes: d.resourceTypes, schemas: d.schemas } : undefined;
     } catch {
