@@ -197,7 +197,32 @@ describe('raw membership writes: the same collateral check and journal as every 
     assert.ok(op!.exchanges.some((x) => x.request.method === 'PATCH'));
   });
 
-  test('a raw PUT that leaves members out: compared in full, every dropped member reported as lost', async () => {
+  test('Entra\'s older remove (path members, a value list) on a server that wipes the group (remove-wipes-all): every other member named lost', async () => {
+    const start = users.slice(0, 5);
+    reset(start);
+    sb.setFaults(['remove-wipes-all']);
+    const [r] = await send(`PATCH Groups/${gid}\n\n${JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: [{ value: start[0] }] }] })}\n`);
+    assert.ok(r);
+    assert.equal(r.ok, false);
+    assert.deepEqual(sb.members(gid), [], 'the quirk wiped the group');
+    assert.deepEqual([...(r.membership?.lost ?? [])].sort(), start.slice(1).sort(), 'the four it was not asked to remove');
+    assert.deepEqual(r.membership?.removed, [start[0]]);
+    assert.ok(r.warnings.some((w) => /not RFC 7644; some servers remove every member/.test(w)), r.warnings.join('\n'));
+  });
+
+  test('a filtered remove the server ignores (filtered-remove-ignored): answered 200, the send fails naming the change not in effect', async () => {
+    const start = users.slice(0, 4);
+    reset(start);
+    sb.setFaults(['filtered-remove-ignored']);
+    const [r] = await send(`PATCH Groups/${gid}\n\n${JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${start[1]}"]` }] })}\n`);
+    assert.ok(r);
+    assert.equal(r.status, 200);
+    assert.equal(r.ok, false);
+    assert.deepEqual(r.membership?.missing, [start[1]]);
+    assert.deepEqual(r.membership?.lost, []);
+  });
+
+  test('a raw PUT of a member list: those it leaves out are removed as asked (not lost), compared in full', async () => {
     const start = users.slice(0, 5);
     reset(start);
     const keep = start.slice(0, 3);
@@ -211,19 +236,23 @@ describe('raw membership writes: the same collateral check and journal as every 
     assert.equal(r.membership?.collateral.method, 'full');
   });
 
-  test('a PUT without members on a server that clears them: every member reported as lost', async () => {
+  test('a PUT without members: the sandbox clears them (every member named lost); with put-keeps-members, verified', async () => {
     const start = users.slice(0, 4);
     reset(start);
-    const [r] = await send(`PUT Groups/${gid}\n\n${JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'renamed' })}\n`);
+    const put = `PUT Groups/${gid}\n\n${JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'group-01' })}\n`;
+    const [r] = await send(put);
     assert.ok(r);
-    const now = sb.members(gid);
-    if (now.length === start.length) {
-      assert.equal(r.ok, true, 'a server that keeps members: verified');
-      assert.equal(r.membership?.verified, true);
-    } else {
-      assert.equal(r.ok, false);
-      assert.deepEqual([...(r.membership?.lost ?? [])].sort(), start.filter((id) => !now.includes(id)).sort());
-    }
+    assert.equal(r.status, 200);
+    assert.deepEqual(sb.members(gid), []);
+    assert.equal(r.ok, false);
+    assert.deepEqual([...(r.membership?.lost ?? [])].sort(), [...start].sort());
+    assert.ok(r.warnings.some((w) => /a PUT without "members"/.test(w)), r.warnings.join('\n'));
+    reset(start);
+    sb.setFaults(['put-keeps-members']);
+    const [kept] = await send(put);
+    assert.equal(kept?.ok, true, JSON.stringify(kept?.membership));
+    assert.equal(kept?.membership?.verified, true);
+    assert.deepEqual([...sb.members(gid)].sort(), [...start].sort());
   });
 
   test('a 4xx is a result, not a throw; the first failure stops the file; every request carried the key', async () => {
