@@ -188,13 +188,13 @@ describe('raw membership writes: the same collateral check and journal as every 
     assert.equal(entry?.outcome, 'lost');
     assert.deepEqual([...(entry?.lost ?? [])].sort(), [...gone].sort());
     sb.setFaults([]);
-    const restored = await client.restoreMembers(entry!.id);
+    const restored = await client.restoreMembers(entry.id);
     assert.deepEqual([...restored.added].sort(), [...gone].sort());
     assert.deepEqual([...sb.members(gid)].sort(), [...start, add].sort(), 'restored');
     // the operation of the send is failed in the trace, with its exchanges
     const op = client.trace.operations().find((o) => o.id === r.operationId);
     assert.equal(op?.state, 'failed');
-    assert.ok(op!.exchanges.some((x) => x.request.method === 'PATCH'));
+    assert.ok(op.exchanges.some((x) => x.request.method === 'PATCH'));
   });
 
   test('Entra\'s older remove (path members, a value list) on a server that wipes the group (remove-wipes-all): every other member named lost', async () => {

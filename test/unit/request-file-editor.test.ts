@@ -23,24 +23,24 @@ const src: SchemaSource = {
 };
 
 const TEXT = [
-  '### a', //0
-  'GET Users', //1
-  '', //2
-  '### b', //3
-  'POST Users', //4
-  '', //5
-  '{', //6
-  '  "name": { "giv": 1 },', //7
-  '  "emails": [{ "ty": 1 }],', //8
-  '  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "emp": 1 },', //9
-  '  "us": 1', //10
-  '}', //11
-  '### c', //12
-  'PATCH Users/u1', //13
-  '', //14
-  '{ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "na" }] }', //15
-  '### broken', //16
-  'FETCH x', //17
+  '### a', // 0
+  'GET Users', // 1
+  '', // 2
+  '### b', // 3
+  'POST Users', // 4
+  '', // 5
+  '{', // 6
+  '  "name": { "giv": 1 },', // 7
+  '  "emails": [{ "ty": 1 }],', // 8
+  '  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "emp": 1 },', // 9
+  '  "us": 1', // 10
+  '}', // 11
+  '### c', // 12
+  'PATCH Users/u1', // 13
+  '', // 14
+  '{ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "na" }] }', // 15
+  '### broken', // 16
+  'FETCH x', // 17
 ].join('\n');
 const lines = TEXT.split('\n');
 const file = parseRequestFile(TEXT);

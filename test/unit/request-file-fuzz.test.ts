@@ -45,7 +45,8 @@ test('arbitrary Unicode text (binary garbage included) never throws', () => {
 
 const tchar = fc.constantFrom(...'!$%\'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''));
 const headerName = fc.array(tchar, { minLength: 1, maxLength: 12 }).map((c) => c.join('')).filter((n) => !n.startsWith('//'));
-const headerValue = fc.string({ maxLength: 30 }).map((s) => s.replace(/[\u0000-\u001f\u007f]/g, '').trim());
+const printable = (s: string): string => [...s].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('');
+const headerValue = fc.string({ maxLength: 30 }).map((s) => printable(s).trim());
 const pathChar = fc.constantFrom(...'abcXYZ019/?=&"._~-% '.split(''));
 const path = fc.tuple(fc.constantFrom('Users', 'Groups', 'Schemas', 'ResourceTypes', 'x'), fc.array(pathChar, { maxLength: 30 }))
   .map(([a, rest]) => `${a}${rest.join('')}`.trimEnd())

@@ -64,20 +64,20 @@ test('a file without ###, CRLF line ends and a BOM is one request', () => {
 
 test('problems carry line:column: a bad method, a missing path, a bad header, JSON errors, duplicate names', () => {
   const f = parseRequestFile([
-    '### one', //1
-    'FETCH Users', //2
-    '### two', //3
-    'GET', //4
-    '### three', //5
-    'POST Users', //6
-    'Bad Header Line', //7
-    '', //8
-    '{ "userName": "x", }', //9
-    '### one', //10
-    'GET Users', //11
-    '### five', //12
-    'POST Users', //13
-    '{"a": 1}', //14
+    '### one', // 1
+    'FETCH Users', // 2
+    '### two', // 3
+    'GET', // 4
+    '### three', // 5
+    'POST Users', // 6
+    'Bad Header Line', // 7
+    '', // 8
+    '{ "userName": "x", }', // 9
+    '### one', // 10
+    'GET Users', // 11
+    '### five', // 12
+    'POST Users', // 13
+    '{"a": 1}', // 14
   ].join('\n'));
   const at = (line: number) => f.problems.filter((p) => p.line === line).map((p) => `${p.column} ${p.message}`);
   assert.match(at(2)[0] ?? '', /^1 "FETCH" is not a method/);
@@ -104,7 +104,7 @@ const profile = (over: Partial<Profile> = {}): Profile => ({
   gateway: { subscriptionKey: 'profile-key-abcdef123456', header: 'Ocp-Apim-Subscription-Key', query: 'subscription-key', sendAs: 'header' },
   headers: { 'X-Tenant': 'dev' }, secretHeaders: [], tls: { insecure: false },
   ...over,
-} as Profile);
+});
 
 test('prepare: relative paths stay relative; an absolute URL on the profile origin under the base path is kept', () => {
   const f = parseRequestFile('### a\nGET /Users?count=1\n### b\nGET https://gw.example.com/scim/v2/Groups/g%2F1\n');
@@ -158,7 +158,7 @@ test('prepare: headers the profile owns are not sent, each said with its value m
   assert.match(w, /line 4: X-Tenant is not sent: the profile's own X-Tenant header is/);
   assert.match(w, /line 5: Content-Type is not sent: the pipeline sets it \(application\/scim\+json\)/);
   assert.doesNotMatch(w, /block-token-abcdefghijkl|block-key-value-987654/, 'no value in clear');
-  const none = prepareRequest(profile({ auth: { type: 'none' }, gateway: { ...profile().gateway, subscriptionKey: undefined } } as Partial<Profile>), f.blocks[0]!);
+  const none = prepareRequest(profile({ auth: { type: 'none' }, gateway: { ...profile().gateway, subscriptionKey: undefined } }), f.blocks[0]!);
   assert.match(none.warnings.join('\n'), /this profile sends none \(auth: none\)/);
   assert.match(none.warnings.join('\n'), /the gateway key comes from the profile only, and this profile has none/);
 });
@@ -182,7 +182,7 @@ test('members intent: by ids when the body says them', () => {
   ])), { kind: 'delta', add: ['a', 'e'], remove: ['c', 'd', 'b'], notes: [] });
   const entra = membersIntent('PATCH', PATCH([{ op: 'Remove', path: 'members', value: [{ value: 'x' }] }]));
   assert.equal(entra?.kind, 'delta');
-  assert.match(entra!.notes.join(), /not RFC 7644; some servers remove every member/);
+  assert.match(entra.notes.join(), /not RFC 7644; some servers remove every member/);
   const put = membersIntent('PUT', { displayName: 'g' });
   assert.deepEqual(put && put.kind === 'delta' ? [put.add, put.remove] : undefined, [[], []], 'a PUT without members: checked as unchanged');
 });

@@ -148,7 +148,7 @@ export interface SendOptions {
 /** Sends one prepared block in an operation of its own. Never throws for an answer (any status is a result),
  * nor for a failure to get one (the result says it); throws only when cancelled. */
 export async function sendRequest(client: ScimClient, prepared: PreparedRequest, opts: SendOptions = {}): Promise<SendResult> {
-  const { block, spec } = prepared;
+  const { block } = prepared;
   const result: SendResult = {
     index: block.index, name: block.name, method: block.method, target: block.target, headers: [], body: '', warnings: [...prepared.warnings], ok: false,
   };
