@@ -9,16 +9,25 @@ import { headerOf, KEY_HEADER, startSession, T, timingsLine, waitFor, type Sandb
 
 const BLOCK_KEY = 'block-own-key-never-sent-0042';
 
-const REQUESTS = [
-  '# SCIM requests kept with the project',
-  '### service config',
-  'GET ServiceProviderConfig',
-  '',
-  '### list users',
-  'GET Users?filter=userName eq "user0002"',
-  `${KEY_HEADER}: ${BLOCK_KEY}`,
-  '',
-].join('\n');
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+function requests(gid: string, uid: string): string {
+  return [
+    '# SCIM requests kept with the project',
+    '### service config',
+    'GET ServiceProviderConfig',
+    '',
+    '### list users',
+    'GET Users?filter=userName eq "user0002"',
+    `${KEY_HEADER}: ${BLOCK_KEY}`,
+    '',
+    '### add a member',
+    `PATCH Groups/${gid}`,
+    '',
+    JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: uid }] }] }),
+    '',
+  ].join('\n');
+}
 
 describe('request files in a real VS Code: Send lens, answer beside the file, exchange in the trace', { concurrency: false }, () => {
   let skip: string | undefined;
@@ -27,7 +36,10 @@ describe('request files in a real VS Code: Send lens, answer beside the file, ex
 
   before(async () => {
     sb = await startSandbox({ users: 10, groups: 2 });
-    const started = await startSession({ name: 'request-files', files: { 'scim-profiles.yaml': sb.profileYaml('sandbox'), 'requests.scim': REQUESTS } });
+    const gid = sb.groupIdByName('group-01')!;
+    const outsider = ['user0001', 'user0002', 'user0003', 'user0004', 'user0005', 'user0006', 'user0007', 'user0008', 'user0009', 'user0010']
+      .map((n) => sb!.userIdByName(n)!).find((id) => !sb!.members(gid).includes(id))!;
+    const started = await startSession({ name: 'request-files', files: { 'scim-profiles.yaml': sb.profileYaml('sandbox'), 'requests.scim': requests(gid, outsider) } });
     if ('skip' in started) { skip = started.skip; return; }
     s = started;
   }, { timeout: 15 * 60_000 });
@@ -93,6 +105,41 @@ describe('request files in a real VS Code: Send lens, answer beside the file, ex
       await ui.shot('19-send-trace.png');
     } catch (e) {
       await ui.shot('19-send-failure.png').catch(() => undefined);
+      throw e;
+    }
+  });
+
+  test('a raw members PATCH on a server that drops members: the loss is named, "Restore" puts the members back', { timeout: 5 * 60_000 }, async (t) => {
+    if (skip) { t.skip(skip); return; }
+    assert.ok(s && sb);
+    const { ui } = s;
+    const pg = ui.page;
+    const sandbox = sb;
+    try {
+      const gid = sandbox.groupIdByName('group-01')!;
+      const before = sandbox.members(gid);
+      assert.ok(before.length >= 3, `group-01 has ${before.length} members`);
+      sandbox.setFaults(['drops-members']);
+      await pg.locator('.tabs-container .tab', { hasText: 'requests.scim' }).first().click();
+      const lens = pg.locator('.codelens-decoration a', { hasText: 'Send "add a member"' }).first();
+      await lens.waitFor({ state: 'visible', timeout: T.op });
+      await lens.click();
+      const loss = await ui.toast(/other members? (is|are) gone/);
+      const after = sandbox.members(gid);
+      const lost = before.filter((id) => !after.includes(id));
+      assert.equal(lost.length, 2, 'the quirk dropped two members');
+      for (const id of lost) assert.ok(loss.text.includes(id), `the notification names ${id}: ${loss.text}`);
+      const answer = pg.locator('.monaco-editor .view-lines', { hasText: 'members of group' }).first();
+      await answer.waitFor({ state: 'visible', timeout: T.op });
+      assert.match((await answer.innerText()).replace(/\u00a0/g, ' '), /members of group .*: 2 LOST/);
+      await ui.shot('19-send-loss.png');
+      sandbox.setFaults([]);
+      await ui.toastButton(loss, /^Restore 2 members$/);
+      await ui.toast(/2 member\(s\) put back, verified/);
+      assert.deepEqual(lost.filter((id) => !sandbox.members(gid).includes(id)), [], 'every lost member is back');
+      await ui.shot('19-send-restored.png');
+    } catch (e) {
+      await ui.shot('19-send-loss-failure.png').catch(() => undefined);
       throw e;
     }
   });

@@ -158,11 +158,18 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
     });
     const failed = results.find((r) => !r.ok);
     if (failed) {
-      const lost = failed.membership?.lost.length ? ` Lost: ${failed.membership.lost.slice(0, 10).join(', ')}; restore with "scimx members restore --from ${failed.membership.journalId ?? '…'}".` : '';
       const why = failed.error?.message ?? failed.diagnosis?.summary ?? `answered ${failed.status ?? '-'}`;
-      void vscode.window.showErrorMessage(`${failed.name ?? `Request ${failed.index + 1}`}: ${why}${lost}`, 'Show Trace').then((c) => {
-        if (c) void vscode.commands.executeCommand('scim.showTrace');
-      });
+      const lost = failed.membership?.lost ?? [];
+      const entry = failed.membership?.journalId;
+      const restore = lost.length && entry ? `Restore ${lost.length} member${lost.length === 1 ? '' : 's'}` : undefined;
+      void vscode.window.showErrorMessage(`${failed.name ?? `Request ${failed.index + 1}`}: ${why}`, ...(restore ? [restore] : []), 'Show Trace').then(async (c) => {
+        if (c === 'Show Trace') await vscode.commands.executeCommand('scim.showTrace');
+        else if (c && c === restore && entry) {
+          // the same restore as a membership change's notification offers: exactly the lost members, verified
+          const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SCIM: ${restore}` }, () => client.restoreMembers(entry));
+          void vscode.window.showInformationMessage(`Group ${r.groupId}: ${r.added.length} member(s) put back${r.verified ? ', verified' : ', NOT verified'}.`);
+        }
+      }).then(undefined, (e: unknown) => void vscode.window.showErrorMessage(failureLine(e)));
     }
     deps.log.info(`sent ${results.length} request(s) of ${where} through ${profile.name}: ${results.map((r) => r.status ?? r.error?.code ?? '-').join(', ')}`);
     return results;
