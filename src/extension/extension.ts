@@ -52,8 +52,8 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
     log, profiles, tree, view, status, problems, docs, sandbox, waits, { dispose: unlog },
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
-  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
-  registerRequestFiles(context, { clients, status, log });
+  const requestFiles = registerRequestFiles(context, { clients, status, log });
+  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits, requestFiles });
   cleanup = () => clients.dispose();
   // The status bar and the Problems panel need the profiles without waiting for the view to open.
   const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);

@@ -6,6 +6,7 @@ import { isScimxError } from '../../core/errors';
 import type { Profile } from '../../core/profile';
 import { parseRequestFile, type RequestBlock, type RequestFile } from '../../core/request-files/parse';
 import type { PreparedRequest, SendResult } from '../../core/request-files/send';
+import { COMMANDS, VSCODE_COMMANDS } from '../command-ids';
 import { loadCore } from '../core-loader';
 import { failureLine } from '../messages';
 import type { Clients } from '../session';
@@ -14,11 +15,14 @@ import { blockAtLine, bodyCompletions, lensesFor, methodCompletions, pathComplet
 
 export const LANGUAGE = 'scim';
 export const RESPONSE_SCHEME = 'scim-response';
-/** Command ids of this area (to be listed with the others in command-ids.ts). */
-export const REQUEST_FILE_COMMANDS = {
-  sendRequest: 'scim.sendRequest',
-  sendAllRequests: 'scim.sendAllRequests',
-} as const;
+/** What the commands of this area (../commands/request-files.ts) call. */
+export interface RequestFiles {
+  /** Sends one request of a file (`index`), or the one under the cursor of the active editor; undefined when
+   * nothing was sent. */
+  send(uri?: unknown, index?: unknown): Promise<SendResult[] | undefined>;
+  /** Sends every request of a file, in order, stopping at the first that fails. */
+  sendAll(uri?: unknown): Promise<SendResult[] | undefined>;
+}
 
 export interface RequestFileDeps {
   clients: Clients;
@@ -66,7 +70,9 @@ export function responseUri(doc: vscode.Uri, result: Pick<SendResult, 'name' | '
   return vscode.Uri.from({ scheme: RESPONSE_SCHEME, path: `/${file}/${label} response`, query: doc.toString() });
 }
 
-export function registerRequestFiles(context: vscode.ExtensionContext, deps: RequestFileDeps): void {
+/** The providers of request files (lenses, completion, problems, answers); the commands are registered with the
+ * others (../commands/request-files.ts) and call what this returns. */
+export function registerRequestFiles(context: vscode.ExtensionContext, deps: RequestFileDeps): RequestFiles {
   const parsed = new Parsed();
   const responses = new Responses();
   const problems = vscode.languages.createDiagnosticCollection('scim-requests');
@@ -163,7 +169,7 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
       const entry = failed.membership?.journalId;
       const restore = lost.length && entry ? `Restore ${lost.length} member${lost.length === 1 ? '' : 's'}` : undefined;
       void vscode.window.showErrorMessage(`${failed.name ?? `Request ${failed.index + 1}`}: ${why}`, ...(restore ? [restore] : []), 'Show Trace').then(async (c) => {
-        if (c === 'Show Trace') await vscode.commands.executeCommand('scim.showTrace');
+        if (c === 'Show Trace') await vscode.commands.executeCommand(COMMANDS.showTrace);
         else if (c && c === restore && entry) {
           // the same restore as a membership change's notification offers: exactly the lost members, verified
           const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `SCIM: ${restore}` }, () => client.restoreMembers(entry));
@@ -175,16 +181,6 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
     return results;
   };
 
-  const guarded = async <T>(p: Promise<T>): Promise<T | undefined> => {
-    try {
-      return await p;
-    } catch (e) {
-      deps.log.error(`send: ${failureLine(e)}`);
-      void vscode.window.showErrorMessage(failureLine(e));
-      return undefined;
-    }
-  };
-
   context.subscriptions.push(
     responses, problems, lensChanged,
     vscode.workspace.registerTextDocumentContentProvider(RESPONSE_SCHEME, responses),
@@ -192,8 +188,8 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
       onDidChangeCodeLenses: lensChanged.event,
       provideCodeLenses(doc) {
         return lensesFor(parsed.of(doc)).map((l) => new vscode.CodeLens(new vscode.Range(l.line, 0, l.line, 0), l.problem
-          ? { title: l.title, command: '' }
-          : { title: l.title, command: REQUEST_FILE_COMMANDS.sendRequest, arguments: [doc.uri, l.index] }));
+          ? { title: l.title, command: VSCODE_COMMANDS.showProblems }
+          : { title: l.title, command: COMMANDS.sendRequest, arguments: [doc.uri, l.index] }));
       },
     }),
     vscode.languages.registerCompletionItemProvider(selector, {
@@ -217,8 +213,10 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
     vscode.workspace.onDidOpenTextDocument(showProblems),
     vscode.workspace.onDidChangeTextDocument((e) => showProblems(e.document)),
     vscode.workspace.onDidCloseTextDocument((d) => problems.delete(d.uri)),
-    vscode.commands.registerCommand(REQUEST_FILE_COMMANDS.sendRequest, (uri?: unknown, index?: unknown) => guarded(send(uri, typeof index === 'number' ? index : undefined))),
-    vscode.commands.registerCommand(REQUEST_FILE_COMMANDS.sendAllRequests, (uri?: unknown) => guarded(send(uri, undefined, true))),
   );
   for (const d of vscode.workspace.textDocuments) showProblems(d);
+  return {
+    send: (uri, index) => send(uri, typeof index === 'number' ? index : undefined),
+    sendAll: (uri) => send(uri, undefined, true),
+  };
 }

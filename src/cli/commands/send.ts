@@ -1,13 +1,13 @@
 // `scimx send FILE [--name N] [--keep-going]`: the requests of a request file (`*.scim`), sent through the profile.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { ScimxError } from '../core/errors';
-import { parseRequestFile } from '../core/request-files/parse';
-import { formatSendResult } from '../core/request-files/format';
-import { sendRequestFile } from '../core/request-files/send';
-import type { ScimClient } from '../core/scim/client';
-import type { CommandContext } from './commands';
-import { json } from './format';
+import { ScimxError } from '../../core/errors';
+import { parseRequestFile } from '../../core/request-files/parse';
+import { formatSendResult } from '../../core/request-files/format';
+import { sendRequestFile } from '../../core/request-files/send';
+import type { ScimClient } from '../../core/scim/client';
+import type { CommandContext } from './context';
+import { json } from '../format';
 
 export async function send(client: ScimClient, ctx: CommandContext): Promise<number> {
   const [fileArg] = ctx.args as [string];
