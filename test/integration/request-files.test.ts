@@ -267,6 +267,10 @@ describe('raw membership writes: the same collateral check and journal as every 
     assert.equal(results[0]!.ok, false);
     assert.match(results[0]!.body, /does-not-exist|not found/i);
     assert.ok(!sb.received.some((r) => r.method === 'DELETE'));
+    const [missing] = await send(`PATCH Groups/no-such-group\n\n${JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: users[0] }] }] })}\n`);
+    assert.equal(missing?.ok, false);
+    assert.match(missing?.error?.message ?? '', /reading group no-such-group before the PATCH; the PATCH was not sent\)$/);
+    assert.ok(!sb.received.some((r) => r.method === 'PATCH'), 'nothing written');
     for (const r of sb.received) assert.equal(r.rawHeaders.find(([k]) => k.toLowerCase() === sb.keyHeader.toLowerCase())?.[1], sb.key, `${r.method} ${r.url}`);
   });
 });

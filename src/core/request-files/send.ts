@@ -200,7 +200,21 @@ async function sendIn(client: ScimClient, call: Call, prepared: PreparedRequest,
   const groupId = segments[1] as string;
   result.warnings.push(...intent.notes.map((n) => `members: ${n}`));
   const raw: RawMembershipIntent = intent.kind === 'delta' ? { change: { add: intent.add, remove: intent.remove } } : { desired: intent.desired };
-  const { result: res, report, failure } = await guardMembershipWrite(client, call, groupId, block.method, raw, write);
+  let wrote = false;
+  const sent = (): Promise<HttpResponse> => {
+    wrote = true;
+    return write();
+  };
+  let guarded: Awaited<ReturnType<typeof guardMembershipWrite<HttpResponse>>>;
+  try {
+    guarded = await guardMembershipWrite(client, call, groupId, block.method, raw, sent);
+  } catch (e) {
+    const err = toScimxError(e);
+    // the group could not be read before the write: say that the request itself was not sent
+    if (!wrote && err.code !== 'cancelled') err.message = `${err.message} (reading group ${groupId} before the ${block.method}; the ${block.method} was not sent)`;
+    throw err;
+  }
+  const { result: res, report, failure } = guarded;
   result.membership = report;
   if (failure) result.error = { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) };
   return res;
