@@ -54,6 +54,8 @@ export const COMMAND_OPTIONS = {
     'keep-going': { type: 'boolean' },
   },
   sandbox: {},
+  edit: { 'dry-run': { type: 'boolean' } },
+  apply: { 'dry-run': { type: 'boolean' } },
 } as const satisfies Record<string, Options>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -85,6 +87,8 @@ Commands:
   members restore|undo [--from ENTRY]   put back members a change lost / reverse a change
   members journal                       the last membership changes of the profile
   probe                                 non-destructive check of every method through the gateway
+  edit TYPE ID|NAME [--dry-run]         edit a resource in $VISUAL/$EDITOR, saved as a minimal PATCH, verified
+  apply TYPE ID|NAME FILE [--dry-run]   make a resource as FILE says, with the minimal PATCH, verified
   send FILE [--name N]                  send the requests of a request file (*.scim) through the profile
   sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
 
@@ -189,6 +193,31 @@ named (exit 1), and the change is journaled ("scimx members restore" puts back w
 
 Exit code 0 when every request answered 2xx (and every membership check passed), 1 otherwise, 2 when the
 file is wrong (FILE:LINE:COLUMN: what is wrong; nothing is sent).
+`,
+  edit: `Usage: scimx [GLOBAL OPTIONS] edit TYPE ID|NAME [--dry-run]
+
+Reads the resource (a group with its members) and opens it as JSON in $VISUAL, else $EDITOR, else vi. When the
+editor exits, the change is sent as it is for "apply": see "scimx apply --help". Unchanged: nothing is sent.
+`,
+  apply: `Usage: scimx [GLOBAL OPTIONS] apply TYPE ID|NAME FILE [--dry-run]
+
+FILE holds the resource as it should be (JSON). The change from the resource as read now is sent as the minimal
+RFC 7644 PatchOp: replace/add/remove by attribute path, value filters for multi-valued attributes
+(emails[type eq "work"].value; when no sub-attribute tells the elements apart, the whole attribute is replaced
+and a note says so), URN paths for extensions. Attribute names are matched without case. Attributes FILE leaves
+out are removed, except readOnly and immutable ones (id, meta, groups) and a group's members, which are kept.
+
+- readOnly and immutable attributes (per /Schemas mutability) that FILE changes are refused, named: nothing is sent.
+- A group's members go through the membership path (checked before and after, journaled, never a replace).
+- If-Match with the version read when the service gives ETags; without, the resource is read again right
+  before the write. A change by someone else meanwhile (412, or another version) is a conflict: nothing is
+  overwritten, exit 1, and the version read, yours and the server's now are written to files to compare.
+- Services without PATCH (patch.supported false, or writes: put) get a PUT of the whole resource, readOnly
+  attributes left out, a group's members as read.
+- The resource is read back: every changed attribute must read as sent, and nothing else may have changed;
+  otherwise exit 1 (NOT verified, naming the attributes).
+
+--dry-run   print what would be sent (the PatchOp or PUT body, the member changes) and send nothing
 `,
   sandbox: `Usage: scimx sandbox [SANDBOX OPTIONS]
 

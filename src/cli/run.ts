@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, ScimxError, isScimxError, toScimxError } from '../core/errors';
-import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles-file';
+import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles';
 import { profileSecrets, type Profile } from '../core/profile';
 import type { Clock } from '../core/clock';
 import { countDown } from '../core/http/retry';
@@ -108,7 +108,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       else out(globalHelp());
       return EXIT.ok;
     }
-    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, send, sandbox (scimx --help)');
+    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, edit, apply, send, sandbox (scimx --help)');
     const command: CommandName = word;
 
     // 2. The sandbox takes the rest of the command line as its own.
@@ -225,6 +225,8 @@ function checkArity(command: CommandName, args: string[]): void {
     case 'list': need(1, 1, 'TYPE'); break;
     case 'get': need(2, 2, 'TYPE ID'); break;
     case 'send': need(1, 1, 'FILE'); break;
+    case 'edit': need(2, 2, 'TYPE ID'); break;
+    case 'apply': need(3, 3, 'TYPE ID FILE'); break;
     case 'members':
       if (args[0] === 'restore' || args[0] === 'undo' || args[0] === 'journal') {
         need(1, 1, `${args[0]}${args[0] === 'journal' ? '' : ' [--from ENTRY]'}`);

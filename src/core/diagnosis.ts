@@ -1,46 +1,16 @@
 // A diagnosis is what a person reads when something went wrong (or nearly): one line that says what
 // happened and who said it, and the fix. It is computed from the trace, never from what we meant to send.
+// The `Diagnosis` shape is part of the trace's data (./trace.ts); the rules that compute it live here.
+import { asGatewayError, looksLikeHtml } from './http/who-answered';
+import type { Diagnosis, Exchange, HeaderList, Operation } from './trace';
 
-/** Who the diagnosis blames; `unknown` when the answer does not say who wrote it. */
-export type DiagnosisSource = 'gateway' | 'scim' | 'network' | 'tls' | 'client' | 'location' | 'unknown';
-
-export interface Diagnosis {
-  severity: 'error' | 'warning' | 'info';
-  source: DiagnosisSource;
-  /** Stable identifier, e.g. `gateway.key-missing`, `scim.mutability`, `network.reset`. */
-  code: string;
-  /** One line, e.g. `gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)`. */
-  summary: string;
-  /** What to do about it, one line. */
-  fix?: string;
-  /** The exchange this diagnosis is about. */
-  exchangeId?: string;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Rules: from an exchange (and the operation around it) to a diagnosis.
-import type { Exchange, HeaderList, Operation } from './trace';
-
-export interface GatewayErrorBody {
-  statusCode: number;
-  message: string;
-}
+export type { Diagnosis, DiagnosisSource } from './trace';
+export { asGatewayError, looksLikeHtml, type GatewayErrorBody } from './http/who-answered';
 
 export interface ScimErrorBody {
   status?: string | number;
   scimType?: string;
   detail?: string;
-}
-
-/** APIM answers `{ "statusCode": 401, "message": "Access denied due to ..." }`. A body that also has an `error`
- * string is a web framework's (NestJS writes `{statusCode, message, error}`), written by the service behind. */
-export function asGatewayError(json: unknown): GatewayErrorBody | undefined {
-  if (!json || typeof json !== 'object') return undefined;
-  const o = json as Record<string, unknown>;
-  if (typeof o.statusCode === 'number' && typeof o.message === 'string' && !('schemas' in o) && typeof o.error !== 'string') {
-    return { statusCode: o.statusCode, message: o.message };
-  }
-  return undefined;
 }
 
 export function asScimError(json: unknown): ScimErrorBody | undefined {
@@ -55,11 +25,6 @@ export function asScimError(json: unknown): ScimErrorBody | undefined {
     };
   }
   return undefined;
-}
-
-export function looksLikeHtml(text: string | undefined, contentType?: string): boolean {
-  if (contentType && /text\/html/i.test(contentType)) return true;
-  return !!text && /^\s*(<!doctype html|<html|<head|<body)/i.test(text);
 }
 
 function htmlTitle(text: string | undefined): string | undefined {
@@ -178,7 +143,7 @@ export function diagnoseExchange(ex: Exchange, ctx: DiagnoseContext = {}): Diagn
       return {
         ...base, severity: 'error', source: 'gateway', code: 'gateway.key-name-mismatch',
         summary: `gateway rejected ${method}: subscription key missing, although it was sent as ${sentWhere}`,
-        fix: "The API expects another name: check its subscriptionKeyParameterNames and set gateway.header / gateway.query.",
+        fix: 'The API expects another name: check its subscriptionKeyParameterNames and set gateway.header / gateway.query.',
       };
     }
     if (status === 401 && /invalid subscription key/i.test(msg)) {

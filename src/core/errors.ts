@@ -1,6 +1,6 @@
 // Typed errors. Every error carries a one-line human message (`message`) and a stable `code`.
 // `hint` is the action a person can take; `exchangeId` points at the trace entry that shows it.
-import type { Diagnosis } from './diagnosis';
+import type { Diagnosis } from './trace';
 
 export type ErrorCode =
   | 'config'          // profiles file or flags are wrong (CLI exit 2)

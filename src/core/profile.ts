@@ -1,5 +1,5 @@
 // Connection profiles: the resolved, validated shape every other module uses.
-// Parsing and validation of `scim-profiles.yaml` live in ./profiles-file.ts.
+// Parsing and validation of `scim-profiles.yaml` (and of the CLI's flags) live in ./profiles/.
 
 export type AuthType = 'none' | 'basic' | 'bearer' | 'oauth2';
 

@@ -3,9 +3,27 @@
 // the ones written to the socket. Everything stored here is already masked: no raw secret ever enters
 // the trace. Raw values kept for an explicit "reveal" live in a side table that is never serialized.
 import { EventEmitter } from 'node:events';
-import type { Diagnosis } from './diagnosis';
+import type { KeyPlacement } from './profile';
 
 export type HeaderList = Array<[name: string, value: string]>;
+
+/** Who a diagnosis blames; `unknown` when the answer does not say who wrote it. */
+export type DiagnosisSource = 'gateway' | 'scim' | 'network' | 'tls' | 'client' | 'location' | 'unknown';
+
+/** What a person reads when something went wrong (or nearly): one line that says what happened and who said
+ * it, and the fix. Computed from the trace by ./diagnosis.ts, never from what we meant to send. */
+export interface Diagnosis {
+  severity: 'error' | 'warning' | 'info';
+  source: DiagnosisSource;
+  /** Stable identifier, e.g. `gateway.key-missing`, `scim.mutability`, `network.reset`. */
+  code: string;
+  /** One line, e.g. `gateway rejected PATCH: subscription key missing (sent on GET; not on PATCH)`. */
+  summary: string;
+  /** What to do about it, one line. */
+  fix?: string;
+  /** The exchange this diagnosis is about. */
+  exchangeId?: string;
+}
 
 export interface ExchangeRequest {
   method: string;
@@ -74,8 +92,9 @@ export interface Exchange {
   retryOf?: string;
   redirectOf?: string;
   location?: LocationRewrite;
-  /** Where the gateway key went on this exchange (from what was written, not what was meant). */
-  keySentAs: 'header' | 'query' | 'both' | 'none';
+  /** Where the gateway key went on this exchange (from what was written, not what was meant): the profile's
+   * `gateway.sendAs` as it came out on the wire, or `none`. */
+  keySentAs: KeyPlacement | 'none';
   warnings: string[];
   error?: { code: string; message: string };
   diagnosis?: Diagnosis;
@@ -212,7 +231,7 @@ export class Trace {
 
   setRevealable(exchangeId: string, headerIndex: number, raw: string): void {
     let m = this.revealable.get(exchangeId);
-    if (!m) this.revealable.set(exchangeId, (m = new Map()));
+    if (!m) this.revealable.set(exchangeId, (m = new Map<number, string>()));
     m.set(headerIndex, raw);
   }
 

@@ -44,6 +44,7 @@ export const VSCODE_COMMANDS = {
   openFolder: 'vscode.openFolder',
   openSettings: 'workbench.action.openSettings',
   setContext: 'setContext',
+  diff: 'vscode.diff',
   /** the Problems panel: where a request file's broken request says what is wrong */
   showProblems: 'workbench.actions.view.problems',
 } as const;

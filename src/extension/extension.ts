@@ -7,7 +7,8 @@ import { Trace } from '../core/trace';
 import { registerCommands } from './commands';
 import { logExchanges } from './output';
 import { ProfileStore } from './profiles';
-import { SCHEME, ScimDocuments } from './resource-doc';
+import { ScimDocuments } from './resource-doc';
+import { registerEditing } from './edit/register';
 import { Sandbox } from './sandbox';
 import { Secrets } from './secrets';
 import { Clients } from './session';
@@ -50,8 +51,8 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
 
   context.subscriptions.push(
     log, profiles, tree, view, status, problems, docs, sandbox, waits, { dispose: unlog },
-    vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
+  registerEditing(context, { clients, log, docs });
   const requestFiles = registerRequestFiles(context, { clients, status, log });
   registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits, requestFiles });
   cleanup = () => clients.dispose();

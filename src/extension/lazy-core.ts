@@ -3,12 +3,13 @@
 // during activation. The build may emit it as its own file (dist/lazy-core.js) so that activation only
 // loads the small UI bundle.
 export { ScimClient } from '../core/scim/client';
-export { parseProfiles } from '../core/profiles-file';
+export { parseProfiles } from '../core/profiles';
 export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';
 export { prepareRequest, sendRequest } from '../core/request-files/send';
 export { formatSendResult } from '../core/request-files/format';
+export { readForEdit, planEdit, applyEdit, describePlan, formatPlan, editSummary } from '../core/edit/edit';
 
 export type LazyCore = typeof import('./lazy-core');

@@ -14,7 +14,7 @@ import { commandHelp } from '../../src/cli/args';
 import { ScimxError } from '../../src/core/errors';
 import { Pipeline } from '../../src/core/http/pipeline';
 import type { Profile } from '../../src/core/profile';
-import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles-file';
+import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import { json, startEchoServer, type EchoServer, type Handler, type Received } from '../helpers/echo-server';
@@ -403,9 +403,10 @@ describe('8. server-provided URLs stay under the base path', () => {
     for (const policy of ['rewrite', 'follow', 'strict'] as const) {
       s.received.length = 0;
       s.setDefault(json(200, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1' }));
-      const pipe = new Pipeline({ ...profile, locations: policy }, { trace: new Trace() });
+      const trace = new Trace();
+      const pipe = new Pipeline({ ...profile, locations: policy }, { trace });
       try {
-        const res = await pipe.send(pipe.options.trace.startOperation('put', profile.name), { method: 'PUT', url: '/admin/Groups/g1', fromServer: true, body: { id: 'g1' } });
+        const res = await pipe.send(trace.startOperation('put', profile.name), { method: 'PUT', url: '/admin/Groups/g1', fromServer: true, body: { id: 'g1' } });
         assert.equal(res.status, 200);
         assert.deepEqual(s.received.map((x) => `${x.method} ${x.url}`), ['PUT /scim/v2/admin/Groups/g1']);
       } finally {
@@ -419,8 +420,8 @@ describe('8. server-provided URLs stay under the base path', () => {
       test(`meta.location ${target} under locations: ${policy}`, async () => {
         s.received.length = 0;
         s.setDefault(json(200, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: 'g1' }));
-        const pipe = new Pipeline({ ...profile, locations: policy }, { trace: new Trace() });
-        const trace = pipe.options.trace;
+        const trace = new Trace();
+        const pipe = new Pipeline({ ...profile, locations: policy }, { trace });
         const op = trace.startOperation('put', profile.name);
         try {
           const url = target.replace('__ORIGIN__', s.origin);

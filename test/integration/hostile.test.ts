@@ -11,7 +11,7 @@ import { parse as parseFilter } from 'scim2-parse-filter';
 import { ConfigError, ScimxError } from '../../src/core/errors';
 import { MAX_REDIRECTS } from '../../src/core/http/pipeline';
 import type { Profile } from '../../src/core/profile';
-import { loadProfilesFile, parseProfiles, problemsError, selectProfile } from '../../src/core/profiles-file';
+import { loadProfilesFile, parseProfiles, problemsError, selectProfile } from '../../src/core/profiles';
 import { ScimClient, readMembers } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import { TestClock } from '../helpers/clock';

@@ -62,6 +62,7 @@ const fake = {
     onDidChangeConfiguration: event(), onDidGrantWorkspaceTrust: event(), onDidChangeWorkspaceFolders: event(),
     onDidOpenTextDocument: event(), onDidChangeTextDocument: event(), onDidCloseTextDocument: event(),
     registerTextDocumentContentProvider: () => disposable(),
+    registerFileSystemProvider: () => disposable(),
     createFileSystemWatcher: () => ({ ...disposable(), onDidChange: event(), onDidCreate: event(), onDidDelete: event() }),
     findFiles: async () => { fileAccess.push('findFiles'); return [...files.keys()].map((f) => new Uri(f)); },
     fs: { readFile: async (u: Uri) => { fileAccess.push(`readFile ${u.fsPath}`); return new TextEncoder().encode(files.get(u.fsPath) ?? ''); } },

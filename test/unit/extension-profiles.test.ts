@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Profile } from '../../src/core/profile';
-import { parseProfiles } from '../../src/core/profiles-file';
+import { parseProfiles } from '../../src/core/profiles';
 import {
   SECRET_NOT_SET, changedProfiles, createdProfilesFileMessage, problemRanges, profileFingerprint, statusView,
 } from '../../src/extension/profile-set';

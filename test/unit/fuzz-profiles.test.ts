@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import YAML from 'yaml';
-import { parseProfiles, problemsError, selectProfile } from '../../src/core/profiles-file';
+import { parseProfiles, problemsError, selectProfile } from '../../src/core/profiles';
 import { ConfigError } from '../../src/core/errors';
 
 const F = 'scim-profiles.yaml';

@@ -1,7 +1,7 @@
 // Profile-file problems in plain words, one per mistake, at the place to fix (the Problems panel shows them).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProfiles, problemsError } from '../../src/core/profiles-file';
+import { parseProfiles, problemsError } from '../../src/core/profiles';
 
 const F = '/work/scim-profiles.yaml';
 const y = (...lines: string[]): string => `${lines.join('\n')}\n`;

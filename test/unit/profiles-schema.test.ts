@@ -1,5 +1,5 @@
 // The JSON Schema of the profiles file (schemas/scim-profiles.schema.json, contributed to the YAML extension
-// through `yamlValidation`) agrees with the reader (src/core/profiles-file.ts): the README's example is valid for
+// through `yamlValidation`) agrees with the reader (src/core/profiles/): the README's example is valid for
 // both, and every key, enum value and number range the reader knows is one the schema knows, and the reverse.
 // The reader's own lists are read from its messages ("expected one of: …"), so nothing is copied by hand.
 import { describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
-import { parseProfiles } from '../../src/core/profiles-file';
+import { parseProfiles } from '../../src/core/profiles';
 
 const root = join(__dirname, '..', '..');
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'scim-profiles.schema.json'), 'utf8')) as Record<string, unknown>;

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../../src/core/errors';
 import {
   MAX_PROFILES_FILE_BYTES, formatProblem, loadProfilesFile, parseProfiles, profileFromFlags, selectProfile,
-} from '../../src/core/profiles-file';
+} from '../../src/core/profiles';
 import { DEFAULTS, DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, profileSecrets } from '../../src/core/profile';
 
 const F = 'scim-profiles.yaml';

@@ -6,7 +6,7 @@ import {
   approve, askText, decideSecretUse, deniedKey, deniedMessage, readApprovals, secretDestinations, secretUses, workspaceSources,
   UNTRUSTED_NOTICE, type DecideContext,
 } from '../../src/extension/workspace-safety';
-import { parseProfiles } from '../../src/core/profiles-file';
+import { parseProfiles } from '../../src/core/profiles';
 
 const none = new Set<string>();
 const ws = (patch: Partial<DecideContext> = {}): DecideContext => ({ source: 'workspace', enteredNow: none, denied: none, ...patch });

@@ -3,8 +3,9 @@
 import { ScimxError } from '../../core/errors';
 import type { ScimClient } from '../../core/scim/client';
 import type { CommandName } from '../args';
-import type { CommandContext } from './context';
+import { resolveType, type CommandContext } from './context';
 import { discover } from './discover';
+import { editOrApply } from './edit';
 import { get } from './get';
 import { list } from './list';
 import { members } from './members';
@@ -24,6 +25,7 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'members': return members(client, ctx);
     case 'probe': return probe(client, ctx);
     case 'send': return send(client, ctx);
+    case 'edit': case 'apply': return editOrApply(client, ctx, command, (type) => resolveType(client, ctx, type, command));
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }

@@ -9,8 +9,9 @@
 //    message saying how long the gateway asked to wait;
 //  - a resumed body adds `range`/`if-match` headers of its own, which would change what goes on the wire
 //    behind the pipeline's back, and its own timer is not cancellable by our AbortSignal.
-// Each attempt also needs a fresh location decision, a fresh OAuth token and its own timeout; so the loop
-// lives in pipeline.ts and the decisions (what is retryable, how long to wait) live here, tested on their own.
+// Each attempt also needs a fresh location decision, a fresh OAuth token and its own timeout; so the loop is
+// the pipeline's retry interceptor (./interceptors/retry.ts) and the decisions (what is retryable, how long to
+// wait: the one Retry-After parser and the one backoff) live here, tested on their own.
 import { systemClock, type Clock } from '../clock';
 import type { Operation } from '../trace';
 import type { WaitNotice } from './types';

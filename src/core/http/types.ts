@@ -50,7 +50,9 @@ export interface WaitNotice {
   cancel(): void;
 }
 
-export interface PipelineStats {
+/** Requests and the bytes they wrote and read on the wire, summed: over a pipeline's life (`Pipeline.stats`)
+ * or over one call of the SCIM client. */
+export interface Meter {
   requests: number;
   bytesSent: number;
   bytesReceived: number;
