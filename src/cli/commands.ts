@@ -8,11 +8,17 @@ import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgre
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
 import { resolveRefs, type Resolved } from './names';
+import { create, remove } from './lifecycle';
+import { compat } from './compat';
 
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
-  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean };
+  io: {
+    env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string;
+    /** Asks a yes/no question on the terminal; absent when there is none (then writes that need it are refused). */
+    confirm?: (question: string) => Promise<boolean>;
+  };
   /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
    * since the writers cannot find a secret that was cut in half. */
   mask?: (text: string) => string;
@@ -36,6 +42,9 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'get': return get(client, ctx);
     case 'members': return members(client, ctx);
     case 'probe': return probe(client, ctx);
+    case 'create': return create(client, ctx);
+    case 'delete': return remove(client, ctx);
+    case 'compat': return compat(client, ctx);
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }
@@ -58,7 +67,7 @@ function csv(v: string | undefined): string[] | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // TYPE → endpoint
 
-interface ResolvedType {
+export interface ResolvedType {
   endpoint: string;
   kind: 'user' | 'group' | 'other';
 }
@@ -71,7 +80,7 @@ const BUILTIN: Record<string, ResolvedType> = {
 };
 
 /** `Users`, `users`, `Groups` and `groups` need no request; other names are looked up in ResourceTypes. */
-async function resolveType(client: ScimClient, ctx: CommandContext, type: string, command: string): Promise<ResolvedType> {
+export async function resolveType(client: ScimClient, ctx: CommandContext, type: string, command: string): Promise<ResolvedType> {
   const t = type.replace(/^\/+/, '').trim();
   if (!t) throw usage('TYPE is empty', command);
   const builtin = BUILTIN[t.toLowerCase()];

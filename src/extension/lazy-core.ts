@@ -10,3 +10,5 @@ export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';
 
 export type LazyCore = typeof import('./lazy-core');
+export { createResource, deleteResource, missingRequired, resourceTemplate } from '../core/scim/lifecycle';
+export { compatSummary, parseConnectors, runCompat } from '../core/scim/compat';
