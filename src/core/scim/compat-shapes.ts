@@ -155,7 +155,11 @@ function checkCreated(kind: 'user' | 'group') {
 
 /** The scratch user as a plain RFC 7643 body: what setup sends when a connector's own create is refused. */
 export function plainUser(s: Scratch): Json {
-  return { schemas: [SCHEMA.user], userName: s.userName, displayName: `${s.userName} (scimx compat)`, active: true };
+  // an email too: some services (better-auth's SCIM plugin) refuse a user without one when userName is no address
+  return {
+    schemas: [SCHEMA.user], userName: s.userName, displayName: `${s.userName} (scimx compat)`, active: true,
+    emails: [{ value: `${s.userName}@example.com`, type: 'work', primary: true }],
+  };
 }
 
 export function plainGroup(s: Scratch): Json {
