@@ -111,9 +111,8 @@ export function registerCreateDelete(context: vscode.ExtensionContext, d: Create
     const doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(template, null, 2)}\n` });
     pending.set(doc.uri.toString(), { profile, rt, node });
     lensChanged.fire();
+    // the code lens above the template says what to do next ("Create user in PROFILE"): no toast for it
     await vscode.window.showTextDocument(doc, { preview: false });
-    void vscode.window.showInformationMessage(
-      `New ${kindWord(rt)} for ${profile}: fill in the template (built from the service's /Schemas), then "Create" above it.`);
   };
 
   reg(CREATE_DELETE_COMMANDS.newResource, async (node?: unknown) => {

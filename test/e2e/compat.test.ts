@@ -16,7 +16,12 @@ describe('create, delete and the connector check in a real VS Code', { concurren
 
   before(async () => {
     sb = await startSandbox({ users: 12, groups: 3 });
-    const started = await startSession({ name: 'compat', files: { 'scim-profiles.yaml': sb.profileYaml('sandbox') } });
+    const started = await startSession({
+      name: 'compat',
+      files: {
+        'scim-profiles.yaml': sb.profileYaml('sandbox'),
+      },
+    });
     if ('skip' in started) { skip = started.skip; return; }
     s = started;
   }, { timeout: 15 * 60_000 });
@@ -37,25 +42,35 @@ describe('create, delete and the connector check in a real VS Code', { concurren
       const profile = ui.treeItem('sandbox');
       await ui.expandWithChildren(profile);
       const usersNode = await ui.childItem(profile, /^Users/);
-      await ui.contextAction(usersNode, 'New Resource');
-      // the untitled editor holds the template
+      // the row's inline "New Resource…" (+) action (the same command as its context menu entry)
       const editor = page.locator('.editor-instance .monaco-editor').first();
+      await usersNode.hover();
+      await usersNode.locator('.action-label[aria-label^="New Resource"]').first().click();
+      // the untitled editor holds the template
       await editor.waitFor({ state: 'visible', timeout: T.op });
-      await waitFor(async () => /"userName": ""/.test(await editor.innerText().catch(() => '')), 'the template with an empty userName', T.op);
+      // (Monaco draws spaces as no-break spaces)
+      const text = async () => (await editor.locator('.view-lines').innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+      await waitFor(async () => /"userName": ""/.test(await text()), 'the template with an empty userName', T.op);
+      assert.match(await text(), /"schemas": \[\s*"urn:ietf:params:scim:schemas:core:2\.0:User"\s*\],\s*"userName": "",\s*"displayName": "",\s*"active": true/);
       const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a', { hasText: /Create user in sandbox/ }).first();
       await lens.waitFor({ state: 'visible', timeout: T.op });
       await ui.shot('20-create-template.png');
-      // fill it in: the whole text replaced, as a paste (no auto-closing brackets)
-      await editor.click();
-      await page.keyboard.press('ControlOrMeta+A');
-      await page.keyboard.insertText(JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'e2e-created', displayName: 'E2E Created', active: true }, null, 2));
+      // fill it in: into the empty values of userName and displayName (typed between their quotes)
+      for (const [key, value] of [['userName', 'e2e-created'], ['displayName', 'E2E Created']] as const) {
+        await editor.locator('.view-line', { hasText: `"${key}"` }).first().click();
+        await page.keyboard.press('End');
+        await page.keyboard.press('ArrowLeft'); // before the comma
+        await page.keyboard.press('ArrowLeft'); // between the quotes
+        await page.keyboard.insertText(value);
+      }
+      await waitFor(async () => /"userName": "e2e-created",\s*"displayName": "E2E Created",/.test(await text()), 'the values typed in', T.ui);
       await lens.click();
       const d = await ui.dialog();
       assert.match(d.text, /Create user "e2e-created" in sandbox\?/, d.text);
       assert.match(d.text, /POST http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users\. It is read back afterwards and compared with what was sent\./);
       await ui.shot('20-create-modal.png');
       await ui.dialogButton(/^Create$/);
-      const done = await ui.toast(/^Created user "e2e-created"/);
+      const done = await ui.toast(/Created user "e2e-created"/);
       assert.match(done.text, /^Created user "e2e-created" \(\S+\) in sandbox; read back: every attribute sent is stored\.$/, done.text);
       const id = sandbox.userIdByName('e2e-created');
       assert.ok(id, 'the sandbox holds the new user');
@@ -65,6 +80,7 @@ describe('create, delete and the connector check in a real VS Code', { concurren
       // Delete… on the new user, from the refreshed Users list
       await ui.command('View: Close All Editors');
       if (await ui.dialogShown(2_000)) await ui.dialogButton(/^(Don't Save|Do not save)$/);
+      await ui.expandWithChildren(usersNode);
       const row = await ui.childItem(usersNode, /^e2e-created\b/);
       await ui.contextAction(row, 'Delete…');
       const q = await ui.dialog();
@@ -72,7 +88,7 @@ describe('create, delete and the connector check in a real VS Code', { concurren
       assert.match(q.text, new RegExp(`DELETE http://127\\.0\\.0\\.1:\\d+/scim/v2/Users/${id}\\. This cannot be undone\\. It is read afterwards: a GET must answer 404\\.`));
       await ui.shot('20-create-delete-modal.png');
       await ui.dialogButton(/^Delete$/);
-      const gone = await ui.toast(/^Deleted user "e2e-created"/);
+      const gone = await ui.toast(/Deleted user "e2e-created"/);
       assert.match(gone.text, /^Deleted user "e2e-created" from sandbox; checked: GET answered 404\.$/, gone.text);
       assert.equal(sandbox.userIdByName('e2e-created'), undefined, 'the sandbox no longer holds it');
       await ui.shot('20-create-deleted.png');
