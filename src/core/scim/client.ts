@@ -1,5 +1,6 @@
 // The SCIM client: discovery, listing, CRUD and membership, on top of the one request pipeline.
 // Every public method runs inside an operation of the trace (its own, or the caller's).
+import type { Clock } from '../clock';
 import { diagnoseExchange, looksLikeHtml, asScimError, asGatewayError } from '../diagnosis';
 import { HttpStatusError, ScimxError, toScimxError } from '../errors';
 import { Pipeline } from '../http/pipeline';
@@ -30,6 +31,8 @@ export interface ScimClientOptions {
   trace: Trace;
   onWait?: (notice: WaitNotice) => void;
   userAgent?: string;
+  /** What retries and membership re-applies wait on; default the system clock (ignored with `pipeline`). */
+  clock?: Clock;
   /** Use this pipeline instead of making one (tests, or sharing one between faces). */
   pipeline?: Pipeline;
   /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
@@ -94,7 +97,7 @@ export class ScimClient {
   private readonly failedFilters = new Map<string, string>();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
-    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
+    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent, clock: options.clock });
   }
 
   get trace(): Trace {

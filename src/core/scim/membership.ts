@@ -14,9 +14,10 @@
 // A write whose outcome is unknown (reset, timeout, 5xx, 429) is never re-sent blindly: the state is
 // re-read first and only what is still missing is sent again. A 409 Conflict to a membership PATCH ("member
 // already exists", or a concurrent modification, often with several parts in flight) is handled the same way.
+import type { Clock } from '../clock';
 import { HttpStatusError, isScimxError, ScimxError, toScimxError } from '../errors';
 import { newEntryId, profileKey, type JournalEntry, type JournalKind } from '../journal';
-import { announcedSleep, backoffMs, formatWait, parseRetryAfter, sleep } from '../http/retry';
+import { announcedSleep, backoffMs, formatWait, parseRetryAfter } from '../http/retry';
 import type { ProviderKind } from '../profile';
 import type { Call, MembershipOptions, ScimClient } from './client';
 import { pageCount, readMembers, refusedByService, resourcePath } from './client';
@@ -688,7 +689,7 @@ async function patchPath(
     progress(done, `PATCH ${i + 1} of ${bodies.length}: ${part.kind} ${part.ids.length}`);
     let ids = part.ids;
     for (let round = 1; ; round++) {
-      await untilGate(gate, call.signal);
+      await untilGate(gate, client.pipeline.clock, call.signal);
       if (etags && !version) version = (await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] })).etag;
       const body = part.kind === 'add' ? patchBodies({ add: ids, remove: [] }, limits)[0]!.body : patchBodies({ add: [], remove: ids }, { adds: 1, removes: ids.length })[0]!.body;
       try {
@@ -717,7 +718,7 @@ async function patchPath(
         }
         if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
         const ms = waitBeforeReapply(client, err, round);
-        if (status === 429) gate.until = Math.max(gate.until, Date.now() + ms);
+        if (status === 429) gate.until = Math.max(gate.until, client.pipeline.clock.now() + ms);
         // Re-read what is in effect, and send again only what is still missing (this part's ids only: the
         // other parts are independent requests with outcomes of their own). The read is told what to expect
         // (a 429 was not processed; a lost answer most likely was), which keeps group-filter checks to one
@@ -778,9 +779,9 @@ export function patchConcurrency(provider: ProviderKind, concurrency: number, et
   return Math.max(1, Math.floor(concurrency) || 1);
 }
 
-async function untilGate(gate: { until: number }, signal?: AbortSignal): Promise<void> {
-  const wait = gate.until - Date.now();
-  if (wait > 0) await sleep(wait, signal);
+async function untilGate(gate: { until: number }, clock: Clock, signal?: AbortSignal): Promise<void> {
+  const wait = gate.until - clock.now();
+  if (wait > 0) await clock.sleep(wait, signal);
 }
 
 /** The request may or may not have been applied: connection lost, timeout, 5xx, or a 429 (never applied,
@@ -797,7 +798,7 @@ function isUnknownOutcome(err: ScimxError): boolean {
 function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): number {
   const ex = err.exchangeId ? client.trace.findExchange(err.exchangeId) : undefined;
   const header = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-  const asked = parseRetryAfter(header);
+  const asked = parseRetryAfter(header, client.pipeline.clock.now());
   const limit = client.pipeline.maxRetryAfterMs;
   if (asked !== undefined && asked > limit) {
     const status = err instanceof HttpStatusError ? err.status : 'an error';
@@ -809,7 +810,7 @@ function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): 
 async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number): Promise<void> {
   // Cancellable by whoever shows the wait (a countdown's Cancel), like the pipeline's own waits.
   client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
-  await announcedSleep(client.options.onWait, { operation: call.operation, ms, reason: `re-applying after: ${err.message}`, signal: call.signal });
+  await announcedSleep(client.options.onWait, { operation: call.operation, ms, reason: `re-applying after: ${err.message}`, signal: call.signal }, client.pipeline.clock);
 }
 
 // ------------------------------------------------------------------------------------------- PUT
