@@ -55,7 +55,8 @@ test('missingRequired names the required attributes left out or empty; the fille
   const t = resourceTemplate(USER_RT, SCHEMAS);
   assert.deepEqual(missingRequired(USER_RT, SCHEMAS, t), ['userName']);
   assert.deepEqual(missingRequired(USER_RT, SCHEMAS, { ...t, userName: '  ' }), ['userName']);
-  assert.deepEqual(missingRequired(USER_RT, SCHEMAS, { ...t, username: 'alice' }), [], 'attribute names compare without case');
+  const { userName: _unset, ...rest } = t;
+  assert.deepEqual(missingRequired(USER_RT, SCHEMAS, { ...rest, username: 'alice' }), [], 'attribute names compare without case');
   assert.deepEqual(missingRequired(USER_RT, SCHEMAS, { userName: 'alice' }), ['emails', 'employeeCount']);
   assert.deepEqual(missingRequired(USER_RT, [], {}), ['userName']);
   assert.deepEqual(missingRequired(GROUP_RT, [], { displayName: 'ops' }), []);
