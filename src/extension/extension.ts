@@ -5,8 +5,6 @@
 import * as vscode from 'vscode';
 import { Trace } from '../core/trace';
 import { registerCommands } from './commands';
-import { registerCompat } from './compat';
-import { registerCreateDelete } from './create-delete';
 import { logExchanges } from './output';
 import { ProfileStore } from './profiles';
 import { SCHEME, ScimDocuments } from './resource-doc';
@@ -54,8 +52,6 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, docs),
   );
   registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
-  registerCreateDelete(context, { log, trace, clients, profiles, tree, view, status, waits });
-  registerCompat(context, { log, trace, clients, profiles, view, status, waits });
   cleanup = () => clients.dispose();
   // The status bar and the Problems panel need the profiles without waiting for the view to open.
   const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);

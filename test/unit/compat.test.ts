@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { CONNECTOR_STEPS, oneimGroup, parseConnectors, SOURCES, type Scratch } from '../../src/core/scim/compat-shapes';
 import type { CompatReport, CompatRow } from '../../src/core/scim/compat';
 import { compatSummary } from '../../src/core/scim/compat';
-import { formatCompat } from '../../src/cli/compat';
+import { formatCompat } from '../../src/cli/commands/compat';
 import { compatHtml } from '../../src/extension/compat-html';
 
 const s: Scratch = {

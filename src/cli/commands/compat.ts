@@ -1,11 +1,11 @@
 // `scimx compat [--as entra|okta|sap-ips|oneim|all] [--yes]` (issue 14, point 4): the connector check, printed as a
 // table (connector × operation × the gateway's verdict × the service's verdict × state verified), each row with
 // its exchange id (`--har FILE` writes them all; `--json` gives the whole report).
-import { ScimxError } from '../core/errors';
-import type { ScimClient } from '../core/scim/client';
-import { compatSummary, parseConnectors, runCompat, type CompatReport, type CompatRow, type ConnectorId } from '../core/scim/compat';
-import type { CommandContext } from './commands';
-import { json, table } from './format';
+import { ScimxError } from '../../core/errors';
+import type { ScimClient } from '../../core/scim/client';
+import { compatSummary, parseConnectors, runCompat, type CompatReport, type CompatRow, type ConnectorId } from '../../core/scim/compat';
+import { json, table } from '../format';
+import type { CommandContext } from './context';
 
 export async function compat(client: ScimClient, ctx: CommandContext): Promise<number> {
   let connectors: ConnectorId[];

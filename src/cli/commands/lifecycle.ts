@@ -2,18 +2,13 @@
 // Thin: read the file, ask, call the core (src/core/scim/lifecycle.ts), print. Every write is read back there.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { HttpStatusError, ScimxError } from '../core/errors';
-import type { ScimClient } from '../core/scim/client';
-import { createResource, deleteResource, missingRequired, resourceTemplate } from '../core/scim/lifecycle';
-import type { ResourceTypeInfo, ScimResource } from '../core/scim/types';
-import type { CommandContext } from './commands';
-import { resolveType } from './commands';
-import { json } from './format';
-import { resolveRefs } from './names';
-
-function usage(message: string, command: string): ScimxError {
-  return new ScimxError('usage', message, { hint: `scimx ${command} --help` });
-}
+import { HttpStatusError, ScimxError } from '../../core/errors';
+import type { ScimClient } from '../../core/scim/client';
+import { createResource, deleteResource, missingRequired, resourceTemplate } from '../../core/scim/lifecycle';
+import type { ResourceTypeInfo, ScimResource } from '../../core/scim/types';
+import { json } from '../format';
+import { resolveRefs } from '../names';
+import { resolveType, usage, type CommandContext } from './context';
 
 /** The resource type a TYPE names, as discovery lists it (RFC 7643 defaults without ResourceTypes). */
 async function typeInfo(client: ScimClient, ctx: CommandContext, endpoint: string): Promise<ResourceTypeInfo> {
