@@ -11,3 +11,5 @@ export { FileJournal } from '../core/journal';
 export { readForEdit, planEdit, applyEdit, describePlan, formatPlan, editSummary } from '../core/edit/edit';
 
 export type LazyCore = typeof import('./lazy-core');
+export { createResource, deleteResource, missingRequired, resourceTemplate } from '../core/scim/lifecycle';
+export { compatSummary, parseConnectors, runCompat } from '../core/scim/compat';
