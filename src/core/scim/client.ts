@@ -9,22 +9,24 @@ import type { Exchange, Operation, Trace } from '../trace';
 import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
 import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
-import { parseDiscovery, parseListResponse, parseResource } from './parse';
+import { pageCount } from './client/paging';
+import { parseDiscovery, parseListResponse, parseResource, readMembers } from './parse';
+import { resourcePath, trimSlash } from './paths';
+import type { Call, CallContext, ReadOptions, ScimPort } from './port';
 import { probeGateway } from './probe';
+import { refusedByService } from './refusal';
 import { summarizeReport } from './report';
 export { summarizeReport } from './report';
+export { pageCount } from './client/paging';
+export { readMembers } from './parse';
+export { resourcePath, trimSlash } from './paths';
+export type { Call, CallContext, Meter } from './port';
+export { refusedByService } from './refusal';
+export type { MembershipOptions } from './types';
 import type {
-  Capabilities, Discovery, DiscoveryDefault, ListOptions, ListPage, Member, MembershipChange, MembershipMode, MembershipProgress,
+  Capabilities, Discovery, DiscoveryDefault, ListOptions, ListPage, Member, MembershipChange, MembershipOptions,
   MembershipReport, ProbeReport, ScimResource,
 } from './types';
-
-export interface CallContext {
-  /** Run inside this operation; without one, the call starts and ends its own. */
-  operation?: Operation;
-  signal?: AbortSignal;
-  /** Title of the operation the call starts, when it starts one. */
-  title?: string;
-}
 
 export interface ScimClientOptions {
   trace: Trace;
@@ -34,29 +36,6 @@ export interface ScimClientOptions {
   pipeline?: Pipeline;
   /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
   journal?: MembershipJournal;
-}
-
-export interface MembershipOptions {
-  mode?: MembershipMode;
-  onProgress?: (p: MembershipProgress) => void;
-  /** Asked before a PUT-based change with the membership diff; false cancels. */
-  confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
-  /** How the journal records this change: a restore or an undo of entry `of`. */
-  journal?: { kind: 'restore' | 'undo'; of: string };
-}
-
-/** Bytes and requests of one call, summed over the requests it made. */
-export interface Meter {
-  requests: number;
-  bytesSent: number;
-  bytesReceived: number;
-}
-
-/** What an operation body gets: the operation, the signal, and the client's request helpers. */
-export interface Call {
-  operation: Operation;
-  signal?: AbortSignal;
-  meter: Meter;
 }
 
 const MAX_PAGES = 100_000;
@@ -78,7 +57,7 @@ const GROUP_TEST_CHUNK = 40;
 const KNOWN_MEMBERS_KEPT = 60;
 const KNOWN_GROUPS_KEPT = 200;
 
-export class ScimClient {
+export class ScimClient implements ScimPort {
   readonly pipeline: Pipeline;
   private discovery?: Promise<Discovery>;
   /** How this provider lets us page a group's members, learnt on first use. */
@@ -486,12 +465,12 @@ export class ScimClient {
     }
   }
 
-  get(endpoint: string, id: string, opts: { attributes?: string[]; excludedAttributes?: string[]; members?: boolean } = {}, ctx?: CallContext): Promise<ScimResource> {
+  get(endpoint: string, id: string, opts: ReadOptions = {}, ctx?: CallContext): Promise<ScimResource> {
     return this.run(`Get ${trimSlash(endpoint)}/${id}`, ctx, async (call) => (await this.getIn(call, endpoint, id, opts)).resource);
   }
 
   /** Reads one resource; `etag` is the ETag header or meta.version (RFC 7644 §3.14). */
-  async getIn(call: Call, endpoint: string, id: string, opts: { attributes?: string[]; excludedAttributes?: string[]; members?: boolean } = {}): Promise<{ resource: ScimResource; etag?: string }> {
+  async getIn(call: Call, endpoint: string, id: string, opts: ReadOptions = {}): Promise<{ resource: ScimResource; etag?: string }> {
     const query: Record<string, string | undefined> = {
       attributes: opts.attributes?.join(','),
       excludedAttributes: opts.excludedAttributes?.join(','),
@@ -752,11 +731,6 @@ export class ScimClient {
   }
 }
 
-/** A refusal by the SCIM service itself (400 invalidFilter, 403, 501), as opposed to the gateway's or a failure. */
-export function refusedByService(err: ScimxError): boolean {
-  return err instanceof HttpStatusError && [400, 403, 501].includes(err.status) && err.code !== 'gateway';
-}
-
 /** User or Group, from `type`, else from a `$ref` on the Users or Groups endpoint; undefined when neither says. */
 function memberKind(m: Member): 'User' | 'Group' | undefined {
   const type = m.type?.toLowerCase();
@@ -764,13 +738,6 @@ function memberKind(m: Member): 'User' | 'Group' | undefined {
   if (type === 'group') return 'Group';
   const endpoint = typeof m.$ref === 'string' ? /\/(Users|Groups)\/[^/]+\/?$/i.exec(m.$ref)?.[1]?.toLowerCase() : undefined;
   return endpoint === 'users' ? 'User' : endpoint === 'groups' ? 'Group' : undefined;
-}
-
-/** The page size to ask for: what the caller wants, never more than the service says it returns. */
-export function pageCount(wanted: number, caps: Capabilities | undefined): number {
-  let count = wanted;
-  for (const cap of [caps?.maxResults, caps?.maxPageSize]) if (cap !== undefined && cap > 0) count = Math.min(count, cap);
-  return count;
 }
 
 /** The same resources as the page before: a server that ignores startIndex would be paged forever. */
@@ -788,29 +755,6 @@ function didNotAdvance(start: number): ScimxError {
 function notAdvancing(asked: number, page: ListPage): ScimxError {
   const got = page.startIndex !== undefined && page.startIndex !== asked ? `answered startIndex ${page.startIndex}` : 'answered the same page again';
   return new ScimxError('response', `Asked for startIndex ${asked}, the server ${got}: its startIndex did not advance; stopped to avoid endless paging.`);
-}
-
-export function readMembers(group: Record<string, unknown>): Member[] {
-  const raw = group.members;
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw new ScimxError('response', `Group ${String(group.id)} has "members" that is not a list`);
-  const out: Member[] = [];
-  for (const m of raw) {
-    if (m && typeof m === 'object' && typeof (m as Member).value === 'string') out.push(m as Member);
-  }
-  return out;
-}
-
-export function trimSlash(endpoint: string): string {
-  return endpoint.replace(/^\/+|\/+$/g, '');
-}
-
-export function resourcePath(endpoint: string, id: string): string {
-  if (!id) throw new ScimxError('usage', 'An id is needed.');
-  // `.` and `..` are dot segments even percent-encoded (%2e): URL parsing would resolve them away from the
-  // resource (`Users/..` is the base URL). Every other id is one opaque path segment.
-  if (id === '.' || id === '..') throw new ScimxError('usage', `"${id}" cannot be a resource id: it would address another path than ${trimSlash(endpoint)}/…`);
-  return `${trimSlash(endpoint)}/${encodeURIComponent(id)}`;
 }
 
 function str(v: unknown): string | undefined {

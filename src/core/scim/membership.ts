@@ -18,10 +18,13 @@ import { HttpStatusError, isScimxError, ScimxError, toScimxError } from '../erro
 import { newEntryId, profileKey, type JournalEntry, type JournalKind } from '../journal';
 import { announcedSleep, backoffMs, formatWait, parseRetryAfter, sleep } from '../http/retry';
 import type { ProviderKind } from '../profile';
-import type { Call, MembershipOptions, ScimClient } from './client';
-import { pageCount, readMembers, refusedByService, resourcePath } from './client';
+import { pageCount } from './client/paging';
 import { and, eq, or, toFilterString } from './filter';
-import type { Member, MembershipChange, MembershipReport, ScimResource } from './types';
+import { readMembers } from './parse';
+import { resourcePath } from './paths';
+import type { Call, ScimPort } from './port';
+import { failedOnService, refusedByService } from './refusal';
+import type { Member, MembershipChange, MembershipOptions, MembershipReport, ScimResource } from './types';
 import { SCHEMA } from './types';
 
 /** How a provider lets membership change in one PATCH request. */
@@ -97,14 +100,14 @@ interface Snapshot {
 
 /** What a membership change works on: the client, its call, the group. */
 interface Target {
-  client: ScimClient;
+  client: ScimPort;
   call: Call;
   groups: string;
   groupId: string;
 }
 
 export async function changeMembers(
-  client: ScimClient,
+  client: ScimPort,
   call: Call,
   groupId: string,
   change: MembershipChange,
@@ -223,7 +226,7 @@ export async function changeMembers(
 // ------------------------------------------------------------------------------------------- before / after
 
 /** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
-async function canFilterUsers(client: ScimClient, call: Call): Promise<boolean> {
+async function canFilterUsers(client: ScimPort, call: Call): Promise<boolean> {
   if (client.memberPaging === 'group-read' || client.profile.provider === 'entra') return false;
   if (await filtersSupported(client, call)) return true;
   client.memberPaging = 'group-read'; // the tree pages members from the group too
@@ -335,7 +338,7 @@ const wholeReads = new WeakMap<Target, Set<string>>();
 /** Clients whose provider does not answer `id eq "G" and members.value eq "a" and members.value eq "b"` as RFC
  * 7644 reads it (each comparison against any member): an all-present test fails while every id is a member. Their
  * checks read the group whole instead of splitting sets in halves down to single ids (SCIMMY: 80+ requests). */
-const andTestsBroken = new WeakSet<ScimClient>();
+const andTestsBroken = new WeakSet<ScimPort>();
 
 /** Users asked one by one about their own groups, at most (the rest: the read is taken as it is). */
 const USER_CHECKS = 5;
@@ -392,7 +395,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   const { client, call, groupId } = t;
   const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
   const count = Math.min(FIRST_READ, await checkBatch(client, call, FIRST_READ));
-  let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
+  let page: Awaited<ReturnType<ScimPort['listPageIn']>>;
   try {
     page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id', 'groups'], count, startIndex: 1 });
   } catch (e) {
@@ -527,7 +530,7 @@ function lossError(t: Target, todo: MembershipChange, after: After, report: Memb
 class JournalRecord {
   private readonly entry: JournalEntry;
   private readonly since: number;
-  constructor(private readonly client: ScimClient, private readonly call: Call, groupId: string, asked: MembershipChange, opts: MembershipOptions) {
+  constructor(private readonly client: ScimPort, private readonly call: Call, groupId: string, asked: MembershipChange, opts: MembershipOptions) {
     const kind: JournalKind = opts.journal?.kind ?? 'change';
     this.since = call.operation.exchanges.length;
     this.entry = {
@@ -585,7 +588,7 @@ export function membershipFailureReport(e: unknown): MembershipReport | undefine
 /** No projection on a write unless the profile opts in (`excludeMembersOnWrite`): a server may apply it to what
  * it stores (SCIMMY: the group keeps only what the projection left). With the opt-in, the answer to a PATCH on a
  * big group leaves its members out (the sandbox at 50,000 members: 2.7 KB instead of 8 MB). */
-function writeProjection(client: ScimClient): { query?: Record<string, string> } {
+function writeProjection(client: ScimPort): { query?: Record<string, string> } {
   return client.profile.excludeMembersOnWrite ? { query: { excludedAttributes: 'members' } } : {};
 }
 
@@ -794,7 +797,7 @@ function isUnknownOutcome(err: ScimxError): boolean {
 /** How long to wait before re-applying after `err`: the Retry-After it carried (delta-seconds or an HTTP date,
  * the pipeline's own parser), else the pipeline's backoff. A Retry-After beyond the pipeline's limit fails at
  * once, with the same message a GET gets: one Retry-After policy for every path. */
-function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): number {
+function waitBeforeReapply(client: ScimPort, err: ScimxError, round: number): number {
   const ex = err.exchangeId ? client.trace.findExchange(err.exchangeId) : undefined;
   const header = ex?.response?.headers.find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
   const asked = parseRetryAfter(header);
@@ -806,7 +809,7 @@ function waitBeforeReapply(client: ScimClient, err: ScimxError, round: number): 
   return asked ?? backoffMs(round);
 }
 
-async function pause(client: ScimClient, call: Call, err: ScimxError, ms: number): Promise<void> {
+async function pause(client: ScimPort, call: Call, err: ScimxError, ms: number): Promise<void> {
   // Cancellable by whoever shows the wait (a countdown's Cancel), like the pipeline's own waits.
   client.trace.updateOperation(call.operation, { progress: `waiting ${Math.ceil(ms / 1000)} s before re-applying` });
   await announcedSleep(client.options.onWait, { operation: call.operation, ms, reason: `re-applying after: ${err.message}`, signal: call.signal });
@@ -1049,7 +1052,7 @@ async function guardAgainstTruncatedRead(t: Target, current: Member[], report: M
     });
   };
   if (!(await canFilterUsers(client, call))) return noCount(client.profile.provider === 'entra' ? 'the provider cannot list users by group' : 'the provider does not filter users by group');
-  let page: Awaited<ReturnType<ScimClient['listPageIn']>>;
+  let page: Awaited<ReturnType<ScimPort['listPageIn']>>;
   try {
     const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
     page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id'], count: 1, startIndex: 1 });
@@ -1087,7 +1090,7 @@ async function guardAgainstTruncatedRead(t: Target, current: Member[], report: M
  * the group-filter path uses the expectation to test 40 ids a request (see presentByGroupFilter).
  */
 export async function presentAmong(
-  client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[] = [], foundOnGroup?: Set<string>,
+  client: ScimPort, call: Call, groups: string, groupId: string, ids: string[], expected: string[] = [], foundOnGroup?: Set<string>,
 ): Promise<Set<string>> {
   const present = new Set<string>();
   if (!ids.length) return present;
@@ -1153,18 +1156,13 @@ function checkFallback(err: ScimxError): boolean {
   return err instanceof FilterIgnored || err instanceof AndTestsBroken || refusedByService(err) || failedOnService(err);
 }
 
-/** A 5xx the SCIM service itself answered (not the gateway's). */
-function failedOnService(err: ScimxError): boolean {
-  return err instanceof HttpStatusError && err.status >= 500 && err.code !== 'gateway';
-}
-
 /** Clients whose provider refused or ignored a filter on the group's members (its ServiceProviderConfig said
  * nothing, or said it filters): their checks read the group's member list instead, without asking again. */
-const groupFilterRefused = new WeakSet<ScimClient>();
+const groupFilterRefused = new WeakSet<ScimPort>();
 
 /** Which of `ids` are members, tested on the group's own filter (presentByGroupFilter), or read from its member
  * list when the service refuses or ignores that filter. */
-async function presentOnGroup(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: string[]): Promise<Set<string>> {
+async function presentOnGroup(client: ScimPort, call: Call, groups: string, groupId: string, ids: string[], expected: string[]): Promise<Set<string>> {
   if (!groupFilterRefused.has(client)) {
     try {
       return await presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
@@ -1180,7 +1178,7 @@ async function presentOnGroup(client: ScimClient, call: Call, groups: string, gr
 
 /** Which of `ids` the group's member list holds, in one read of the list. A provider that returns no members
  * with a group (Entra) cannot be checked this way: `why` says why it had to be. */
-async function groupReadAmong(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], why?: string): Promise<Set<string>> {
+async function groupReadAmong(client: ScimPort, call: Call, groups: string, groupId: string, ids: string[], why?: string): Promise<Set<string>> {
   const { resource } = await client.getIn(call, groups, groupId, { attributes: ['members'] });
   if (why && resource.members === undefined && client.profile.provider === 'entra') {
     throw new ScimxError('unsupported', `Group ${groupId}: ${why} and, like Entra, the provider returns no members with the group, so its membership cannot be checked.`);
@@ -1190,11 +1188,11 @@ async function groupReadAmong(client: ScimClient, call: Call, groups: string, gr
 
 /** The most resources a provider returned in one answer while more matched, learnt per client (a page cap it
  * does not state): later checks ask no more ids at once. */
-const learntPageCap = new WeakMap<ScimClient, number>();
+const learntPageCap = new WeakMap<ScimPort, number>();
 
 /** Ids per users-filter check: 40, or fewer when the provider returns fewer in one answer (its filter.maxResults
  * or pagination.maxPageSize, or what it was seen to return): a check must never be cut short by a page. */
-async function checkBatch(client: ScimClient, call: Call, wanted: number = CHECK_CHUNK): Promise<number> {
+async function checkBatch(client: ScimPort, call: Call, wanted: number = CHECK_CHUNK): Promise<number> {
   const caps = (await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
   const learnt = learntPageCap.get(client);
   return Math.min(pageCount(wanted, caps), learnt !== undefined && learnt > 0 ? learnt : wanted);
@@ -1206,7 +1204,7 @@ async function checkBatch(client: ScimClient, call: Call, wanted: number = CHECK
  * totalResults, is complete. A shorter one (a page cap under the batch, not stated or not applied as stated)
  * is not: the ids not found are asked again in sets no larger than what came back, which a page holds whole.
  */
-async function usersAmong(client: ScimClient, call: Call, users: string, groupId: string, ids: string[], present: Set<string>): Promise<void> {
+async function usersAmong(client: ScimPort, call: Call, users: string, groupId: string, ids: string[], present: Set<string>): Promise<void> {
   const filter = toFilterString(and(eq('groups.value', groupId), or(...ids.map((id) => eq('id', id)))));
   const page = await client.listPageIn(call, users, { filter, attributes: ['id'], count: ids.length, startIndex: 1 });
   const asked = new Set(ids);
@@ -1229,7 +1227,7 @@ function membersAmong(group: ScimResource, ids: string[]): Set<string> {
 }
 
 /** See ScimClient.filtersUsable: false only when ServiceProviderConfig says `filter.supported: false`. */
-function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
+function filtersSupported(client: ScimPort, call: Call): Promise<boolean> {
   return client.filtersUsable({ operation: call.operation, signal: call.signal });
 }
 
@@ -1240,7 +1238,7 @@ function filtersSupported(client: ScimClient, call: Call): Promise<boolean> {
  * `id eq "G" and (members.value eq "a" or …)` matches when ANY is. Ids we expect present are tested with
  * the first, the others with the second; a set that does not answer as expected is split in halves.
  */
-async function presentByGroupFilter(client: ScimClient, call: Call, groups: string, groupId: string, ids: string[], expected: ReadonlySet<string>): Promise<Set<string>> {
+async function presentByGroupFilter(client: ScimPort, call: Call, groups: string, groupId: string, ids: string[], expected: ReadonlySet<string>): Promise<Set<string>> {
   const present = new Set<string>();
   const matches = async (filter: string): Promise<boolean> => {
     const page = await client.listPageIn(call, groups, { filter, excludedAttributes: ['members'], count: 1, startIndex: 1 });

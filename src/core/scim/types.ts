@@ -169,6 +169,15 @@ export interface MembershipProgress {
   message: string;
 }
 
+export interface MembershipOptions {
+  mode?: MembershipMode;
+  onProgress?: (p: MembershipProgress) => void;
+  /** Asked before a PUT-based change with the membership diff; false cancels. */
+  confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
+  /** How the journal records this change: a restore or an undo of entry `of`. */
+  journal?: { kind: 'restore' | 'undo'; of: string };
+}
+
 export interface ProbeRow {
   method: string;
   url: string;
