@@ -14,6 +14,7 @@ import { parseDiscovery, parseListResponse, parseResource, readMembers } from '.
 import { resourcePath, trimSlash } from './paths';
 import type { Call, CallContext, ReadOptions, ScimPort } from './port';
 import { probeGateway } from './probe';
+import { ProviderQuirks, type MemberPaging } from './quirks';
 import { refusedByService } from './refusal';
 import { summarizeReport } from './report';
 export { summarizeReport } from './report';
@@ -60,17 +61,13 @@ const KNOWN_GROUPS_KEPT = 200;
 export class ScimClient implements ScimPort {
   readonly pipeline: Pipeline;
   private discovery?: Promise<Discovery>;
-  /** How this provider lets us page a group's members, learnt on first use. */
-  memberPaging: 'users-filter' | 'group-read' | undefined;
-  /** Whether this provider filters groups on `members.type`, learnt on first use. */
-  memberTypeFilter: 'works' | 'unsupported' | undefined;
+  /** What this client learnt about its provider (per profile): the one place it is kept. */
+  readonly quirks = new ProviderQuirks();
   /** A group's members that are not users, found with its first members page (counted in later pages). */
   private readonly nonUserMembers = new Map<string, Member[]>();
   /** Members of a group seen by an earlier read (the tree's pages, a change's checks): the candidates a change's
    * collateral check asks about in its first request. A few per group, for the groups touched last. */
   private readonly knownMembers = new Map<string, string[]>();
-  /** Filter shapes that failed as pre-checks or verifications, see rememberFailedFilter. */
-  private readonly failedFilters = new Map<string, string>();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
     this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
@@ -78,6 +75,11 @@ export class ScimClient implements ScimPort {
 
   get trace(): Trace {
     return this.options.trace;
+  }
+
+  /** How this provider lets us page a group's members, learnt on first use (quirks.memberPaging). */
+  get memberPaging(): MemberPaging | undefined {
+    return this.quirks.memberPaging;
   }
 
   /** Members of the group seen lately (newest first), for collateral checks; may be stale (they are checked). */
@@ -274,12 +276,12 @@ export class ScimClient implements ScimPort {
    * one crashed that server). `why` says what happened, e.g. `500 from the SCIM service`.
    */
   rememberFailedFilter(shape: string, why: string): void {
-    if (!this.failedFilters.has(shape)) this.failedFilters.set(shape, why);
+    this.quirks.rememberFailedFilter(shape, why);
   }
 
   /** Why a filter of this shape failed before on this profile, or undefined when it has not. */
   failedFilter(shape: string): string | undefined {
-    return this.failedFilters.get(shape);
+    return this.quirks.failedFilter(shape);
   }
 
   /** Whether filtered reads are worth trying: false only when ServiceProviderConfig says `filter.supported: false`
@@ -518,8 +520,8 @@ export class ScimClient implements ScimPort {
     const ctx = { operation: call.operation, signal: call.signal };
     const users = await this.usersEndpoint(ctx);
     // a provider that says it cannot filter gets no filtered read (nor the nested-group lookup that follows one)
-    if (this.memberPaging !== 'group-read' && !(await this.filtersUsable(ctx))) this.memberPaging = 'group-read';
-    if (this.memberPaging !== 'group-read') {
+    if (this.quirks.memberPaging !== 'group-read' && !(await this.filtersUsable(ctx))) this.quirks.memberPaging = 'group-read';
+    if (this.quirks.memberPaging !== 'group-read') {
       let page: ListPage | undefined;
       try {
         page = await this.listPageIn(call, users, {
@@ -529,12 +531,12 @@ export class ScimClient implements ScimPort {
           cursor: opts.cursor,
           count: opts.count,
         });
-        this.memberPaging = 'users-filter';
+        this.quirks.memberPaging = 'users-filter';
       } catch (e) {
         const err = toScimxError(e);
         // A provider that cannot filter users by group says 400 (invalidFilter) or 501: read the group instead.
         if (!refusedByService(err)) throw err;
-        this.memberPaging = 'group-read';
+        this.quirks.memberPaging = 'group-read';
       }
       if (page) {
         const first = opts.cursor === '' || (opts.cursor === undefined && (opts.startIndex ?? 1) <= 1);
@@ -611,26 +613,26 @@ export class ScimClient implements ScimPort {
    * on `members.type`, or answers one without knowing types (a group with users does not match
    * `members.type eq "User"`). Learnt once per client, so the common case costs one small read. */
   private async hasGroupMemberIn(call: Call, groups: string, groupId: string, usersTotal: number | undefined): Promise<boolean | undefined> {
-    if (this.memberTypeFilter === 'unsupported') return undefined;
+    if (this.quirks.memberTypeFilter === 'unsupported') return undefined;
     const hasType = async (type: 'User' | 'Group'): Promise<boolean> => {
       const page = await this.listPageIn(call, groups, { filter: toFilterString(and(eq('id', groupId), eq('members.type', type))), attributes: ['id'], count: 1 });
       return page.resources.some((g) => g.id === groupId);
     };
     try {
       if (await hasType('Group')) {
-        this.memberTypeFilter = 'works';
+        this.quirks.memberTypeFilter = 'works';
         return true;
       }
-      if (this.memberTypeFilter === 'works') return false;
+      if (this.quirks.memberTypeFilter === 'works') return false;
       if (!usersTotal) return undefined;
       if (await hasType('User')) {
-        this.memberTypeFilter = 'works';
+        this.quirks.memberTypeFilter = 'works';
         return false;
       }
     } catch (e) {
       if (!refusedByService(toScimxError(e))) throw e;
     }
-    this.memberTypeFilter = 'unsupported';
+    this.quirks.memberTypeFilter = 'unsupported';
     return undefined;
   }
 

@@ -227,9 +227,9 @@ export async function changeMembers(
 
 /** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
 async function canFilterUsers(client: ScimPort, call: Call): Promise<boolean> {
-  if (client.memberPaging === 'group-read' || client.profile.provider === 'entra') return false;
+  if (client.quirks.memberPaging === 'group-read' || client.profile.provider === 'entra') return false;
   if (await filtersSupported(client, call)) return true;
-  client.memberPaging = 'group-read'; // the tree pages members from the group too
+  client.quirks.memberPaging = 'group-read'; // the tree pages members from the group too
   return false;
 }
 
@@ -251,8 +251,8 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
     if (known.length >= SAMPLE_MIN) {
       const present = await presentAmong(client, call, groups, groupId, [...ids, ...known], [...remove, ...known], nested);
       const sample = known.filter((id) => present.has(id));
-      if (sample.length >= SAMPLE_MIN || client.memberPaging === 'group-read') {
-        return client.memberPaging === 'group-read'
+      if (sample.length >= SAMPLE_MIN || client.quirks.memberPaging === 'group-read') {
+        return client.quirks.memberPaging === 'group-read'
           ? wholeGroupBefore(t, ids, remove) // the users filter turned out unusable: the sample came from nowhere we trust
           : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
       }
@@ -271,7 +271,7 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
       const unknown = ids.filter((id) => !first.ids.has(id));
       const present = new Set(ids.filter((id) => first.ids.has(id)));
       if (unknown.length) for (const id of await presentAmong(client, call, groups, groupId, unknown, remove.filter((id) => !first.ids.has(id)), nested)) present.add(id);
-      if (client.memberPaging !== 'group-read') return { present, snap: { sample: sample.slice(0, Math.max(SAMPLE_MIN, FIRST_READ)), userCount: first.total } };
+      if (client.quirks.memberPaging !== 'group-read') return { present, snap: { sample: sample.slice(0, Math.max(SAMPLE_MIN, FIRST_READ)), userCount: first.total } };
     }
   }
   // The users filter is not usable here: the group's own filter (`id eq "G" and members.value eq "a"`) tells which
@@ -279,7 +279,7 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
   // those, the group's list is read once for the members to compare with. Entra returns no list: only members
   // known from an earlier read can be compared.
   const filters = await filtersSupported(client, call);
-  if (!filters) client.memberPaging = 'group-read';
+  if (!filters) client.quirks.memberPaging = 'group-read';
   const readWhole = wholeReads.get(t);
   if (readWhole) {
     // The group was read whole a moment ago (the users filter found nobody while the group has members): that
@@ -287,7 +287,7 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
     return wholeGroupBefore(t, ids, remove, undefined, readWhole);
   }
   const entra = client.profile.provider === 'entra';
-  if (filters && !groupFilterRefused.has(client) && (entra || !andTestsBroken.has(client))) {
+  if (filters && !client.quirks.groupFilterRefused && (entra || !client.quirks.andTestsBroken)) {
     // Members known from an earlier read are asked with the changed ids in one group-filter request; without
     // enough of them the group's list is read once (it answers the changed ids too), except on Entra, which
     // returns none: there the changed ids are asked on the filter and only known members can be compared.
@@ -304,7 +304,7 @@ async function readBefore(t: Target, ids: string[], remove: string[], nested: Se
         }
       } catch (e) {
         if (!checkFallback(toScimxError(e))) throw e;
-        if (!(e instanceof AndTestsBroken)) groupFilterRefused.add(client);
+        if (!(e instanceof AndTestsBroken)) client.quirks.groupFilterRefused = true;
         if (entra && e instanceof AndTestsBroken) return readBefore(t, ids, remove, nested); // id by id now
       }
     }
@@ -334,11 +334,6 @@ async function wholeGroupBefore(t: Target, ids: string[], remove: string[], why?
 
 /** Whole group reads made by a change's first read, kept for the rest of that change. */
 const wholeReads = new WeakMap<Target, Set<string>>();
-
-/** Clients whose provider does not answer `id eq "G" and members.value eq "a" and members.value eq "b"` as RFC
- * 7644 reads it (each comparison against any member): an all-present test fails while every id is a member. Their
- * checks read the group whole instead of splitting sets in halves down to single ids (SCIMMY: 80+ requests). */
-const andTestsBroken = new WeakSet<ScimPort>();
 
 /** Users asked one by one about their own groups, at most (the rest: the read is taken as it is). */
 const USER_CHECKS = 5;
@@ -401,14 +396,14 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   } catch (e) {
     const err = toScimxError(e);
     if (!checkFallback(err)) throw err;
-    client.memberPaging = 'group-read';
+    client.quirks.memberPaging = 'group-read';
     // a filter that crashes the service (5xx): no other filter is tried on it either
-    if (failedOnService(err)) groupFilterRefused.add(client);
+    if (failedOnService(err)) client.quirks.groupFilterRefused = true;
     return undefined;
   }
   if (page.resources.some((r) => !listsGroup(r, groupId, sameId))) {
     // a user that does not list the group: the filter was ignored (or `groups` is not returned): not trusted
-    client.memberPaging = 'group-read';
+    client.quirks.memberPaging = 'group-read';
     return undefined;
   }
   if (!page.resources.length) {
@@ -416,7 +411,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
     // costs little when it is empty).
     const all = await wholeGroup(t);
     if (all.size) {
-      client.memberPaging = 'group-read';
+      client.quirks.memberPaging = 'group-read';
       wholeReads.set(t, all); // the read is the change's snapshot: not read twice
       return undefined;
     }
@@ -427,7 +422,7 @@ async function firstUserMembers(t: Target): Promise<{ ids: Set<string>; total?: 
   // Whole only when the service counted the members: a page cut by a cap nobody states looks like a short list.
   const complete = total !== undefined && ids.size >= total;
   // fewer than asked while more matched: a page cap the provider did not state; later checks ask no more
-  if (!complete && ids.size < count) learntPageCap.set(client, Math.min(ids.size, learntPageCap.get(client) ?? ids.size));
+  if (!complete && ids.size < count) client.quirks.learnPageCap(ids.size);
   return { ids, total, complete };
 }
 
@@ -486,15 +481,15 @@ async function checkAfter(t: Target, todo: MembershipChange, nested: ReadonlySet
       report.collateral = { method: 'full', checked: [...snap.users].filter((id) => !named.has(id)).length, before: snap.userCount ?? snap.users.size };
       return { present, lost, state: { members: [...first.ids], count: first.total } };
     }
-    if (!first && client.memberPaging === 'group-read') {
+    if (!first && client.quirks.memberPaging === 'group-read') {
       report.collateral = { method: 'none', checked: 0, why: 'the users filter the first read relied on turned out unusable, so there is nothing reliable to compare with' };
       return { present: await presentAmong(client, call, groups, groupId, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
     }
   }
   const sample = snap.sample.filter((id) => !named.has(id)).slice(0, Math.max(SAMPLE_MIN, CHECK_CHUNK - changed.length));
-  const wasFiltering = client.memberPaging !== 'group-read';
+  const wasFiltering = client.quirks.memberPaging !== 'group-read';
   const present = await presentAmong(client, call, groups, groupId, [...changed, ...sample], [...todo.add, ...todo.remove.filter((id) => nested.has(id)), ...sample]);
-  if (wasFiltering && client.memberPaging === 'group-read' && !snap.full) {
+  if (wasFiltering && client.quirks.memberPaging === 'group-read' && !snap.full) {
     report.collateral = { method: 'none', checked: 0, why: 'the users filter the sample came from turned out unusable' };
     return { present, lost: [], state: { present: [...present] } };
   }
@@ -1059,7 +1054,7 @@ async function guardAgainstTruncatedRead(t: Target, current: Member[], report: M
   } catch (e) {
     const err = toScimxError(e);
     if (err.code === 'cancelled' || !checkFallback(err)) throw err;
-    client.memberPaging = 'group-read';
+    client.quirks.memberPaging = 'group-read';
     return noCount(`the users filter on groups.value failed: ${err.message}`);
   }
   const userMembers = current.filter((m) => !m.type || m.type.toLowerCase() === 'user').length;
@@ -1098,21 +1093,21 @@ export async function presentAmong(
   if (!(await filtersSupported(client, call))) {
     // ServiceProviderConfig says filter.supported=false: no filtered read is tried (it would only be
     // refused), the group is read instead.
-    client.memberPaging = 'group-read';
+    client.quirks.memberPaging = 'group-read';
     return groupReadAmong(client, call, groups, groupId, ids, 'the provider supports no filter (ServiceProviderConfig)');
   }
-  let byUsers = client.memberPaging !== 'group-read' && client.profile.provider !== 'entra';
+  let byUsers = client.quirks.memberPaging !== 'group-read' && client.profile.provider !== 'entra';
   if (byUsers) {
     const users = await client.usersEndpoint(ctx);
     try {
       const batch = await checkBatch(client, call);
       await eachBounded(chunks(ids, batch), client.profile.concurrency, (part) => usersAmong(client, call, users, groupId, part, present));
-      client.memberPaging = 'users-filter';
+      client.quirks.memberPaging = 'users-filter';
     } catch (e) {
       const err = toScimxError(e);
       if (!checkFallback(err)) throw err;
-      client.memberPaging = 'group-read';
-      if (failedOnService(err)) groupFilterRefused.add(client);
+      client.quirks.memberPaging = 'group-read';
+      if (failedOnService(err)) client.quirks.groupFilterRefused = true;
       byUsers = false;
       present.clear();
     }
@@ -1156,21 +1151,17 @@ function checkFallback(err: ScimxError): boolean {
   return err instanceof FilterIgnored || err instanceof AndTestsBroken || refusedByService(err) || failedOnService(err);
 }
 
-/** Clients whose provider refused or ignored a filter on the group's members (its ServiceProviderConfig said
- * nothing, or said it filters): their checks read the group's member list instead, without asking again. */
-const groupFilterRefused = new WeakSet<ScimPort>();
-
 /** Which of `ids` are members, tested on the group's own filter (presentByGroupFilter), or read from its member
  * list when the service refuses or ignores that filter. */
 async function presentOnGroup(client: ScimPort, call: Call, groups: string, groupId: string, ids: string[], expected: string[]): Promise<Set<string>> {
-  if (!groupFilterRefused.has(client)) {
+  if (!client.quirks.groupFilterRefused) {
     try {
       return await presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
     } catch (e) {
       // the provider's AND is not RFC 7644's: a few ids are asked one by one, more by reading the group
       if (e instanceof AndTestsBroken && ids.length <= 3) return presentByGroupFilter(client, call, groups, groupId, ids, new Set(expected));
       if (!checkFallback(toScimxError(e))) throw e;
-      groupFilterRefused.add(client);
+      client.quirks.groupFilterRefused = true;
     }
   }
   return groupReadAmong(client, call, groups, groupId, ids, 'the provider refused or ignored the membership filters');
@@ -1186,15 +1177,11 @@ async function groupReadAmong(client: ScimPort, call: Call, groups: string, grou
   return membersAmong(resource, ids);
 }
 
-/** The most resources a provider returned in one answer while more matched, learnt per client (a page cap it
- * does not state): later checks ask no more ids at once. */
-const learntPageCap = new WeakMap<ScimPort, number>();
-
 /** Ids per users-filter check: 40, or fewer when the provider returns fewer in one answer (its filter.maxResults
  * or pagination.maxPageSize, or what it was seen to return): a check must never be cut short by a page. */
 async function checkBatch(client: ScimPort, call: Call, wanted: number = CHECK_CHUNK): Promise<number> {
   const caps = (await client.discover({ operation: call.operation, signal: call.signal }).catch(() => undefined))?.capabilities;
-  const learnt = learntPageCap.get(client);
+  const learnt = client.quirks.pageCap;
   return Math.min(pageCount(wanted, caps), learnt !== undefined && learnt > 0 ? learnt : wanted);
 }
 
@@ -1217,7 +1204,7 @@ async function usersAmong(client: ScimPort, call: Call, users: string, groupId: 
     if (total === undefined) return; // nothing matched
     throw new ScimxError('response', `${users}: a membership check of ${ids.length} ids answered totalResults ${total} but no resources; the check cannot be trusted.`);
   }
-  if (total !== undefined) learntPageCap.set(client, Math.min(got, learntPageCap.get(client) ?? got));
+  if (total !== undefined) client.quirks.learnPageCap(got);
   for (const part of chunks(ids.filter((id) => !present.has(id)), got)) await usersAmong(client, call, users, groupId, part, present);
 }
 
@@ -1258,7 +1245,7 @@ async function presentByGroupFilter(client: ScimPort, call: Call, groups: string
       return;
     }
     if (!expectPresent && !hit) return;
-    if (expectPresent && andTestsBroken.has(client)) {
+    if (expectPresent && client.quirks.andTestsBroken) {
       // the provider cannot answer an all-present test: ask each id in one any-present test instead
       for (const id of set) if (await matches(toFilterString(and(eq('id', groupId), eq('members.value', id))))) present.add(id);
       return;
@@ -1269,7 +1256,7 @@ async function presentByGroupFilter(client: ScimPort, call: Call, groups: string
     await test(b, expectPresent);
     // every id of a failed all-present test was a member after all: the provider's AND is not RFC 7644's
     if (expectPresent && set.every((id) => present.has(id))) {
-      andTestsBroken.add(client);
+      client.quirks.andTestsBroken = true;
       throw new AndTestsBroken();
     }
   };

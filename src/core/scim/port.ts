@@ -5,6 +5,7 @@ import type { HttpResponse, RequestSpec, WaitNotice } from '../http/types';
 import type { MembershipJournal } from '../journal';
 import type { Profile } from '../profile';
 import type { Operation, Trace } from '../trace';
+import type { ProviderQuirks } from './quirks';
 import type { Discovery, ListOptions, ListPage, ScimResource } from './types';
 
 export interface CallContext {
@@ -42,8 +43,8 @@ export interface ScimPort {
   readonly trace: Trace;
   readonly pipeline: Pipeline;
   readonly options: { readonly journal?: MembershipJournal; readonly onWait?: (notice: WaitNotice) => void };
-  /** How this provider lets us page a group's members, learnt on first use. */
-  memberPaging: 'users-filter' | 'group-read' | undefined;
+  /** What the client learnt about its provider (per profile). */
+  readonly quirks: ProviderQuirks;
   discover(ctx?: CallContext): Promise<Discovery>;
   filtersUsable(ctx?: CallContext): Promise<boolean>;
   groupsEndpoint(ctx?: CallContext): Promise<string>;
