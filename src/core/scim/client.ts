@@ -9,6 +9,7 @@ import type { Exchange, Operation, Trace } from '../trace';
 import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../journal';
 import { and, co, eq, or, sw, toFilterString, validateFilter } from './filter';
 import { changeMembers as runMembershipChange } from './membership';
+import { MEMBER_BATCH, splitTest, type SplitTest } from './membership/group-filter';
 import { pageCount } from './client/paging';
 import { parseDiscovery, parseListResponse, parseResource, readMembers } from './parse';
 import { resourcePath, trimSlash } from './paths';
@@ -52,8 +53,6 @@ function discoverySummary(d: Discovery): string {
 }
 /** SAP returns at most this many members on a group read. */
 const SAP_MEMBER_READ_CAP = 20_000;
-/** Groups tested against a group's members in one filtered read. */
-const GROUP_TEST_CHUNK = 40;
 /** Members remembered per group, and groups remembered, for collateral checks. */
 const KNOWN_MEMBERS_KEPT = 60;
 const KNOWN_GROUPS_KEPT = 200;
@@ -638,33 +637,34 @@ export class ScimClient implements ScimPort {
 
   /** Which of the service's groups (but `skip`) are members of `groupId`, for a provider whose group read does
    * not hold every member: `id eq "G" and (members.value eq "a" or …)` over 40 groups a request, a set that
-   * matches split in halves until each member is named. */
+   * matches split in halves until each member is named (splitTest, shared with the membership checks). */
   private async groupsAmongMembersIn(call: Call, groups: string, groupId: string, skip: ReadonlySet<string>): Promise<Member[]> {
     const found: Member[] = [];
-    const test = async (set: ScimResource[]): Promise<void> => {
-      const filter = toFilterString(and(eq('id', groupId), or(...set.map((g) => eq('members.value', g.id)))));
-      const page = await this.listPageIn(call, groups, { filter, attributes: ['id'], count: 1 });
-      if (!page.resources.some((g) => g.id === groupId)) return;
-      if (set.length === 1) {
-        found.push({ value: set[0]!.id, display: str(set[0]!.displayName), type: 'Group' });
-        return;
-      }
-      const half = Math.ceil(set.length / 2);
-      await test(set.slice(0, half));
-      await test(set.slice(half));
+    const test: SplitTest<ScimResource> = {
+      groupId,
+      quirks: this.quirks,
+      idOf: (g) => g.id,
+      matches: async (filter) => {
+        const page = await this.listPageIn(call, groups, { filter, attributes: ['id'], count: 1 });
+        return page.resources.some((g) => g.id === groupId);
+      },
+      found: (g) => {
+        found.push({ value: g.id, display: str(g.displayName), type: 'Group' });
+      },
+      isFound: (g) => found.some((m) => m.value === g.id),
     };
     let batch: ScimResource[] = [];
     for await (const page of this.pages(call, groups, { attributes: ['id', 'displayName'] })) {
       for (const g of page.resources) {
         if (skip.has(g.id)) continue;
         batch.push(g);
-        if (batch.length === GROUP_TEST_CHUNK) {
-          await test(batch);
+        if (batch.length === MEMBER_BATCH) {
+          await splitTest(test, batch, false);
           batch = [];
         }
       }
     }
-    if (batch.length) await test(batch);
+    if (batch.length) await splitTest(test, batch, false);
     return found;
   }
 
