@@ -37,7 +37,7 @@ export interface ReadOptions {
   members?: boolean;
 }
 
-/** The client as membership changes and the probe use it. */
+/** The client as its parts use it: membership changes, the probe, the member listing. */
 export interface ScimPort {
   readonly profile: Profile;
   readonly trace: Trace;
@@ -52,6 +52,7 @@ export interface ScimPort {
   request(call: Call, spec: RequestSpec, accept?: (status: number) => boolean): Promise<HttpResponse>;
   getIn(call: Call, endpoint: string, id: string, opts?: ReadOptions): Promise<{ resource: ScimResource; etag?: string }>;
   listPageIn(call: Call, endpoint: string, opts: ListOptions, send?: Pick<RequestSpec, 'retry'>): Promise<ListPage>;
+  pages(call: Call, endpoint: string, opts: ListOptions): AsyncGenerator<ListPage>;
   knownMembersOf(groupId: string): string[];
   rememberMembers(groupId: string, ids: Iterable<string>): void;
 }
