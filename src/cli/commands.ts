@@ -1,10 +1,10 @@
 // The commands of `scimx`. Each one is a thin layer: parse its arguments, call the core client, print.
 import { ScimxError } from '../core/errors';
-import { shortSecretWarnings, type Profile } from '../core/profile';
+import { shortSecretWarnings, type Profile, type WriteMode } from '../core/profile';
 import type { Trace } from '../core/trace';
 import type { ScimClient } from '../core/scim/client';
 import { trafficPart } from '../core/scim/report';
-import type { Discovery, ListOptions, ListPage, MembershipMode, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
+import type { Discovery, ListOptions, ListPage, MembershipProgress, MembershipReport, ProbeFinding, ProbeRow, ScimResource } from '../core/scim/types';
 import type { CommandName } from './args';
 import { attr, json, table, tableCells, tableLine, tableWidths } from './format';
 import { resolveRefs, type Resolved } from './names';
@@ -319,7 +319,7 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
   if (named.length && !ctx.json) ctx.err(`scimx: ${named.map((r) => `"${r.ref}" is ${r.id}`).join(', ')}\n`);
   const change = action === 'add' ? { add: ids, remove: [] } : { add: [], remove: ids };
   const report = await client.changeMembers(groupId, change, {
-    mode: mode as MembershipMode,
+    mode: mode as WriteMode,
     onProgress: (p) => ctx.progress(`${p.message} (${p.done}/${p.total})`),
   }, { signal: ctx.signal, title: `${action} ${ids.length} member(s) ${action === 'add' ? 'to' : 'from'} group ${groupId}` });
   ctx.progress(undefined);
@@ -330,7 +330,7 @@ async function members(client: ScimClient, ctx: CommandContext): Promise<number>
  * (`--from ID`), else the newest of this profile that needs it. */
 async function restoreOrUndo(client: ScimClient, ctx: CommandContext, action: 'restore' | 'undo'): Promise<number> {
   const from = str(ctx, 'from');
-  const opts = { mode: (str(ctx, 'mode') ?? ctx.profile.writes) as MembershipMode, onProgress: (p: MembershipProgress) => ctx.progress(`${p.message} (${p.done}/${p.total})`) };
+  const opts = { mode: (str(ctx, 'mode') ?? ctx.profile.writes) as WriteMode, onProgress: (p: MembershipProgress) => ctx.progress(`${p.message} (${p.done}/${p.total})`) };
   const run = { signal: ctx.signal };
   const report = action === 'restore' ? await client.restoreMembers(from, opts, run) : await client.undoChange(from, opts, run);
   ctx.progress(undefined);

@@ -2,6 +2,7 @@
 // PATCH, or PATCH refused in `auto`), verify after, and record it in the journal whatever the end. A failure
 // after writing says which asked changes are in effect; members lost by a write stop everything.
 import { ScimxError, toScimxError } from '../../errors';
+import type { WriteMode } from '../../profile';
 import type { Call, ScimPort } from '../port';
 import type { MembershipChange, MembershipOptions, MembershipReport } from '../types';
 import { checkAfter } from './after';
@@ -10,8 +11,8 @@ import { lossError, withGroupState, writesSent } from './failure';
 import { describeValue, memberIds } from './input';
 import { JournalRecord } from './journal-record';
 import { emptyReport, metered, recordInEffect } from './outcome';
-import { isPatchRefused, patchPath } from './patch';
-import { putPath } from './put';
+import { isPatchRefused, writeByPatch } from './patch';
+import { writeByPut } from './put';
 import type { Change } from './target';
 
 export async function changeMembers(
@@ -52,9 +53,9 @@ export async function changeMembers(
     const caps = discovery?.capabilities;
     c.groups = await client.groupsEndpoint(ctx);
     c.etags = !!caps?.etag;
-    const mode = opts.mode ?? client.profile.writes;
-    let path: 'patch' | 'put' = mode === 'put' ? 'put' : mode === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
-    if (mode === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
+    const asked: WriteMode = opts.mode ?? client.profile.writes;
+    let mode: Exclude<WriteMode, 'auto'> = asked === 'put' ? 'put' : asked === 'patch' ? 'patch' : caps && !caps.patch ? 'put' : 'patch';
+    if (asked === 'patch' && caps && !caps.patch) report.warnings.push('ServiceProviderConfig says PATCH is not supported; trying it as asked');
 
     progress(0, 'checking current membership');
     const { present: before, snap } = await readBefore(c, [...add, ...remove], remove);
@@ -63,7 +64,7 @@ export async function changeMembers(
     report.alreadyAbsent = remove.filter((id) => !before.has(id));
     todo = { add: add.filter((id) => !before.has(id)), remove: remove.filter((id) => before.has(id)) };
     if (!todo.add.length && !todo.remove.length) {
-      report.mode = path;
+      report.mode = mode;
       report.verified = true;
       report.collateral = { method: 'none', checked: 0, why: 'nothing was written' };
       progress(total, 'nothing to change');
@@ -71,24 +72,24 @@ export async function changeMembers(
     }
 
     let parallel = false;
-    if (path === 'patch') {
+    if (mode === 'patch') {
       try {
-        parallel = await patchPath(c, todo, snap);
+        parallel = await writeByPatch(c, todo, snap);
       } catch (e) {
         const err = toScimxError(e);
-        if (mode === 'auto' && isPatchRefused(err)) {
+        if (asked === 'auto' && isPatchRefused(err)) {
           report.warnings.push(`PATCH refused (${err.message}); fell back to PUT read-modify-write`);
-          path = 'put';
+          mode = 'put';
         } else {
           throw err;
         }
       }
     }
-    report.mode = path;
+    report.mode = mode;
     let afterSet: Set<string>;
-    if (path === 'put') {
+    if (mode === 'put') {
       report.putPath = true;
-      afterSet = await putPath(c, todo);
+      afterSet = await writeByPut(c, todo);
     } else {
       progress(total, 'verifying');
       let after = await checkAfter(c, todo, snap);
@@ -98,7 +99,7 @@ export async function changeMembers(
       const notInEffect: MembershipChange = { add: todo.add.filter((id) => !afterSet.has(id)), remove: todo.remove.filter((id) => afterSet.has(id)) };
       if (parallel && !after.lost.length && (notInEffect.add.length || notInEffect.remove.length)) {
         report.warnings.push(`${notInEffect.add.length + notInEffect.remove.length} change(s) not in effect after PATCH parts sent ${client.profile.concurrency} at a time: sent again one part at a time`);
-        await patchPath(c, notInEffect, snap, 1);
+        await writeByPatch(c, notInEffect, snap, 1);
         progress(total, 'verifying');
         after = await checkAfter(c, todo, snap);
         afterSet = after.present;

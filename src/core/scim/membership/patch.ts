@@ -25,7 +25,7 @@ export function isPatchRefused(err: ScimxError): boolean {
 
 /** Sends `todo` as PATCH parts, `limit` at a time, re-applying after unknown outcomes; checks the members the
  * change does not name between batches. True when parts went out in parallel. */
-export async function patchPath(c: Change, todo: MembershipChange, snap: Snapshot, limit = patchConcurrency(c.client.profile.provider, c.client.profile.concurrency, c.etags)): Promise<boolean> {
+export async function writeByPatch(c: Change, todo: MembershipChange, snap: Snapshot, limit = patchConcurrency(c.client.profile.provider, c.client.profile.concurrency, c.etags)): Promise<boolean> {
   const { client, call, groups, groupId, etags, nested, progress } = c;
   const limits = patchLimits(client.profile.provider, client.profile.maxOperationsPerPatch);
   const bodies = patchBodies(todo, limits);

@@ -20,7 +20,7 @@ import type { Change } from './target';
 
 /** Writes `todo` by PUT of the whole group (read, modify, write, verify, in rounds); returns the members (of the
  * changed ids, in our spelling) present after it. */
-export async function putPath(c: Change, todo: MembershipChange): Promise<Set<string>> {
+export async function writeByPut(c: Change, todo: MembershipChange): Promise<Set<string>> {
   const { client, call, groups, groupId, opts, report, progress, journal } = c;
   const total = todo.add.length + todo.remove.length;
   let confirmed = false;
