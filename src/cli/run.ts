@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, ScimxError, isScimxError, toScimxError } from '../core/errors';
 import { DEFAULT_PROFILES_FILE, formatProblem, loadProfilesFile, profileFromFlags, selectProfile } from '../core/profiles-file';
 import { profileSecrets, type Profile } from '../core/profile';
+import type { Clock } from '../core/clock';
 import { countDown } from '../core/http/retry';
 import { Trace } from '../core/trace';
 import { showControls } from '../core/text';
@@ -33,6 +34,8 @@ export interface CliIo {
   stderrIsTTY?: boolean;
   /** Aborting it cancels the run (Ctrl-C); run then resolves 130. */
   signal?: AbortSignal;
+  /** What retries, re-applies and their countdowns wait on; default the system clock (tests pass a fake one). */
+  clock?: Clock;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
@@ -148,8 +151,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       trace,
       journal: new FileJournal(defaultStateDir(io.env)),
       userAgent: `scimx/${VERSION}`,
+      clock: io.clock,
       // a wait before a retry, counted down on the progress line (Ctrl-C cancels it like any step)
-      onWait: (n) => { countDown(n, (text) => commandCtx.progress(`${n.operation.title}: ${text}`)); },
+      onWait: (n) => { countDown(n, (text) => commandCtx.progress(`${n.operation.title}: ${text}`), undefined, io.clock); },
     });
     // From here on, the pipeline's masker: the profile's secrets and every secret learnt at run time (OAuth
     // access tokens), short ones masked where they stand (headers, user info, query values), not in free text.

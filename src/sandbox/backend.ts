@@ -915,7 +915,7 @@ export function createBackendApp(state: SandboxState): express.Express {
       const raw = Buffer.concat(chunks);
       const rec: ReceivedRequest = {
         seq: ++state.backendSeq, method: req.method, url: req.originalUrl, rawHeaders: pairs(req.rawHeaders),
-        body: raw.toString('utf8'), at: Date.now(), status: 0, answeredBy: 'backend',
+        body: raw.toString('utf8'), at: (state.now ?? Date.now)(), status: 0, answeredBy: 'backend',
       };
       state.backendReceived.push(rec);
       res.on('finish', () => { rec.status = res.statusCode; });

@@ -11,7 +11,7 @@ export const GATEWAY_API_PATH = '/scim/v2';
 
 /** What the gateway needs of a sandbox: its key, faults and logs (a third-party backend gets the same). */
 export type GatewayState = Pick<SandboxState, 'faults' | 'settings' | 'key' | 'keyHeader' | 'keyQuery' | 'backendUrl'
-  | 'received' | 'scripted' | 'random' | 'gatewaySeq'>;
+  | 'received' | 'scripted' | 'random' | 'gatewaySeq' | 'now'>;
 
 /** Fault modes the gateway itself applies (the others are the sandbox backend's). */
 export const GATEWAY_FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'patch-not-routed', 'quota', 'html-errors'];
@@ -120,7 +120,7 @@ export function createGateway(state: GatewayState): http.Server {
     const body = Buffer.concat(chunks);
     const rec: ReceivedRequest = {
       seq: ++state.gatewaySeq, method: req.method ?? '', url: req.url ?? '', rawHeaders: pairs(req.rawHeaders),
-      body: body.toString('utf8'), at: Date.now(), status: 0, answeredBy: 'gateway',
+      body: body.toString('utf8'), at: (state.now ?? Date.now)(), status: 0, answeredBy: 'gateway',
     };
     state.received.push(rec);
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');

@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
+import type { Clock } from '../core/clock';
 import { createBackendApp } from './backend';
 import { createGateway } from './gateway';
 import { Store } from './store';
@@ -46,6 +47,9 @@ export interface SandboxOptions {
   declareCaps?: boolean;
   gatewayPort?: number;
   backendPort?: number;
+  /** The clock whose time is stamped on received requests (`at`); default the system clock. Tests pass the
+   * fake clock their client waits on, so that both sides share one timeline. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface Sandbox {
@@ -129,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     cursorNonce: randomBytes(6).toString('hex'),
     gatewaySeq: 0,
     backendSeq: 0,
+    now: options.clock ? options.clock.now.bind(options.clock) : undefined,
   };
   recordSecrets(state);
 

@@ -114,6 +114,8 @@ export interface SandboxState {
   cursorNonce: string;
   gatewaySeq: number;
   backendSeq: number;
+  /** The time stamped on each received request (`at`); default Date.now (tests share their fake clock's). */
+  now?: () => number;
 }
 
 export function pairs(raw: string[]): Array<[string, string]> {

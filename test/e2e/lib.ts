@@ -341,11 +341,22 @@ export class Ui {
       await el.waitFor({ state: 'visible', timeout: timeoutMs });
     } catch (e) {
       const shown = await this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
-      throw new Error(`no notification ${text} within ${timeoutMs} ms; shown: ${JSON.stringify(shown.map((s) => s.replace(/\s+/g, ' ')))}`, { cause: e });
+      const center = await this.notificationCenter().catch(() => []);
+      throw new Error(`no notification ${text} within ${timeoutMs} ms; shown: ${JSON.stringify(shown.map((s) => s.replace(/\s+/g, ' ')))}; in the notification center: ${JSON.stringify(center)}`, { cause: e });
     }
     // the message alone (the toast's whole text runs its source and buttons first)
     const message = el.locator('.notification-list-item-message').first();
     return { el, text: (await message.innerText()).replace(/\s+/g, ' ').trim() };
+  }
+
+  /** The messages the notification center holds (it is opened to read them, then closed). */
+  async notificationCenter(): Promise<string[]> {
+    await this.command('Notifications: Show Notifications');
+    const items = this.page.locator('.notifications-center .notification-list-item-message');
+    await this.page.waitForTimeout(500);
+    const out = (await items.allInnerTexts()).map((s) => s.replace(/\s+/g, ' ').trim());
+    await this.page.keyboard.press('Escape');
+    return out;
   }
 
   /** Labels of a toast's buttons. */

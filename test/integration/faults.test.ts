@@ -13,6 +13,7 @@ import type { MembershipReport } from '../../src/core/scim/types';
 import { Trace } from '../../src/core/trace';
 import type { ReceivedRequest } from '../../src/sandbox';
 import { prng } from '../../src/sandbox/types';
+import { TestClock } from '../helpers/clock';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -62,13 +63,15 @@ describe('429 Retry-After: waits as told, bounded, cancellable', () => {
   test('a read waits the Retry-After the gateway gave; the notice carries the ms for a countdown', async () => {
     const notices: WaitNotice[] = [];
     const trace = new Trace();
-    const client = new ScimClient(sandboxProfile(sb), { trace, onWait: (n) => notices.push(n) });
+    const clock = new TestClock();
+    const client = new ScimClient(sandboxProfile(sb), { trace, onWait: (n) => notices.push(n), clock });
     sb.setFaults([], { retryAfterSeconds: 1 });
     sb.scriptFault('GET', '429');
     const page = await client.listPage('Users', { count: 5 });
     assert.equal(page.resources.length, 5);
     assert.equal(notices.length, 1);
     assert.equal(notices[0]!.ms, 1000);
+    assert.deepEqual(clock.slept, [1000], 'waited the 1 s the gateway asked, once');
     assert.match(notices[0]!.reason, /429 Retry-After/);
     const ex = trace.operations().at(-1)!.exchanges;
     assert.deepEqual(ex.map((e) => e.response?.status), [429, 200]);
@@ -162,7 +165,7 @@ describe('unknown outcomes of writes: re-read, then send only what is missing', 
   ] as const;
   for (const c of cases) {
     test(`${c.mode.toUpperCase()} answered ${c.fault}: ${c.applied ? 'seen applied, not re-sent' : 'seen missing, re-sent once'}`, async () => {
-      const client = new ScimClient(profile, { trace: new Trace() });
+      const client = new ScimClient(profile, { trace: new Trace(), clock: new TestClock() });
       const { groupId, outside, inside } = await firstGroup(client, sb);
       const change = { add: [outside[0]!], remove: [inside[0]!] };
       sb.setFaults(c.mode === 'put' ? ['no-patch'] : []);
@@ -188,7 +191,7 @@ describe('unknown outcomes of writes: re-read, then send only what is missing', 
   }
 
   test('a write that times out (the gateway applied it, the answer came too late) is re-read, not re-sent', async () => {
-    const client = new ScimClient({ ...profile, timeoutMs: 300 }, { trace: new Trace() });
+    const client = new ScimClient({ ...profile, timeoutMs: 300 }, { trace: new Trace(), clock: new TestClock() });
     const { groupId, outside } = await firstGroup(client, sb);
     sb.setFaults([], { slowMs: 1500 });
     sb.clearReceived();
@@ -204,7 +207,7 @@ describe('unknown outcomes of writes: re-read, then send only what is missing', 
 
   test('reads that time out are retried, then fail with a clear timeout error; nothing is written', async () => {
     const notices: WaitNotice[] = [];
-    const client = new ScimClient({ ...profile, timeoutMs: 100 }, { trace: new Trace(), onWait: (n) => notices.push(n) });
+    const client = new ScimClient({ ...profile, timeoutMs: 100 }, { trace: new Trace(), onWait: (n) => notices.push(n), clock: new TestClock() });
     sb.setFaults(['slow'], { slowMs: 400 });
     sb.clearReceived();
     try {
@@ -224,7 +227,7 @@ describe('unknown outcomes of writes: re-read, then send only what is missing', 
 
   test('503 and resets on reads are retried with backoff and the read succeeds', async () => {
     const notices: WaitNotice[] = [];
-    const client = new ScimClient(profile, { trace: new Trace(), onWait: (n) => notices.push(n) });
+    const client = new ScimClient(profile, { trace: new Trace(), onWait: (n) => notices.push(n), clock: new TestClock() });
     sb.scriptFault('GET', '503-before');
     sb.scriptFault('GET', 'reset-before');
     sb.scriptFault('GET', '503-before');
@@ -239,8 +242,10 @@ describe('unknown outcomes of writes: re-read, then send only what is missing', 
 
 describe('bulk PATCH: parts sent concurrently, some answered 429 or lost: exactly the intended membership', () => {
   let sb: Sandbox;
+  // The client waits on this clock and the sandbox stamps what it receives with it: one timeline, waits not slept.
+  const clock = new TestClock();
   before(async () => {
-    sb = await startTestSandbox({ users: 150, groups: 2, seed: 31, retryAfterSeconds: 1 });
+    sb = await startTestSandbox({ users: 150, groups: 2, seed: 31, retryAfterSeconds: 1, clock });
   });
   after(() => sb?.stop());
 
@@ -248,7 +253,7 @@ describe('bulk PATCH: parts sent concurrently, some answered 429 or lost: exactl
     test(`${provider}: ${provider === 'entra' ? '20 adds / 1 remove' : '7 members'} a PATCH, 4 at a time; 429s wait out Retry-After for every part, outcomes reconciled per part`, { timeout: 60_000 }, async () => {
       const faults = provider === 'entra' ? (['entra'] as const) : ([] as const);
       const trace = new Trace({ maxExchanges: 100_000 });
-      const client = new ScimClient(sandboxProfile(sb, { provider, maxOperationsPerPatch: 7, concurrency: 4 }), { trace });
+      const client = new ScimClient(sandboxProfile(sb, { provider, maxOperationsPerPatch: 7, concurrency: 4 }), { trace, clock });
       sb.setFaults([]);
       const users = (await client.listAll('Users', { attributes: ['userName'] })).map((u) => u.id);
       const groupId = (await client.listPage('Groups', {})).resources[provider === 'generic' ? 0 : 1]!.id;
@@ -263,6 +268,7 @@ describe('bulk PATCH: parts sent concurrently, some answered 429 or lost: exactl
       const intended = new Set(start);
       for (const [n, change] of changes.entries()) {
         sb.clearReceived();
+        const sleptBefore = clock.sleeps.length;
         // the first four PATCHes (all in flight at once) are rate-limited; two more are applied but their
         // answers lost (503 after the backend applied them, a reset), one is refused before reaching it
         for (let i = 0; i < 4; i++) sb.scriptFault('PATCH', '429');
@@ -287,6 +293,8 @@ describe('bulk PATCH: parts sent concurrently, some answered 429 or lost: exactl
         // no part starts a PATCH while the gateway's Retry-After (1 s) runs: only those already in flight
         // when the first 429 came back arrive during it
         const first429 = r429[0]!.at;
+        const waits = clock.slept.slice(sleptBefore);
+        assert.ok(waits.filter((ms) => ms === 1000).length >= 4, `${what}: each 429'd part waited the 1 s Retry-After: ${waits.join(', ')}`);
         const during = patches.filter((r) => r.at > first429 + 100 && r.at < first429 + 900);
         assert.deepEqual(during.map((r) => r.seq), [], `${what}: PATCHes sent during the Retry-After`);
         // the parts really overlapped
@@ -343,6 +351,7 @@ describe('soak: random membership changes under a mixed fault rate', () => {
     let reconciliations = 0;
     const client = new ScimClient(sandboxProfile(sb), {
       trace: new Trace({ bodyCap: 2048 }),
+      clock: new TestClock(),
       onWait: (n) => (/^re-applying/.test(n.reason) ? reconciliations++ : retries++),
     });
     // Setup reads without faults

@@ -14,6 +14,7 @@ import type { Profile } from '../../src/core/profile';
 import { loadProfilesFile, parseProfiles, problemsError, selectProfile } from '../../src/core/profiles-file';
 import { ScimClient, readMembers } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
+import { TestClock } from '../helpers/clock';
 import { json, redirect, startEchoServer, text, type EchoServer, type Handler, type Received } from '../helpers/echo-server';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
@@ -161,7 +162,7 @@ describe('hostile server answers (scripted raw server)', () => {
   });
   after(() => srv?.close());
 
-  const client = (over: Partial<Profile> = {}, trace = new Trace()) => new ScimClient({ ...profile, ...over }, { trace });
+  const client = (over: Partial<Profile> = {}, trace = new Trace()) => new ScimClient({ ...profile, ...over }, { trace, clock: new TestClock() });
   const writes = () => srv.received.filter((r) => r.method !== 'GET');
 
   async function listFails(handler: Handler, code: string | RegExp, match: RegExp): Promise<void> {
@@ -481,7 +482,7 @@ describe('hostile member ids and HTML errors against the sandbox', () => {
   });
 
   test('HTML error pages from the gateway end in a clear message and no write', async () => {
-    const c = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+    const c = new ScimClient(sandboxProfile(sb), { trace: new Trace(), clock: new TestClock() });
     const groupId = (await c.listPage('Groups', {})).resources[0]!.id;
     const users = await c.listPage('Users', {});
     sb.clearReceived();

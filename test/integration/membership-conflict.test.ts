@@ -11,6 +11,7 @@ import { ScimClient } from '../../src/core/scim/client';
 import { membershipFailureReport } from '../../src/core/scim/membership';
 import { Trace } from '../../src/core/trace';
 import type { ReceivedRequest } from '../../src/sandbox/index';
+import { TestClock } from '../helpers/clock';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -57,7 +58,7 @@ describe('409 Conflict to a membership PATCH: re-read, send only what is missing
 
   let clients: ScimClient[] = [];
   const client = (over: Partial<Profile> = {}) => {
-    const c = new ScimClient(sandboxProfile(sb, over), { trace: new Trace() });
+    const c = new ScimClient(sandboxProfile(sb, over), { trace: new Trace(), clock: new TestClock() });
     clients.push(c);
     return c;
   };
@@ -178,11 +179,12 @@ test('a failure before any membership write says "Nothing was written", though a
   });
   await new Promise<void>((r) => tokens.listen(0, '127.0.0.1', r));
   const tokenUrl = `http://127.0.0.1:${(tokens.address() as { port: number }).port}/token`;
-  const c = new ScimClient(sandboxProfile(sb, { auth: { type: 'oauth2', tokenUrl, clientId: 'scimx', clientSecret: 'oauth-client-secret-0123' } }), { trace: new Trace() });
+  const clock = new TestClock();
+  const c = new ScimClient(sandboxProfile(sb, { auth: { type: 'oauth2', tokenUrl, clientId: 'scimx', clientSecret: 'oauth-client-secret-0123' } }), { trace: new Trace(), clock });
   try {
     const gid = sb.groupIdByName('group-01')!;
     const outside = (await c.listAll('Users', { attributes: ['id'] })).map((u) => u.id).filter((u) => !sb.members(gid).includes(u));
-    await new Promise((r) => setTimeout(r, 1100)); // the token expires: the change fetches a new one first
+    clock.advance(1100); // the token expires: the change fetches a new one first
     sb.clearReceived();
     sb.scriptFault('GET', '409'); // the membership check fails: nothing may be written after that
     await assert.rejects(c.changeMembers(gid, { add: [outside[0]!], remove: [] }, { mode: 'patch' }), (e: unknown) => {

@@ -11,6 +11,7 @@ import {
   applyMembershipReport, applyPage, childrenWithMore, memberNodes, membersNodeOf, resourceNodes, viewOf, type MembersNode,
 } from '../../src/extension/tree-model';
 import type { FaultMode } from '../../src/sandbox/index';
+import { TestClock } from '../helpers/clock';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -32,7 +33,7 @@ describe('nested groups in a group\'s Members', () => {
     for (const g of nested) sb.addMemberDirect(gid, g);
   });
 
-  const client = (over: Partial<Profile> = {}) => new ScimClient(sandboxProfile(sb, { pageSize: 3, ...over }), { trace: new Trace() });
+  const client = (over: Partial<Profile> = {}) => new ScimClient(sandboxProfile(sb, { pageSize: 3, ...over }), { trace: new Trace(), clock: new TestClock() });
 
   /** Every page, the way the tree loads them: the member values, and the total each page reported. */
   async function allMembers(c: ScimClient, groupId = gid): Promise<{ node: MembersNode; members: Member[]; totals: Array<number | undefined> }> {

@@ -12,6 +12,7 @@ import { ScimxError } from '../../src/core/errors';
 import type { HttpMethod, WaitNotice } from '../../src/core/http/types';
 import type { Profile } from '../../src/core/profile';
 import { startEchoServer, json, text, redirect, reset, hang, type EchoServer, type Received } from '../helpers/echo-server';
+import { TestClock } from '../helpers/clock';
 
 const KEY = 'key-0123456789abcdef0123456789ab';
 const PASSWORD = 'pa55-w0rd-that-is-long';
@@ -226,12 +227,14 @@ test('redirects: rewrite maps a cross-origin redirect onto the gateway; loops an
 
 test('retries: 429 with Retry-After waits (onWait), then succeeds; each attempt traced', async () => {
   const s = await server();
-  const { p, trace, op, waits } = setup(makeProfile(s.origin, {}, { sendAs: 'both' }));
+  const clock = new TestClock();
+  const { p, trace, op, waits } = setup(makeProfile(s.origin, {}, { sendAs: 'both' }), { clock });
   s.queue(json(429, { statusCode: 429, message: 'Rate limit is exceeded. Try again in 1 seconds.' }, { 'Retry-After': '1' }, 'application/json'));
   const res = await p.send(op, { method: 'GET', url: 'Users' });
   assert.equal(res.status, 200);
   assert.equal(waits.length, 1);
   assert.equal(waits[0]!.ms, 1000);
+  assert.deepEqual(clock.slept, [1000], 'the 1 s the gateway asked for was waited, once');
   assert.equal(waits[0]!.operation, op);
   assert.equal(op.exchanges.length, 2);
   const [first, second] = op.exchanges;
@@ -302,12 +305,14 @@ test('retries: a write is not re-sent on 503 nor on a dropped connection', async
 
 test('retries: a read is retried after a dropped connection and a 503', async () => {
   const s = await server();
-  const { p, trace, op, waits } = setup(makeProfile(s.origin));
+  const clock = new TestClock();
+  const { p, trace, op, waits } = setup(makeProfile(s.origin), { clock });
   s.queue(reset, text(503, 'busy'));
   const res = await p.send(op, { method: 'GET', url: 'Users' });
   assert.equal(res.status, 200);
   assert.equal(s.received.length, 3);
   assert.equal(waits.length, 2);
+  assert.deepEqual(clock.slept, waits.map((w) => w.ms), 'each backoff announced was waited');
   assert.equal(op.exchanges.length, 3);
   assert.equal(op.exchanges[0]!.state, 'failed');
   assertFidelity(trace, op.exchanges, s.received);

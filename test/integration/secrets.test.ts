@@ -19,6 +19,7 @@ import { isScimxError } from '../../src/core/errors';
 import type { Profile } from '../../src/core/profile';
 import { run } from '../../src/cli/run';
 import { exchangeLogLine, failureLine } from '../../src/extension/messages';
+import { TestClock } from '../helpers/clock';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 import { sandboxProfile, receivedHeader } from '../helpers/profile';
 
@@ -46,7 +47,7 @@ after(async () => {
 
 const clients: ScimClient[] = [];
 function client(profile: Profile, trace: Trace, maxRetries?: number): ScimClient {
-  const pipeline = new Pipeline(profile, { trace, maxRetries, maxRetryAfterMs: 5_000 });
+  const pipeline = new Pipeline(profile, { trace, maxRetries, maxRetryAfterMs: 5_000, clock: new TestClock() });
   const c = new ScimClient(profile, { trace, pipeline });
   clients.push(c);
   return c;

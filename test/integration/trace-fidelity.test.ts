@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace, type Exchange } from '../../src/core/trace';
+import { TestClock } from '../helpers/clock';
 import { sandboxProfile } from '../helpers/profile';
 
 let sb: Sandbox;
@@ -19,7 +20,7 @@ after(async () => {
 test('every traced exchange equals what the gateway received: line and headers in order', async () => {
   const profile = sandboxProfile(sb, { gateway: { sendAs: 'both' }, pageSize: 10, concurrency: 1 });
   const trace = new Trace();
-  const client = new ScimClient(profile, { trace });
+  const client = new ScimClient(profile, { trace, clock: new TestClock() });
   try {
     sb.clearReceived();
     // Reads under a rate limit: some are answered 429 and retried after Retry-After.

@@ -4,6 +4,7 @@
 // profile's own origin; it records each wire attempt as an Exchange from undici's diagnostics channels
 // (./wire.ts), masked (./mask.ts).
 import type { Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../clock';
 import { ScimxError, HttpStatusError, isScimxError } from '../errors';
 import { DEFAULTS, profileOrigin, profileSecrets, type Profile } from '../profile';
 import type { Exchange, ExchangeResponse, HeaderList, LocationRewrite, Operation, Trace } from '../trace';
@@ -29,6 +30,8 @@ export interface PipelineOptions {
   maxRetryAfterMs?: number;
   /** Most connections per origin on the pipeline's own Agent; default unlimited. */
   connections?: number;
+  /** What the waits between attempts read and sleep on; default the system clock (tests pass a fake one). */
+  clock?: Clock;
 }
 
 export const DEFAULT_USER_AGENT = 'scim-explorer/0.1.0 (+core)';
@@ -85,8 +88,13 @@ export class Pipeline {
   private readonly masker: Masker;
   private readonly origin: string;
   private dispatcherInstance: Dispatcher | undefined;
-  private readonly tokens = new TokenCache();
+  private readonly tokens = new TokenCache(() => this.clock.now());
   private closed = false;
+
+  /** The clock of every wait (the pipeline's retries and the membership re-applies). */
+  get clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
 
   /** Longest Retry-After honoured (every path: the pipeline's retries and the membership re-applies). */
   get maxRetryAfterMs(): number {
@@ -356,7 +364,7 @@ export class Pipeline {
       } else {
         const status = r.status ?? 0;
         if (!RETRY_STATUSES.includes(status) || !canRetry) return total();
-        const ra = parseRetryAfter(r.headers?.['retry-after']);
+        const ra = parseRetryAfter(r.headers?.['retry-after'], this.clock.now());
         if (ra !== undefined && ra > maxRetryAfter) {
           const who = r.exchange.response?.answeredBy === 'backend' ? 'The server' : 'The gateway';
           throw this.failOn(r.exchange, new HttpStatusError('http', status,
@@ -369,7 +377,7 @@ export class Pipeline {
       // Whoever shows the wait may cancel it (a countdown's Cancel button): the request then fails as cancelled.
       this.options.trace.updateOperation(operation, { progress: `waiting ${formatWait(waitMs)} (${reason})` });
       try {
-        await announcedSleep(this.options.onWait, { operation, ms: waitMs, reason, signal: spec.signal });
+        await announcedSleep(this.options.onWait, { operation, ms: waitMs, reason, signal: spec.signal }, this.clock);
       } finally {
         this.options.trace.updateOperation(operation, { progress: undefined });
       }

@@ -11,7 +11,7 @@
 //    behind the pipeline's back, and its own timer is not cancellable by our AbortSignal.
 // Each attempt also needs a fresh location decision, a fresh OAuth token and its own timeout; so the loop
 // lives in pipeline.ts and the decisions (what is retryable, how long to wait) live here, tested on their own.
-import { ScimxError } from '../errors';
+import { systemClock, type Clock } from '../clock';
 import type { Operation } from '../trace';
 import type { WaitNotice } from './types';
 
@@ -68,16 +68,17 @@ export function countdownText(msLeft: number, reason: string): string {
  */
 export function announcedSleep(
   onWait: ((notice: WaitNotice) => void) | undefined, wait: { operation: Operation; ms: number; reason: string; signal?: AbortSignal },
+  clock: Clock = systemClock,
 ): Promise<void> {
   const stop = new AbortController();
   const signal = wait.signal ? AbortSignal.any([wait.signal, stop.signal]) : stop.signal;
-  onWait?.({ operation: wait.operation, ms: wait.ms, until: Date.now() + wait.ms, reason: wait.reason, signal: wait.signal, cancel: () => stop.abort() });
-  return sleep(wait.ms, signal);
+  onWait?.({ operation: wait.operation, ms: wait.ms, until: clock.now() + wait.ms, reason: wait.reason, signal: wait.signal, cancel: () => stop.abort() });
+  return clock.sleep(wait.ms, signal);
 }
 
 /** Calls `render` with the countdown text now and every second until the wait is over (or its request's
  * signal aborts); `done` runs once at the end, and the returned function ends it early (and runs `done`). */
-export function countDown(n: WaitNotice, render: (text: string) => void, done?: () => void): () => void {
+export function countDown(n: WaitNotice, render: (text: string) => void, done?: () => void, clock: Clock = systemClock): () => void {
   let finished = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   const stop = (): void => {
@@ -87,7 +88,7 @@ export function countDown(n: WaitNotice, render: (text: string) => void, done?: 
     done?.();
   };
   const tick = (): void => {
-    const left = n.until - Date.now();
+    const left = n.until - clock.now();
     if (left <= 0 || n.signal?.aborted) stop();
     else render(countdownText(left, n.reason));
   };
@@ -99,21 +100,7 @@ export function countDown(n: WaitNotice, render: (text: string) => void, done?: 
   return stop;
 }
 
-/** Waits `ms`, or rejects with ScimxError('cancelled') as soon as `signal` aborts. */
+/** Waits `ms` of real time, or rejects with ScimxError('cancelled') as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new ScimxError('cancelled', 'Cancelled while waiting to retry.'));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new ScimxError('cancelled', 'Cancelled while waiting to retry.'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return systemClock.sleep(ms, signal);
 }

@@ -4,6 +4,7 @@
 // (../membership) and the gateway probe (../probe) work through the port it implements (../port.ts), and what
 // it learns about its provider is kept in one ProviderQuirks object (../quirks.ts).
 // Every public method runs inside an operation of the trace (its own, or the caller's).
+import type { Clock } from '../../clock';
 import type { Diagnosis } from '../../diagnosis';
 import { ScimxError, type HttpStatusError } from '../../errors';
 import { Pipeline } from '../../http/pipeline';
@@ -40,6 +41,8 @@ export interface ScimClientOptions {
   trace: Trace;
   onWait?: (notice: WaitNotice) => void;
   userAgent?: string;
+  /** What retries and membership re-applies wait on; default the system clock (ignored with `pipeline`). */
+  clock?: Clock;
   /** Use this pipeline instead of making one (tests, or sharing one between faces). */
   pipeline?: Pipeline;
   /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
@@ -57,7 +60,7 @@ export class ScimClient implements ScimPort {
   private readonly known = new KnownMembers();
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
-    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent });
+    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent, clock: options.clock });
     this.transport = new ScimTransport(profile, options.trace, this.pipeline);
     this.discovery = new ServiceDiscovery(this.transport);
     this.pager = new Pager(profile, this.transport, this.discovery);

@@ -37,7 +37,7 @@ export async function writeByPatch(c: Change, todo: MembershipChange, snap: Snap
     progress(done, `PATCH ${i + 1} of ${bodies.length}: ${part.kind} ${part.ids.length}`);
     let ids = part.ids;
     for (let round = 1; ; round++) {
-      await untilGate(gate, call.signal);
+      await untilGate(gate, client.pipeline.clock, call.signal);
       if (etags && !version) version = (await client.getIn(call, groups, groupId, { excludedAttributes: ['members'] })).etag;
       const body = part.kind === 'add' ? patchBodies({ add: ids, remove: [] }, limits)[0]!.body : patchBodies({ add: [], remove: ids }, { adds: 1, removes: ids.length })[0]!.body;
       try {
@@ -66,7 +66,7 @@ export async function writeByPatch(c: Change, todo: MembershipChange, snap: Snap
         }
         if (round >= MAX_ROUNDS) throw new ScimxError(err.code, `${err.message} (gave up after ${round} attempts)`, { diagnosis: err.diagnosis, exchangeId: err.exchangeId });
         const ms = waitBeforeReapply(client, err, round);
-        if (status === 429) gate.until = Math.max(gate.until, Date.now() + ms);
+        if (status === 429) gate.until = Math.max(gate.until, client.pipeline.clock.now() + ms);
         // Re-read what is in effect, and send again only what is still missing (this part's ids only: the
         // other parts are independent requests with outcomes of their own). The read is told what to expect
         // (a 429 was not processed; a lost answer most likely was), which keeps group-filter checks to one
