@@ -91,7 +91,6 @@ export class Pager {
         for (const [, rest] of queue) rest.catch(() => undefined);
         queue.length = 0;
       };
-      let lastEnd = start - 1;
       let prevPage = first;
       for (;;) {
         launch();
@@ -111,7 +110,7 @@ export class Pager {
         }
         prevPage = page;
         yield page;
-        lastEnd = s + page.resources.length - 1;
+        const lastEnd = s + page.resources.length - 1;
         if (page.resources.length < size) {
           // The server returned a short page: fall back to sequential paging from there.
           start = lastEnd + 1;

@@ -18,4 +18,3 @@ export async function eachBounded<T>(items: T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failed) throw failed.error;
 }
-

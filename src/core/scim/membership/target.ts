@@ -24,7 +24,8 @@ export interface Change extends GroupTarget {
   readonly nested: Set<string>;
   /** The provider gives ETags (ServiceProviderConfig): every PATCH carries If-Match, one at a time. */
   etags: boolean;
-  progress(done: number, message: string): void;
+  /** Tells the caller how far the change is (MembershipOptions.onProgress). */
+  readonly progress: (done: number, message: string) => void;
 }
 
 /** The group before a change, as far as it was read: what the collateral check compares with. */
