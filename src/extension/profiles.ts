@@ -13,6 +13,7 @@ import { envProxy, withVsCodeProxy, type ProxySettings } from './proxy';
 import type { Secrets } from './secrets';
 import { secretRefs } from './secret-refs';
 import { loadCore } from './core-loader';
+import { VSCODE_COMMANDS } from './command-ids';
 import {
   APPROVALS_KEY, approve, askText, decideSecretUse, deniedKey, deniedMessage, readApprovals, secretUses, workspaceSources,
   type SourceKind,
@@ -362,7 +363,7 @@ export class ProfileStore implements vscode.Disposable {
     }
     this.log.info(`profiles: ${set.profiles.length} loaded${set.errors.length ? `, ${set.errors.length} with problems` : ''}`);
     for (const e of set.errors) for (const p of e.problems) this.log.warn(`${p.file}:${p.line}:${p.column} ${p.key} ${p.message}`);
-    await vscode.commands.executeCommand('setContext', 'scim.hasProfiles', set.profiles.length > 0);
+    await vscode.commands.executeCommand(VSCODE_COMMANDS.setContext, 'scim.hasProfiles', set.profiles.length > 0);
     return loaded;
   }
 

@@ -5,6 +5,7 @@ import type { Profile } from '../core/profile';
 import type { ProfileStore } from './profiles';
 import { statusView } from './profile-set';
 import { hostOf } from './tree-model';
+import { COMMANDS } from './command-ids';
 
 const KEY = 'scim.activeProfile';
 
@@ -16,7 +17,7 @@ export class ActiveProfile implements vscode.Disposable {
 
   constructor(private readonly state: vscode.Memento, private readonly profiles: ProfileStore) {
     this.item.name = 'SCIM Active Profile';
-    this.item.command = 'scim.selectProfile';
+    this.item.command = COMMANDS.selectProfile;
     this.render(undefined);
     this.item.show();
     // Profiles are read right after activation (extension.ts), never during it: render each time a read ends.
@@ -45,8 +46,8 @@ export class ActiveProfile implements vscode.Disposable {
     const { profiles } = await this.profiles.load();
     if (!profiles.length) {
       const choice = await vscode.window.showInformationMessage('No SCIM profiles yet.', 'Create Profiles File', 'Start Local Sandbox');
-      if (choice === 'Create Profiles File') await vscode.commands.executeCommand('scim.createProfilesFile');
-      if (choice === 'Start Local Sandbox') await vscode.commands.executeCommand('scim.startSandbox');
+      if (choice === 'Create Profiles File') await vscode.commands.executeCommand(COMMANDS.createProfilesFile);
+      if (choice === 'Start Local Sandbox') await vscode.commands.executeCommand(COMMANDS.startSandbox);
       return undefined;
     }
     const current = statusView({ loaded: true, profiles, chosen: this.name }).active;

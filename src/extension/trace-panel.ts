@@ -7,6 +7,7 @@ import type { ProbeFinding, ProbeRow } from '../core/scim/types';
 import type { Trace } from '../core/trace';
 import { TraceBatcher, isWebviewMessage, opRow, snapshot, type HostMessage, type WebviewMessage } from './trace-protocol';
 import { makeNonce, panelOptions, traceHtml } from './trace-html';
+import { COMMANDS } from './command-ids';
 
 export interface TracePanelDeps {
   extensionUri: vscode.Uri;
@@ -99,15 +100,15 @@ export class TracePanel implements vscode.Disposable {
         break;
       }
       case 'reveal': {
-        const value = (await vscode.commands.executeCommand<string | undefined>('scim.revealSecret', m.exchangeId, m.index)) ?? null;
+        const value = (await vscode.commands.executeCommand<string | undefined>(COMMANDS.revealSecret, m.exchangeId, m.index)) ?? null;
         await w.postMessage({ type: 'revealed', exchangeId: m.exchangeId, index: m.index, value } satisfies HostMessage);
         break;
       }
       case 'exportHar':
-        await vscode.commands.executeCommand('scim.exportHar', m.operationId);
+        await vscode.commands.executeCommand(COMMANDS.exportHar, m.operationId);
         break;
       case 'copyCurl':
-        await vscode.commands.executeCommand('scim.copyCurl', m.exchangeId);
+        await vscode.commands.executeCommand(COMMANDS.copyCurl, m.exchangeId);
         break;
       case 'copyUrl': {
         // exactly as sent (percent-encoded; secrets in it already masked by the trace)

@@ -3,6 +3,7 @@
 import type { ConfigProblem } from '../core/errors';
 import type { Profile } from '../core/profile';
 import { SCHEMA, type ListPage, type Member, type MembershipReport, type ResourceTypeInfo, type ScimResource } from '../core/scim/types';
+import { COMMANDS } from './command-ids';
 
 export type ServiceDoc = 'ServiceProviderConfig' | 'ResourceTypes' | 'Schemas';
 export const SERVICE_DOCS: readonly ServiceDoc[] = ['ServiceProviderConfig', 'ResourceTypes', 'Schemas'];
@@ -208,7 +209,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
         description: first ? problemText(first) : 'invalid',
         tooltip: [node.file, ...node.problems.map((p) => problemText(p))].join('\n'),
         contextValue: 'profileError', icon: { id: 'error', color: 'list.errorForeground' }, collapsible: 'none',
-        command: { command: 'scim.openProblem', title: 'Open', arguments: [node.file, first?.line ?? 1, first?.column ?? 1] },
+        command: { command: COMMANDS.openProblem, title: 'Open', arguments: [node.file, first?.line ?? 1, first?.column ?? 1] },
       };
     }
     case 'service':
@@ -216,7 +217,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
     case 'serviceDoc':
       return {
         id: node.key, label: node.doc, contextValue: 'serviceDoc', icon: { id: 'json' }, collapsible: 'none',
-        tooltip: `/${node.doc}`, command: { command: 'scim.openResource', title: 'Open Resource', arguments: [node] },
+        tooltip: `/${node.doc}`, command: { command: COMMANDS.openResource, title: 'Open Resource', arguments: [node] },
       };
     case 'resourceType': {
       const parts: string[] = [];
@@ -246,7 +247,7 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
         contextValue: node.kind, icon: { id: node.kind === 'group' ? 'organization' : 'account' },
         collapsible: node.kind === 'group' ? 'collapsed' : 'none',
         // A click opens a user; a group has no click command, since VS Code then expands only on the twistie.
-        command: node.kind === 'group' ? undefined : { command: 'scim.openResource', title: 'Open Resource', arguments: [node] },
+        command: node.kind === 'group' ? undefined : { command: COMMANDS.openResource, title: 'Open Resource', arguments: [node] },
       };
     }
     case 'members':
@@ -267,14 +268,14 @@ function baseView(node: TreeNode): Omit<ItemView, 'ariaLabel'> {
     case 'loadMore':
       return {
         id: node.key, label: 'Load more…', contextValue: 'loadMore', icon: { id: 'ellipsis' }, collapsible: 'none',
-        description: countText(node.owner.paging), command: { command: 'scim.loadMore', title: 'Load more', arguments: [node] },
+        description: countText(node.owner.paging), command: { command: COMMANDS.loadMore, title: 'Load more', arguments: [node] },
       };
     case 'message':
       return {
         id: node.key, label: node.text, tooltip: node.detail ?? node.text, contextValue: 'message',
         icon: { id: node.severity, color: node.severity === 'error' ? 'list.errorForeground' : node.severity === 'warning' ? 'list.warningForeground' : undefined },
         collapsible: 'none',
-        ...(node.exchangeId ? { command: { command: 'scim.showTrace', title: 'Show the failing exchange', arguments: [node.exchangeId] } } : {}),
+        ...(node.exchangeId ? { command: { command: COMMANDS.showTrace, title: 'Show the failing exchange', arguments: [node.exchangeId] } } : {}),
       };
   }
 }

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyFaultSettings, FAULT_MODES, pairs, prng, type FaultMode, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
+import { FAULT_MODES, GATEWAY_FAULT_MODES, type FaultMode } from './modes';
+import { applyFaultSettings, pairs, prng, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
 
 /** The API's path on the gateway (APIM's "API URL suffix"); the backend's own path may differ. */
 export const GATEWAY_API_PATH = '/scim/v2';
@@ -12,9 +13,6 @@ export const GATEWAY_API_PATH = '/scim/v2';
 /** What the gateway needs of a sandbox: its key, faults and logs (a third-party backend gets the same). */
 export type GatewayState = Pick<SandboxState, 'faults' | 'settings' | 'key' | 'keyHeader' | 'keyQuery' | 'backendUrl'
   | 'received' | 'scripted' | 'random' | 'gatewaySeq' | 'now'>;
-
-/** Fault modes the gateway itself applies (the others are the sandbox backend's). */
-export const GATEWAY_FAULT_MODES: readonly FaultMode[] = ['ratelimit', 'flaky', 'slow', 'patch-not-routed', 'quota', 'html-errors'];
 
 const BASE_PATH = GATEWAY_API_PATH;
 const MISSING_KEY = 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';

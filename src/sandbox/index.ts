@@ -6,14 +6,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import YAML from 'yaml';
 import type { Clock } from '../core/clock';
-import { createBackendApp } from './backend';
+import { createBackendApp } from './backend/app';
 import { createGateway } from './gateway';
 import { Store } from './store';
-import { applyFaultSettings, FAULT_MODES, prng, type FaultMode, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
+import { FAULT_MODES, type FaultMode } from './modes';
+import { applyFaultSettings, prng, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
 
-export type { FaultMode, ReceivedRequest, ScriptedFault } from './types';
-export { FAULT_MODES } from './types';
-export { GATEWAY_FAULT_MODES, startGatewayFor, type GatewayFront, type GatewayOptions } from './gateway';
+export type { ReceivedRequest, ScriptedFault } from './types';
+export { FAULT_MODES, GATEWAY_FAULT_MODES, type FaultMode } from './modes';
+export { startGatewayFor, type GatewayFront, type GatewayOptions } from './gateway';
 
 export interface SandboxOptions {
   /** seeded users, default 50 (works up to 100,000) */

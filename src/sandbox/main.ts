@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FAULT_MODES, startSandbox, type FaultMode, type SandboxOptions } from './index';
-import { FAULT_MODE_INFO } from './types';
+import { FAULT_MODE_INFO } from './modes';
 
 const width = Math.max(...FAULT_MODES.map((m) => m.length));
 const USAGE = `usage: sandbox [--port N] [--users N] [--groups N] [--big-group N] [--fault MODE]... [--fault-rate R]

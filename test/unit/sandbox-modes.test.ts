@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/sandbox/main';
-import { FAULT_MODES, FAULT_MODE_INFO } from '../../src/sandbox/types';
+import { FAULT_MODES, FAULT_MODE_INFO, GATEWAY_FAULT_MODES } from '../../src/sandbox/types';
 
 test('every mode has a description, shown by sandbox --help and in README', async () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -25,4 +25,9 @@ test('every mode has a description, shown by sandbox --help and in README', asyn
     assert.ok(help.includes(`  ${m} `) && help.includes(info.does), `${m} in sandbox --help`);
     assert.ok(readme.includes(`| \`${m}\` |`), `${m} in README's table`);
   }
+});
+
+test('the table says which side plays each mode: the gateway plays exactly its six', () => {
+  assert.deepEqual(GATEWAY_FAULT_MODES, ['ratelimit', 'flaky', 'slow', 'patch-not-routed', 'quota', 'html-errors']);
+  for (const m of FAULT_MODES) assert.ok(['gateway', 'backend'].includes(FAULT_MODE_INFO[m].side), m);
 });
