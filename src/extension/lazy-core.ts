@@ -13,3 +13,5 @@ export { formatSendResult } from '../core/request-files/format';
 export { readForEdit, planEdit, applyEdit, describePlan, formatPlan, editSummary } from '../core/edit/edit';
 
 export type LazyCore = typeof import('./lazy-core');
+export { createResource, deleteResource, missingRequired, resourceTemplate } from '../core/scim/lifecycle';
+export { compatSummary, parseConnectors, runCompat } from '../core/scim/compat';

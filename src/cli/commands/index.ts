@@ -11,6 +11,8 @@ import { list } from './list';
 import { members } from './members';
 import { probe } from './probe';
 import { send } from './send';
+import { create, remove } from './lifecycle';
+import { compat } from './compat';
 
 export type { CommandContext } from './context';
 export { formatDiscovery } from './discover';
@@ -26,6 +28,9 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'probe': return probe(client, ctx);
     case 'send': return send(client, ctx);
     case 'edit': case 'apply': return editOrApply(client, ctx, command, (type) => resolveType(client, ctx, type, command));
+    case 'create': return create(client, ctx);
+    case 'delete': return remove(client, ctx);
+    case 'compat': return compat(client, ctx);
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }

@@ -17,7 +17,7 @@ import { maskAuthorization, maskValue } from '../http/mask';
 import type { HttpMethod, HttpResponse, RequestSpec } from '../http/types';
 import { profileOrigin, type Profile } from '../profile';
 import type { Call, ScimClient } from '../scim/client';
-import { guardMembershipWrite, type RawMembershipIntent } from '../scim/membership';
+import { guardMembershipWrite, type RawMembershipIntent } from '../scim/membership/raw';
 import type { MembershipReport } from '../scim/types';
 import type { HeaderList } from '../trace';
 import type { Diagnosis } from '../diagnosis';

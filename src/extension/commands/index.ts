@@ -4,6 +4,8 @@
 // its entry in package.json (`contributes.commands`, and `menus` where it shows), its registration in the
 // area's file, or in a new area file listed in AREAS below; test/unit/command-ids.test.ts checks all three agree.
 import { registerBrowseCommands } from './browse';
+import { registerCompatCommands } from './compat';
+import { registerCreateDeleteCommands } from './create-delete';
 import { createKit, type Ext, type Kit } from './kit';
 import { registerMembershipCommands } from './membership';
 import { registerProbeCommands } from './probe';
@@ -23,6 +25,8 @@ const AREAS: ReadonlyArray<(k: Kit) => void> = [
   registerProbeCommands,
   registerProfileCommands,
   registerSandboxCommands,
+  registerCreateDeleteCommands,
+  registerCompatCommands,
   registerRequestFileCommands,
 ];
 
