@@ -31,6 +31,9 @@ const common = {
   sourcemap: dev ? 'inline' : 'linked',
   logLevel: 'warning',
   legalComments: 'none',
+  // jsonc-parser's `main` is a UMD build whose factory requires its own files through a parameter esbuild cannot
+  // follow ("Cannot find module './impl/format'" at run time): its ES module build is the same code, bundled.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const stub = (contents) => ({ contents, loader: 'js', resolveDir: root });

@@ -49,6 +49,20 @@ export const COMMAND_OPTIONS = {
     from: { type: 'string' },
   },
   probe: {},
+  send: {
+    name: { type: 'string' },
+    'keep-going': { type: 'boolean' },
+  },
+  create: {
+    template: { type: 'boolean' },
+  },
+  delete: {
+    yes: { type: 'boolean', short: 'y' },
+  },
+  compat: {
+    as: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+  },
   sandbox: {},
   edit: { 'dry-run': { type: 'boolean' } },
   apply: { 'dry-run': { type: 'boolean' } },
@@ -85,6 +99,11 @@ Commands:
   probe                                 non-destructive check of every method through the gateway
   edit TYPE ID|NAME [--dry-run]         edit a resource in $VISUAL/$EDITOR, saved as a minimal PATCH, verified
   apply TYPE ID|NAME FILE [--dry-run]   make a resource as FILE says, with the minimal PATCH, verified
+  create TYPE FILE | --template         create a resource from a JSON file, read back and compared
+  delete TYPE ID|NAME [--yes]           delete a resource (asks first), checked with a GET that must answer 404
+  compat [--as entra|okta|sap-ips|oneim|all] [--yes]
+                                        send what provisioning connectors send, on scratch resources, and judge it
+  send FILE [--name N]                  send the requests of a request file (*.scim) through the profile
   sandbox [OPTIONS]                     start the local SCIM service behind an APIM-like gateway
 
 Options:
@@ -165,6 +184,30 @@ Non-destructive: sends GET, POST, PUT, PATCH and DELETE requests the gateway mus
 not exist) and prints, per method, where the key was sent, which custom headers were sent, who answered
 (gateway or SCIM backend), the status and a verdict. Exit code 1 when any method fails.
 `,
+  send: `Usage: scimx [GLOBAL OPTIONS] send FILE [--name N] [--keep-going]
+
+Sends the requests of a request file (*.scim) through the profile, in order, and prints each answer: status,
+headers (secrets masked) and body. A request file holds one request per block:
+
+  ### list users                      a block starts with ###; text after it names the block
+  GET Users?filter=userName sw "a"    METHOD and a path relative to the profile's base URL
+  If-Match: W/"3"                     header lines, then a blank line
+                                      and a JSON body (up to the next ###)
+
+Lines starting with # or // before the request line are comments ("# @name NAME" also names the block). The
+profile adds the gateway key, its headers and its auth to every request; a block's own Authorization, key
+header, key query parameter, the profile's headers and Accept/Content-Type/User-Agent are not sent (said as a
+warning, values masked). An absolute URL must be on the profile's origin and under its base URL: otherwise
+nothing is sent. A PUT or PATCH that changes a group's members is sent as written, with the membership check
+of "scimx members" around it: the group is read before and after, members it did not name that are gone are
+named (exit 1), and the change is journaled ("scimx members restore" puts back what it lost).
+
+--name N      only the request named N (or the Nth request, counted from 1)
+--keep-going  send the rest after a request that failed (default: stop there)
+
+Exit code 0 when every request answered 2xx (and every membership check passed), 1 otherwise, 2 when the
+file is wrong (FILE:LINE:COLUMN: what is wrong; nothing is sent).
+`,
   edit: `Usage: scimx [GLOBAL OPTIONS] edit TYPE ID|NAME [--dry-run]
 
 Reads the resource (a group with its members) and opens it as JSON in $VISUAL, else $EDITOR, else vi. When the
@@ -189,6 +232,34 @@ out are removed, except readOnly and immutable ones (id, meta, groups) and a gro
   otherwise exit 1 (NOT verified, naming the attributes).
 
 --dry-run   print what would be sent (the PatchOp or PUT body, the member changes) and send nothing
+`,
+  create: `Usage: scimx [GLOBAL OPTIONS] create TYPE FILE
+       scimx [GLOBAL OPTIONS] create TYPE --template
+
+Creates a resource (TYPE: Users, Groups, or a resource type name) from FILE, one JSON object, with a POST through
+the profile's pipeline. Required attributes (per the service's /Schemas) left empty are refused before anything is
+sent. The new resource is read back by its id and every attribute sent is compared with what is stored: "verified"
+only when all are there (exit 1 otherwise, naming what differs). --template prints a body to fill in, built from
+the service's /Schemas (RFC 7643's core schemas when it offers none).
+`,
+  delete: `Usage: scimx [GLOBAL OPTIONS] delete TYPE ID|NAME [--yes]
+
+Deletes one resource. A user is found by id, userName or displayName, a group by id or displayName (as "get").
+It is read first and the question names it; --yes answers it (needed when not in a terminal: without a terminal
+and without --yes nothing is deleted). Afterwards a GET must answer 404: "verified" only then (exit 1 otherwise).
+`,
+  compat: `Usage: scimx [GLOBAL OPTIONS] compat [--as entra|okta|sap-ips|oneim|all] [--yes]
+
+Connector check before go-live. Creates scratch users and groups named scimx-compat-<random>-…, sends to them the
+requests each connector is documented to send for user create, update and deactivate, group create and membership
+add and remove (Microsoft Entra ID's PATCH forms, its non-standard ones included; Okta's; SAP Identity
+Provisioning's PUTs; One Identity Manager's GET then PUT of the whole group), and prints per request: did the
+gateway let it through, what the SCIM service answered (status, scimType), and whether a re-read shows the state
+the request meant (a membership write must also leave the other scratch member alone). Each row names its
+exchange: --har FILE writes them all (each HAR entry carries its _exchangeId), --json gives the whole report.
+The scratch resources are deleted afterwards, even when a step fails or the run is cancelled, each delete checked
+by a GET that must answer 404; any left behind is named.
+Asks before sending anything; --yes answers (needed when not in a terminal). Exit code 1 when any step fails.
 `,
   sandbox: `Usage: scimx sandbox [SANDBOX OPTIONS]
 

@@ -1,5 +1,16 @@
 // Entry of `scimx` (bundled to dist/cli.js). Wires run() to the process: output, Ctrl-C, exit code.
+import { createInterface } from 'node:readline/promises';
 import { run } from './run';
+
+/** A yes/no question on the terminal (stderr, so that stdout stays the command's output). */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -25,6 +36,8 @@ run(process.argv.slice(2), {
   cwd: process.cwd(),
   stderrIsTTY: process.stderr.isTTY === true,
   signal: controller.signal,
+  // only a terminal can be asked: a pipe or a script gets none, and writes that ask are refused without --yes
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm } : {}),
 }).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {

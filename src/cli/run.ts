@@ -34,6 +34,8 @@ export interface CliIo {
   stderrIsTTY?: boolean;
   /** Aborting it cancels the run (Ctrl-C); run then resolves 130. */
   signal?: AbortSignal;
+  /** Asks a yes/no question (a terminal); absent: none can be asked, and a write that needs an answer is refused. */
+  confirm?: (question: string) => Promise<boolean>;
   /** What retries, re-applies and their countdowns wait on; default the system clock (tests pass a fake one). */
   clock?: Clock;
 }
@@ -108,7 +110,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       else out(globalHelp());
       return EXIT.ok;
     }
-    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, edit, apply, sandbox (scimx --help)');
+    if (!isCommand(word)) throw usage(`unknown command "${word}"`, 'commands: discover, list, get, members, probe, edit, apply, create, delete, compat, send, sandbox (scimx --help)');
     const command: CommandName = word;
 
     // 2. The sandbox takes the rest of the command line as its own.
@@ -224,8 +226,12 @@ function checkArity(command: CommandName, args: string[]): void {
     case 'discover': case 'probe': need(0, 0, ''); break;
     case 'list': need(1, 1, 'TYPE'); break;
     case 'get': need(2, 2, 'TYPE ID'); break;
+    case 'send': need(1, 1, 'FILE'); break;
     case 'edit': need(2, 2, 'TYPE ID'); break;
     case 'apply': need(3, 3, 'TYPE ID FILE'); break;
+    case 'create': need(1, 2, 'TYPE FILE'); break;
+    case 'delete': need(2, 2, 'TYPE ID'); break;
+    case 'compat': need(0, 0, ''); break;
     case 'members':
       if (args[0] === 'restore' || args[0] === 'undo' || args[0] === 'journal') {
         need(1, 1, `${args[0]}${args[0] === 'journal' ? '' : ' [--from ENTRY]'}`);

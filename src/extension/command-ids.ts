@@ -30,6 +30,18 @@ export const COMMANDS = {
   probeGateway: 'scim.probeGateway',
   // sandbox (commands/sandbox.ts)
   startSandbox: 'scim.startSandbox',
+  // create and delete (commands/create-delete.ts)
+  newResource: 'scim.newResource',
+  newUser: 'scim.newUser',
+  newGroup: 'scim.newGroup',
+  /** the "Create … in PROFILE" code lens above a new resource's template (also in the palette) */
+  createResource: 'scim.createResource',
+  deleteResource: 'scim.deleteResource',
+  // connector check (commands/compat.ts)
+  checkCompatibility: 'scim.checkCompatibility',
+  // request files, *.scim (commands/request-files.ts; lenses and answers in request-files/index.ts)
+  sendRequest: 'scim.sendRequest',
+  sendAllRequests: 'scim.sendAllRequests',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -42,4 +54,6 @@ export const VSCODE_COMMANDS = {
   openSettings: 'workbench.action.openSettings',
   setContext: 'setContext',
   diff: 'vscode.diff',
+  /** the Problems panel: where a request file's broken request says what is wrong */
+  showProblems: 'workbench.actions.view.problems',
 } as const;

@@ -13,6 +13,7 @@ import { Sandbox } from './sandbox';
 import { Secrets } from './secrets';
 import { Clients } from './session';
 import { ProfileDiagnostics } from './profile-diagnostics';
+import { registerRequestFiles } from './request-files/index';
 import { ActiveProfile } from './status';
 import { ScimTree } from './tree';
 import { Waits } from './waits';
@@ -52,7 +53,8 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
     log, profiles, tree, view, status, problems, docs, sandbox, waits, { dispose: unlog },
   );
   registerEditing(context, { clients, log, docs });
-  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits });
+  const requestFiles = registerRequestFiles(context, { clients, status, log });
+  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits, requestFiles });
   cleanup = () => clients.dispose();
   // The status bar and the Problems panel need the profiles without waiting for the view to open.
   const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);

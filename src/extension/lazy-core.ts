@@ -8,6 +8,10 @@ export { shortSecretWarnings } from '../core/profile';
 export { toHar } from '../core/http/har';
 export { toCurl } from '../core/http/curl';
 export { FileJournal } from '../core/journal';
+export { prepareRequest, sendRequest } from '../core/request-files/send';
+export { formatSendResult } from '../core/request-files/format';
 export { readForEdit, planEdit, applyEdit, describePlan, formatPlan, editSummary } from '../core/edit/edit';
 
 export type LazyCore = typeof import('./lazy-core');
+export { createResource, deleteResource, missingRequired, resourceTemplate } from '../core/scim/lifecycle';
+export { compatSummary, parseConnectors, runCompat } from '../core/scim/compat';

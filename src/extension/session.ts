@@ -31,6 +31,11 @@ export class Clients {
     return c;
   }
 
+  /** The profile's client when one was made already (never asks for a secret): for completion. */
+  existing(profileName: string): Promise<ScimClient> | undefined {
+    return this.clients.get(profileName);
+  }
+
   names(profileName: string): Map<string, string> {
     let m = this.labels.get(profileName);
     if (!m) this.labels.set(profileName, (m = new Map<string, string>()));

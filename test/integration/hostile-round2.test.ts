@@ -16,6 +16,7 @@ import type { Profile } from '../../src/core/profile';
 import { formatProblem, loadProfilesFile, MAX_MERGED_ENTRIES } from '../../src/core/profiles';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
+import { TestClock } from '../helpers/clock';
 import { json, startEchoServer, type EchoServer, type Handler, type Received, type SyncHandler } from '../helpers/echo-server';
 import { sandboxProfile } from '../helpers/profile';
 
@@ -42,7 +43,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResu
   let stdout = '';
   let stderr = '';
   const t = Date.now();
-  const code = await run(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, env, cwd: dir });
+  const code = await run(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, env, cwd: dir, clock: new TestClock() });
   return { code, stdout, stderr, ms: Date.now() - t };
 }
 

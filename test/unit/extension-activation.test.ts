@@ -54,11 +54,13 @@ const fake = {
       set: (uri: Uri, d: Array<{ range: { start: { line: number; character: number } }; message: string }>) => diagnostics.set(uri.fsPath, d),
       clear: () => diagnostics.clear(), dispose() {},
     }),
+    registerCodeLensProvider: () => disposable(), registerCompletionItemProvider: () => disposable(),
   },
   workspace: {
     isTrusted: true, workspaceFolders: [{ uri: new Uri('/w') }], textDocuments: [],
     getConfiguration: () => ({ get: <T>(_k: string, d?: T) => d, inspect: () => undefined }),
     onDidChangeConfiguration: event(), onDidGrantWorkspaceTrust: event(), onDidChangeWorkspaceFolders: event(),
+    onDidOpenTextDocument: event(), onDidChangeTextDocument: event(), onDidCloseTextDocument: event(),
     registerTextDocumentContentProvider: () => disposable(),
     registerFileSystemProvider: () => disposable(),
     createFileSystemWatcher: () => ({ ...disposable(), onDidChange: event(), onDidCreate: event(), onDidDelete: event() }),

@@ -8,7 +8,11 @@ import type { ScimClient } from '../../core/scim/client';
 export interface CommandContext {
   profile: Profile;
   trace: Trace;
-  io: { env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string };
+  io: {
+    env: NodeJS.ProcessEnv; stderrIsTTY?: boolean; cwd?: string;
+    /** Asks a yes/no question on the terminal; absent when there is none (then writes that need it are refused). */
+    confirm?: (question: string) => Promise<boolean>;
+  };
   /** Masks a text with every secret the run knows: for a text that is cut before it is printed (a table cell),
    * since the writers cannot find a secret that was cut in half. */
   mask?: (text: string) => string;

@@ -10,6 +10,9 @@ import { get } from './get';
 import { list } from './list';
 import { members } from './members';
 import { probe } from './probe';
+import { send } from './send';
+import { create, remove } from './lifecycle';
+import { compat } from './compat';
 
 export type { CommandContext } from './context';
 export { formatDiscovery } from './discover';
@@ -23,7 +26,11 @@ export async function runCommand(command: CommandName, client: ScimClient, ctx: 
     case 'get': return get(client, ctx);
     case 'members': return members(client, ctx);
     case 'probe': return probe(client, ctx);
+    case 'send': return send(client, ctx);
     case 'edit': case 'apply': return editOrApply(client, ctx, command, (type) => resolveType(client, ctx, type, command));
+    case 'create': return create(client, ctx);
+    case 'delete': return remove(client, ctx);
+    case 'compat': return compat(client, ctx);
     default: throw new ScimxError('usage', `${command} is not run through the client`);
   }
 }

@@ -1,8 +1,9 @@
 // scimx members: add or remove members (by id or name), restore what a change lost, undo a change, and the
 // journal of changes; and the report of a membership change.
+import type { WriteMode } from '../../core/profile';
 import type { ScimClient } from '../../core/scim/client';
 import { trafficPart } from '../../core/scim/report';
-import type { MembershipMode, MembershipProgress, MembershipReport } from '../../core/scim/types';
+import type { MembershipProgress, MembershipReport } from '../../core/scim/types';
 import { json, table } from '../format';
 import { resolveRefs, type Resolved } from '../names';
 import { str, usage, type CommandContext } from './context';
@@ -26,7 +27,7 @@ export async function members(client: ScimClient, ctx: CommandContext): Promise<
   if (named.length && !ctx.json) ctx.err(`scimx: ${named.map((r) => `"${r.ref}" is ${r.id}`).join(', ')}\n`);
   const change = action === 'add' ? { add: ids, remove: [] } : { add: [], remove: ids };
   const report = await client.changeMembers(groupId, change, {
-    mode: mode as MembershipMode,
+    mode: mode as WriteMode,
     onProgress: (p) => ctx.progress(`${p.message} (${p.done}/${p.total})`),
   }, { signal: ctx.signal, title: `${action} ${ids.length} member(s) ${action === 'add' ? 'to' : 'from'} group ${groupId}` });
   ctx.progress(undefined);
@@ -37,7 +38,7 @@ export async function members(client: ScimClient, ctx: CommandContext): Promise<
  * (`--from ID`), else the newest of this profile that needs it. */
 async function restoreOrUndo(client: ScimClient, ctx: CommandContext, action: 'restore' | 'undo'): Promise<number> {
   const from = str(ctx, 'from');
-  const opts = { mode: (str(ctx, 'mode') ?? ctx.profile.writes) as MembershipMode, onProgress: (p: MembershipProgress) => ctx.progress(`${p.message} (${p.done}/${p.total})`) };
+  const opts = { mode: (str(ctx, 'mode') ?? ctx.profile.writes) as WriteMode, onProgress: (p: MembershipProgress) => ctx.progress(`${p.message} (${p.done}/${p.total})`) };
   const run = { signal: ctx.signal };
   const report = action === 'restore' ? await client.restoreMembers(from, opts, run) : await client.undoChange(from, opts, run);
   ctx.progress(undefined);

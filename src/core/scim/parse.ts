@@ -2,7 +2,7 @@
 // bare array, counts as strings) and some answers are simply wrong. Wrong answers become one-line
 // 'response' errors; tolerable quirks become warnings.
 import { ScimxError } from '../errors';
-import type { Capabilities, Discovery, ListPage, ResourceTypeInfo, ScimResource } from './types';
+import type { Capabilities, Discovery, ListPage, Member, ResourceTypeInfo, ScimResource } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +37,18 @@ export function parseResource(body: Json, what: string): ScimResource {
   const meta = obj(body.meta);
   if (body.meta !== undefined && !meta) throw new ScimxError('response', `${what}: "meta" is not an object`);
   return body as ScimResource;
+}
+
+/** A group's `members`, the entries with a string `value` (others are skipped); none when it has no list. */
+export function readMembers(group: Record<string, unknown>): Member[] {
+  const raw = group.members;
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ScimxError('response', `Group ${String(group.id)} has "members" that is not a list`);
+  const out: Member[] = [];
+  for (const m of raw) {
+    if (m && typeof m === 'object' && typeof (m as Member).value === 'string') out.push(m as Member);
+  }
+  return out;
 }
 
 export function parseListResponse(body: Json, ctx: { requested: Record<string, unknown>; exchangeId?: string }): ListPage {

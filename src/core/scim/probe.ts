@@ -12,14 +12,14 @@ import { diagnoseExchange } from '../diagnosis';
 import { toScimxError } from '../errors';
 import type { HttpMethod, RequestSpec } from '../http/types';
 import type { Exchange } from '../trace';
-import type { Call, ScimClient } from './client';
-import { resourcePath, trimSlash } from './client';
+import { resourcePath, trimSlash } from './paths';
+import type { Call, ScimPort } from './port';
 import { SCHEMA, type ProbeFinding, type ProbeReport, type ProbeRow } from './types';
 
 /** The POST body: cut off in the middle, so no parser reads a resource out of it. */
 export const PROBE_POST_BODY = `{"schemas":["${SCHEMA.group}"],"displayName":`;
 
-export async function probeGateway(client: ScimClient, call: Call): Promise<ProbeReport> {
+export async function probeGateway(client: ScimPort, call: Call): Promise<ProbeReport> {
   const groups = trimSlash(await client.groupsEndpoint({ operation: call.operation, signal: call.signal }));
   const ghost = `scimx-probe-${randomUUID()}`;
   const path = resourcePath(groups, ghost);
@@ -48,7 +48,7 @@ export async function probeGateway(client: ScimClient, call: Call): Promise<Prob
   return { rows, findings: findings(client, call) };
 }
 
-async function send(client: ScimClient, call: Call, spec: RequestSpec): Promise<{ ex?: Exchange; status: number | null }> {
+async function send(client: ScimPort, call: Call, spec: RequestSpec): Promise<{ ex?: Exchange; status: number | null }> {
   try {
     const res = await client.pipeline.send(call.operation, { ...spec, signal: call.signal, retry: false });
     call.meter.requests += 1;
@@ -60,7 +60,7 @@ async function send(client: ScimClient, call: Call, spec: RequestSpec): Promise<
   }
 }
 
-function rowFor(client: ScimClient, method: HttpMethod, ex: Exchange | undefined, status: number | null, call: Call, url: string): ProbeRow {
+function rowFor(client: ScimPort, method: HttpMethod, ex: Exchange | undefined, status: number | null, call: Call, url: string): ProbeRow {
   const wanted = Object.keys(client.profile.headers);
   const written = new Set((ex?.request.headers ?? []).map(([k]) => k.toLowerCase()));
   const customHeadersSent = wanted.filter((h) => written.has(h.toLowerCase()));
@@ -119,7 +119,7 @@ function judge(method: HttpMethod, status: number, by: ProbeRow['answeredBy']): 
 }
 
 /** Responses of the probe that point at another origin than the profile's: meta.location and Location. */
-function findings(client: ScimClient, call: Call): ProbeFinding[] {
+function findings(client: ScimPort, call: Call): ProbeFinding[] {
   const own = originOf(client.profile.baseUrl);
   const hosts = new Map<string, { count: number; exchangeIds: Set<string> }>();
   const note = (url: string, ex: Exchange): void => {

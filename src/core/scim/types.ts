@@ -1,4 +1,5 @@
-// Shapes of the SCIM client (implemented in ./client.ts). RFC 7643 / 7644 / 9865.
+// Shapes of the SCIM client (implemented in ./client/). RFC 7643 / 7644 / 9865.
+import type { WriteMode } from '../profile';
 
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -113,12 +114,10 @@ export interface MembershipChange {
   remove: string[];
 }
 
-export type MembershipMode = 'auto' | 'patch' | 'put';
-
 export interface MembershipReport {
   groupId: string;
-  /** The path actually used. */
-  mode: 'patch' | 'put';
+  /** The write mode actually used (`auto` resolved). */
+  mode: Exclude<WriteMode, 'auto'>;
   added: string[];
   removed: string[];
   /** Asked to add, but already a member. */
@@ -167,6 +166,16 @@ export interface MembershipProgress {
   done: number;
   total: number;
   message: string;
+}
+
+export interface MembershipOptions {
+  /** How to write (the profile's `writes` when not given). */
+  mode?: WriteMode;
+  onProgress?: (p: MembershipProgress) => void;
+  /** Asked before a PUT-based change with the membership diff; false cancels. */
+  confirmPut?: (diff: { groupId: string; add: string[]; remove: string[]; memberCount: number }) => Promise<boolean>;
+  /** How the journal records this change: a restore or an undo of entry `of`. */
+  journal?: { kind: 'restore' | 'undo'; of: string };
 }
 
 export interface ProbeRow {

@@ -4,10 +4,13 @@
 // its entry in package.json (`contributes.commands`, and `menus` where it shows), its registration in the
 // area's file, or in a new area file listed in AREAS below; test/unit/command-ids.test.ts checks all three agree.
 import { registerBrowseCommands } from './browse';
+import { registerCompatCommands } from './compat';
+import { registerCreateDeleteCommands } from './create-delete';
 import { createKit, type Ext, type Kit } from './kit';
 import { registerMembershipCommands } from './membership';
 import { registerProbeCommands } from './probe';
 import { registerProfileCommands } from './profiles';
+import { registerRequestFileCommands } from './request-files';
 import { registerSandboxCommands } from './sandbox';
 import { registerTraceCommands } from './trace';
 
@@ -22,6 +25,9 @@ const AREAS: ReadonlyArray<(k: Kit) => void> = [
   registerProbeCommands,
   registerProfileCommands,
   registerSandboxCommands,
+  registerCreateDeleteCommands,
+  registerCompatCommands,
+  registerRequestFileCommands,
 ];
 
 export function registerCommands(x: Ext): void {

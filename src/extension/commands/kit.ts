@@ -15,6 +15,7 @@ import type { Clients } from '../session';
 import type { ActiveProfile } from '../status';
 import { TracePanel } from '../trace-panel';
 import { membersNodeOf, type MembersNode, type ResourceNode, type TreeNode } from '../tree-model';
+import type { RequestFiles } from '../request-files/index';
 import type { ScimTree } from '../tree';
 import type { Waits } from '../waits';
 
@@ -31,6 +32,8 @@ export interface Ext {
   docs: ScimDocuments;
   sandbox: Sandbox;
   waits: Waits;
+  /** Request files (`*.scim`): what their commands call. */
+  requestFiles: RequestFiles;
 }
 
 type Kind = TreeNode['kind'];

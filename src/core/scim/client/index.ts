@@ -1,0 +1,303 @@
+// The SCIM client: discovery, listing, CRUD and membership, on top of the one request pipeline. A façade over
+// parts with one job each: transport.ts (operations, requests, diagnosed errors), discovery.ts (what the service
+// offers, its endpoints), paging.ts (pages of a listing), members.ts (a group's members); membership changes
+// (../membership) and the gateway probe (../probe) work through the port it implements (../port.ts), and what
+// it learns about its provider is kept in one ProviderQuirks object (../quirks.ts).
+// Every public method runs inside an operation of the trace (its own, or the caller's).
+import type { Clock } from '../../clock';
+import type { Diagnosis } from '../../diagnosis';
+import { ScimxError, type HttpStatusError } from '../../errors';
+import { Pipeline } from '../../http/pipeline';
+import type { HttpResponse, RequestSpec, WaitNotice } from '../../http/types';
+import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../../journal';
+import type { Profile } from '../../profile';
+import type { Exchange, Operation, Trace } from '../../trace';
+import { co, or, sw, toFilterString } from '../filter';
+import { changeMembers as runMembershipChange } from '../membership';
+import { parseResource } from '../parse';
+import { resourcePath, trimSlash } from '../paths';
+import type { Call, CallContext, ReadOptions, ScimPort } from '../port';
+import { probeGateway } from '../probe';
+import { ProviderQuirks, type MemberPaging } from '../quirks';
+import { summarizeReport } from '../report';
+import type {
+  Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipOptions, MembershipReport, ProbeReport, ScimResource,
+} from '../types';
+import { ServiceDiscovery } from './discovery';
+import { KnownMembers, MemberListing } from './members';
+import { Pager } from './paging';
+import { ScimTransport } from './transport';
+
+export { and, eq, or } from '../filter';
+export { readMembers } from '../parse';
+export { resourcePath, trimSlash } from '../paths';
+export type { Call, CallContext, Meter } from '../port';
+export { refusedByService } from '../refusal';
+export { summarizeReport } from '../report';
+export type { MembershipOptions } from '../types';
+export { pageCount } from './paging';
+
+export interface ScimClientOptions {
+  trace: Trace;
+  onWait?: (notice: WaitNotice) => void;
+  userAgent?: string;
+  /** What retries and membership re-applies wait on; default the system clock (ignored with `pipeline`). */
+  clock?: Clock;
+  /** Use this pipeline instead of making one (tests, or sharing one between faces). */
+  pipeline?: Pipeline;
+  /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
+  journal?: MembershipJournal;
+}
+
+export class ScimClient implements ScimPort {
+  readonly pipeline: Pipeline;
+  /** What this client learnt about its provider (per profile): the one place it is kept. */
+  readonly quirks = new ProviderQuirks();
+  private readonly transport: ScimTransport;
+  private readonly discovery: ServiceDiscovery;
+  private readonly pager: Pager;
+  private readonly members: MemberListing;
+  private readonly known = new KnownMembers();
+
+  constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
+    this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent, clock: options.clock });
+    this.transport = new ScimTransport(profile, options.trace, this.pipeline);
+    this.discovery = new ServiceDiscovery(this.transport);
+    this.pager = new Pager(profile, this.transport, this.discovery);
+    this.members = new MemberListing(this);
+  }
+
+  get trace(): Trace {
+    return this.options.trace;
+  }
+
+  /** How this provider lets us page a group's members, learnt on first use (quirks.memberPaging). */
+  get memberPaging(): MemberPaging | undefined {
+    return this.quirks.memberPaging;
+  }
+
+  /** Members of the group seen lately (newest first), for collateral checks; may be stale (they are checked). */
+  knownMembersOf(groupId: string): string[] {
+    return this.known.of(groupId);
+  }
+
+  rememberMembers(groupId: string, ids: Iterable<string>): void {
+    this.known.remember(groupId, ids);
+  }
+
+  forgetMembers(groupId: string, ids: Iterable<string>): void {
+    this.known.forget(groupId, ids);
+  }
+
+  // ------------------------------------------------------------------------------------ operations (transport.ts)
+
+  /** Runs `body` in the caller's operation, or in a new one that ends with the outcome. */
+  run<T>(title: string, ctx: CallContext | undefined, body: (call: Call) => Promise<T>, summarize?: (result: T) => string): Promise<T> {
+    return this.transport.run(title, ctx, body, summarize);
+  }
+
+  /** Sends a request and returns the answer when it is 2xx; otherwise throws a diagnosed error. */
+  request(call: Call, spec: RequestSpec, accept?: (status: number) => boolean): Promise<HttpResponse> {
+    return this.transport.request(call, spec, accept);
+  }
+
+  /** Like request(), and the body must be a JSON object. */
+  requestJson(call: Call, spec: RequestSpec): Promise<{ res: HttpResponse; body: Record<string, unknown> }> {
+    return this.transport.requestJson(call, spec);
+  }
+
+  jsonObject(res: HttpResponse, spec: Pick<RequestSpec, 'method' | 'url'>): Record<string, unknown> {
+    return this.transport.jsonObject(res, spec);
+  }
+
+  diagnose(ex: Exchange, operation: Operation): Diagnosis | undefined {
+    return this.transport.diagnose(ex, operation);
+  }
+
+  errorFor(res: HttpResponse, operation: Operation): HttpStatusError {
+    return this.transport.errorFor(res, operation);
+  }
+
+  // ------------------------------------------------------------------------------------ discovery (discovery.ts)
+
+  /** The service's discovery documents, read once per client (so once per profile) and kept, failures too;
+   * `refresh` asks again. A cancelled one is not kept. */
+  discover(ctx?: CallContext & { refresh?: boolean }): Promise<Discovery> {
+    return this.discovery.discover(ctx);
+  }
+
+  /** Whether filtered reads are worth trying: false only when ServiceProviderConfig says `filter.supported: false`. */
+  filtersUsable(ctx?: CallContext): Promise<boolean> {
+    return this.discovery.filtersUsable(ctx);
+  }
+
+  /** The endpoint of the Group resource type (`Groups` unless the server says otherwise). */
+  groupsEndpoint(ctx?: CallContext): Promise<string> {
+    return this.discovery.groupsEndpoint(ctx);
+  }
+
+  usersEndpoint(ctx?: CallContext): Promise<string> {
+    return this.discovery.usersEndpoint(ctx);
+  }
+
+  /**
+   * A filter used only as a pre-check or verification that the provider failed on (5xx, or 400), by its shape
+   * (e.g. `Users?filter=groups.value and id`): remembered for the life of this client, that is per profile, so
+   * later changes read unfiltered at once instead of sending the failing filter again (issue 9: each retry of
+   * one crashed that server). `why` says what happened, e.g. `500 from the SCIM service`.
+   */
+  rememberFailedFilter(shape: string, why: string): void {
+    this.quirks.rememberFailedFilter(shape, why);
+  }
+
+  /** Why a filter of this shape failed before on this profile, or undefined when it has not. */
+  failedFilter(shape: string): string | undefined {
+    return this.quirks.failedFilter(shape);
+  }
+
+  // ------------------------------------------------------------------------------------ reading (paging.ts)
+
+  listPage(endpoint: string, opts: ListOptions, ctx?: CallContext): Promise<ListPage> {
+    return this.run(`List ${endpoint}`, ctx, (call) => this.listPageIn(call, endpoint, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
+  }
+
+  /** One page (see Pager.listPageIn). */
+  listPageIn(call: Call, endpoint: string, opts: ListOptions, send: Pick<RequestSpec, 'retry'> = {}): Promise<ListPage> {
+    return this.pager.listPageIn(call, endpoint, opts, send);
+  }
+
+  /** Every resource of a listing, page by page. Stops on the server's own totalResults / nextCursor;
+   * refuses endless paging (a repeated cursor or an index that does not move). */
+  listAll(endpoint: string, opts: ListOptions & { limit?: number; onPage?: (page: ListPage, fetched: number) => void }, ctx?: CallContext): Promise<ScimResource[]> {
+    return this.run(`List all ${endpoint}`, ctx, async (call) => {
+      const out: ScimResource[] = [];
+      for await (const page of this.pages(call, endpoint, opts)) {
+        out.push(...page.resources);
+        opts.onPage?.(page, out.length);
+        if (opts.limit !== undefined && out.length >= opts.limit) return out.slice(0, opts.limit);
+      }
+      return out;
+    }, (r) => `${r.length} resources`);
+  }
+
+  /** Pages of a listing (see Pager.pages). */
+  pages(call: Call, endpoint: string, opts: ListOptions): AsyncGenerator<ListPage> {
+    return this.pager.pages(call, endpoint, opts);
+  }
+
+  get(endpoint: string, id: string, opts: ReadOptions = {}, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Get ${trimSlash(endpoint)}/${id}`, ctx, async (call) => (await this.getIn(call, endpoint, id, opts)).resource);
+  }
+
+  /** Reads one resource; `etag` is the ETag header or meta.version (RFC 7644 §3.14). */
+  async getIn(call: Call, endpoint: string, id: string, opts: ReadOptions = {}): Promise<{ resource: ScimResource; etag?: string }> {
+    const query: Record<string, string | undefined> = {
+      attributes: opts.attributes?.join(','),
+      excludedAttributes: opts.excludedAttributes?.join(','),
+    };
+    if (!opts.attributes && !opts.excludedAttributes && !opts.members && (await this.discovery.isGroupsEndpoint(endpoint))) {
+      query.excludedAttributes = 'members';
+    }
+    const { res, body } = await this.requestJson(call, { method: 'GET', url: resourcePath(endpoint, id), query });
+    const resource = parseResource(body, `${trimSlash(endpoint)}/${id}`);
+    return { resource, etag: res.headers.etag ?? resource.meta?.version };
+  }
+
+  // ------------------------------------------------------------------------------------ writing
+
+  create(endpoint: string, body: Record<string, unknown>, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Create in ${trimSlash(endpoint)}`, ctx, async (call) => {
+      const r = await this.requestJson(call, { method: 'POST', url: trimSlash(endpoint), body });
+      return parseResource(r.body, trimSlash(endpoint));
+    });
+  }
+
+  replace(endpoint: string, id: string, body: Record<string, unknown>, opts: { ifMatch?: string } = {}, ctx?: CallContext): Promise<ScimResource> {
+    return this.run(`Replace ${trimSlash(endpoint)}/${id}`, ctx, async (call) => {
+      const r = await this.requestJson(call, { method: 'PUT', url: resourcePath(endpoint, id), body, headers: opts.ifMatch ? { 'If-Match': opts.ifMatch } : undefined });
+      return parseResource(r.body, `${trimSlash(endpoint)}/${id}`);
+    });
+  }
+
+  delete(endpoint: string, id: string, ctx?: CallContext): Promise<void> {
+    return this.run(`Delete ${trimSlash(endpoint)}/${id}`, ctx, async (call) => {
+      await this.request(call, { method: 'DELETE', url: resourcePath(endpoint, id) });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------ members (members.ts, ../membership)
+
+  /** One page of a group's members without downloading the group where the provider allows:
+   * users whose `groups` contain the group (RFC 7643 §4.1.2), else the group's own member list. Members that
+   * are not users (nested groups) come first on the first page, and every page's total counts them. */
+  membersPage(groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }, ctx?: CallContext): Promise<ListPage<Member>> {
+    return this.run(`Members of ${groupId}`, ctx, (call) => this.membersPageIn(call, groupId, opts), (p) => `${p.resources.length} of ${p.totalResults ?? '?'}`);
+  }
+
+  membersPageIn(call: Call, groupId: string, opts: { startIndex?: number; count?: number; cursor?: string }): Promise<ListPage<Member>> {
+    return this.members.pageIn(call, groupId, opts);
+  }
+
+  changeMembers(groupId: string, change: MembershipChange, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport> {
+    const parts = [change.add.length ? `add ${change.add.length}` : '', change.remove.length ? `remove ${change.remove.length}` : ''].filter(Boolean).join(', ');
+    return this.run(`Members of ${groupId}: ${parts || 'no change'}`, ctx, async (call) => {
+      const report = await runMembershipChange(this, call, groupId, change, opts);
+      // nested groups counted in later members pages: the removed ones are gone
+      this.members.forgetRemoved(groupId, report.removed);
+      this.forgetMembers(groupId, report.removed);
+      return report;
+    }, (r) => summarizeReport(r, { traffic: true }));
+  }
+
+  /** Puts back exactly the members a change lost (journal entry `id`, else the newest of this profile that lost
+   * members and is not restored yet), through the same safe path, verified. */
+  async restoreMembers(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToRestore(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.lost, remove: [] }, { ...opts, journal: { kind: 'restore', of: entry.id } }, { title: `Restore ${entry.lost.length} member(s) of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** Undoes a change (journal entry `id`, else this profile's newest change not undone yet): removes what it
+   * added and adds back what it removed, through the same safe path, verified. */
+  async undoChange(id?: string, opts: MembershipOptions = {}, ctx?: CallContext): Promise<MembershipReport & { entry: JournalEntry }> {
+    const entry = entryToUndo(this.requireJournal(), this.profile, id);
+    return this.changeMembers(entry.groupId, { add: entry.removed, remove: entry.added }, { ...opts, journal: { kind: 'undo', of: entry.id } }, { title: `Undo change ${entry.id} of group ${entry.groupId}`, ...ctx })
+      .then((r) => ({ ...r, entry }));
+  }
+
+  /** This profile's journal entries, newest first (none without a journal). */
+  journalEntries(): JournalEntry[] {
+    return this.options.journal ? entriesOf(this.options.journal, this.profile) : [];
+  }
+
+  private requireJournal(): MembershipJournal {
+    const j = this.options.journal;
+    if (!j) throw new ScimxError('usage', 'No membership journal is kept here, so there is nothing to restore or undo.');
+    return j;
+  }
+
+  /** Users whose userName starts with, or displayName contains, the text (for a search-as-you-type picker). */
+  searchUsers(text: string, opts: { count?: number } = {}, ctx?: CallContext): Promise<ScimResource[]> {
+    return this.run(`Search users "${text}"`, ctx, async (call) => {
+      const users = await this.usersEndpoint({ operation: call.operation, signal: call.signal });
+      const t = text.trim();
+      const filter = t ? toFilterString(or(sw('userName', t), co('displayName', t))) : undefined;
+      const page = await this.listPageIn(call, users, { filter, attributes: ['userName', 'displayName', 'emails'], count: opts.count ?? 25 });
+      return page.resources;
+    }, (r) => `${r.length} users`);
+  }
+
+  /** One request per method that the gateway must judge and the service must refuse (nothing changes), and
+   * findings beyond the rows (responses that point at another origin). */
+  probe(ctx?: CallContext): Promise<ProbeReport> {
+    return this.run('Probe gateway', ctx, (call) => probeGateway(this, call), ({ rows, findings }) => {
+      const fails = rows.filter((r) => r.verdict === 'fail').length;
+      const head = fails ? `${fails} of ${rows.length} methods fail` : `all ${rows.length} methods pass`;
+      return [head, ...findings.map((f) => f.message)].join('; ');
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pipeline.close();
+  }
+}
