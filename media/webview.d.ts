@@ -29,12 +29,12 @@ interface DiffRow { path: string; a: string | undefined; b: string | undefined; 
 interface BodyDiff { rows: DiffRow[]; more: number }
 
 /** VS Code's webview API (https://code.visualstudio.com/api/extension-guides/webview#scripts-and-message-passing). */
-interface WebviewApi<State> {
-  postMessage(message: WebviewMessage): void;
+interface WebviewApi<State, Message = WebviewMessage> {
+  postMessage(message: Message): void;
   getState(): State | undefined;
   setState(state: State): void;
 }
-declare function acquireVsCodeApi<State = unknown>(): WebviewApi<State>;
+declare function acquireVsCodeApi<State = unknown, Message = WebviewMessage>(): WebviewApi<State, Message>;
 
 interface Window {
   ScimTraceView: typeof import('./trace-view');

@@ -21,7 +21,7 @@ async function typeInfo(client: ScimClient, ctx: CommandContext, endpoint: strin
 
 /** "Users/ID (userName "a", displayName "A")": how a resource is named in questions and results. */
 export function describeResource(endpoint: string, r: ScimResource): string {
-  const names = ['userName', 'displayName'].map((k) => (typeof r[k] === 'string' && r[k] ? `${k} "${r[k] as string}"` : '')).filter(Boolean);
+  const names = ['userName', 'displayName'].map((k) => (typeof r[k] === 'string' && r[k] ? `${k} "${r[k]}"` : '')).filter(Boolean);
   return `${endpoint}/${r.id}${names.length ? ` (${names.join(', ')})` : ''}`;
 }
 

@@ -123,7 +123,7 @@ async function schemasOf(client: ScimClient, call: Call): Promise<Json[]> {
 }
 
 function nameOf(body: Json): string | undefined {
-  for (const k of ['userName', 'displayName']) if (typeof body[k] === 'string' && body[k]) return body[k] as string;
+  for (const k of ['userName', 'displayName']) if (typeof body[k] === 'string' && body[k]) return body[k];
   return undefined;
 }
 

@@ -29,7 +29,7 @@ export function registerCompatCommands(k: Kit): void {
     const core = loadCore();
     let ids: ConnectorId[];
     if (Array.isArray(connectors) && connectors.every((x) => typeof x === 'string')) {
-      ids = core.parseConnectors((connectors as string[]).join(','));
+      ids = core.parseConnectors((connectors).join(','));
     } else {
       const picked = await vscode.window.showQuickPick(CHOICES, { title: `Check connector compatibility of ${profile.name}`, placeHolder: 'Whose requests to send' });
       if (!picked) return;

@@ -4,7 +4,7 @@
 // user or group asks with a modal that names it. Both go through the core (src/core/scim/lifecycle.ts): the create
 // is read back and compared, the delete checked with a GET that must answer 404; every exchange is in the trace.
 import * as vscode from 'vscode';
-import type { ResourceTypeInfo, ScimResource } from '../../core/scim/types';
+import type { ResourceTypeInfo } from '../../core/scim/types';
 import { COMMANDS } from '../command-ids';
 import { loadCore } from '../core-loader';
 import { isCancellation } from '../messages';
@@ -112,7 +112,7 @@ export function registerCreateDeleteCommands(k: Kit): void {
       const disc = await client.discover({ title: 'Discover service' });
       const missing = core.missingRequired(p.rt, disc.schemas, body as Record<string, unknown>);
       if (missing.length) return void vscode.window.showErrorMessage(`Fill in ${missing.join(', ')} (required by the service's /Schemas). Nothing was sent.`);
-      const label = resourceLabel({ id: '', ...(body as Record<string, unknown>) } as ScimResource, p.rt);
+      const label = resourceLabel({ id: '', ...(body as Record<string, unknown>) }, p.rt);
       const ok = await vscode.window.showInformationMessage(`Create ${word} "${label}" in ${p.profile}?`, {
         modal: true, detail: `POST ${client.profile.baseUrl.replace(/\/+$/, '')}/${p.rt.endpoint}. It is read back afterwards and compared with what was sent.`,
       }, 'Create');
