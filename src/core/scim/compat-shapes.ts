@@ -115,11 +115,18 @@ function checkFamilyName(_s: Scratch, stored: Json): string[] {
   return f === UPDATED_FAMILY ? [] : [`name.familyName is ${JSON.stringify(f) ?? 'not returned'}, not "${UPDATED_FAMILY}"`];
 }
 
+/** A stored attribute's value as text: a string as is, another scalar printed, an object or list as JSON. */
+export function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol' ? '' : JSON.stringify(v);
+}
+
 function checkEntraUpdate(s: Scratch, stored: Json): string[] {
   const out = checkFamilyName(s, stored);
   const emails = list(get(stored, 'emails'));
-  const work = emails.filter((e) => String(get(e, 'type') ?? '').toLowerCase() === 'work');
-  if (!work.some((e) => String(get(e, 'value') ?? '').toLowerCase() === updatedEmail(s).toLowerCase())) {
+  const work = emails.filter((e) => scalarText(get(e, 'type')).toLowerCase() === 'work');
+  if (!work.some((e) => scalarText(get(e, 'value')).toLowerCase() === updatedEmail(s).toLowerCase())) {
     out.push(`the work email is ${JSON.stringify(work.map((e) => get(e, 'value')))}, not ["${updatedEmail(s)}"]`);
   }
   if (work.length > 1) out.push(`${work.length} work emails are stored, one expected`);

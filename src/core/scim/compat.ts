@@ -20,6 +20,7 @@ import { resourcePath, trimSlash } from './client';
 import {
   CONNECTOR_STEPS, CONNECTORS, memberIds, plainActivate, plainAddMembers, plainGroup, plainUser,
   type CompatOperation, type CompatStep, type ConnectorId, type Scratch, type WriteSpec,
+  scalarText,
 } from './compat-shapes';
 import { attributeRules, createdId, differences } from './lifecycle';
 import { eq, toFilterString } from './filter';
@@ -430,7 +431,7 @@ async function findByName(client: ScimClient, call: Call, c: Created, item: Clea
     report.leftovers.push(`${c.endpoint} ${attr} "${c.name}" (unsure)`);
     return [];
   }
-  return list.filter((x): x is Json => isObj(x) && typeof x.id === 'string' && String(x[attr] ?? '').toLowerCase() === c.name.toLowerCase()).map((x) => x.id as string);
+  return list.filter((x): x is Json => isObj(x) && typeof x.id === 'string' && scalarText(x[attr]).toLowerCase() === c.name.toLowerCase()).map((x) => x.id as string);
 }
 
 async function sendCleanup(client: ScimClient, call: Call, spec: RequestSpec): Promise<Sent> {
