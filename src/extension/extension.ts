@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   const status = new ActiveProfile(context.workspaceState, profiles);
   const problems = new ProfileDiagnostics(profiles);
-  const docs = new ScimDocuments(clients);
+  const docs = new ScimDocuments();
   const sandbox = new Sandbox(context.extensionPath, log);
   const unlog = logExchanges(trace, log);
 

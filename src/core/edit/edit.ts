@@ -17,6 +17,7 @@ import { HttpStatusError, ScimxError, toScimxError } from '../errors';
 import type { Call, CallContext, MembershipOptions, ScimClient } from '../scim/client';
 import { readMembers, resourcePath, trimSlash } from '../scim/client';
 import { eq, toFilterString } from '../scim/filter';
+import { DOCUMENTED_READ_CAP } from '../scim/membership';
 import type { Discovery, MembershipReport, ScimResource } from '../scim/types';
 import { canonical, diffResource, equivalent, normalize, patchBody, refPath, refusalText, type AttrRef, type PatchOpBody, type ResourceDiff } from './patch-diff';
 import { findAttr, findExtension, GROUP_SCHEMA, isUrnKey, resourceSchema, USER_SCHEMA, type AttrDef, type ResourceSchema } from './schema';
@@ -306,14 +307,14 @@ export async function applyEditIn(client: ScimClient, call: Call, plan: EditPlan
 
 /**
  * A Group's PUT carries its member list as read; a read the provider capped would drop every member past the cap.
- * The same rule as the membership path's PUT (src/core/scim/membership.ts, guardAgainstTruncatedRead): a PUT only
+ * The same rule as the membership path's PUT (src/core/scim/membership/put.ts, guardAgainstTruncatedRead; the same documented caps): a PUT only
  * when an independent count agrees (the users filter's totalResults for the group), or the list is shorter than
  * a cap the provider documents (SAP: 20,000), or the profile says `groupReads: complete`. Else refused, nothing
  * written.
  */
 async function guardGroupPut(client: ScimClient, call: Call, base: EditBase, warnings: string[]): Promise<void> {
   const members = readMembers(base.resource);
-  const cap = client.profile.provider === 'sap' ? 20_000 : undefined;
+  const cap = DOCUMENTED_READ_CAP[client.profile.provider];
   const refuse = (why: string): never => {
     throw new ScimxError('unsupported', `Nothing sent: a PUT of group ${base.id} carries its ${members.length} members as read, and ${why}: a capped read would lose the members past it.`, {
       hint: 'Use writes: patch; or, if this provider\'s group reads are known to be complete, set groupReads: complete in the profile.',

@@ -36,3 +36,4 @@ export { chunks, patchBodies, patchLimits, type PatchLimits } from './bodies';
 export { membershipFailureReport, type MembershipFailure } from './failure';
 export { memberIds } from './input';
 export { patchConcurrency } from './patch';
+export { DOCUMENTED_READ_CAP } from './put';

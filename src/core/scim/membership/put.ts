@@ -215,7 +215,7 @@ function lastModifiedOf(r: ScimResource): string | undefined {
 }
 
 /** Members a group read returns at most, where the provider documents it. */
-const DOCUMENTED_READ_CAP: Partial<Record<ProviderKind, number>> = { sap: 20_000 };
+export const DOCUMENTED_READ_CAP: Partial<Record<ProviderKind, number>> = { sap: 20_000 };
 
 /**
  * A PUT built from a capped read removes every member past the cap. Identical re-reads prove nothing (a capped
