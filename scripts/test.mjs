@@ -76,7 +76,10 @@ for (const suite of failed ? [] : suites) {
   if (!files.length) { console.log(`(${suite}: no tests)`); continue; }
   console.log(`\n=== ${suite}: ${files.length} file(s) ===`);
   const tap = join(tapDir, `${suite}.tap`);
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+  // TypeScript through tsx's require hook (tsx/cjs): the test files and src/ are CommonJS, and the hook costs
+  // a test file's process about half a second of CPU less than tsx's ESM loader (`--import tsx`), which runs
+  // every module resolution through a loader thread.
+  const args = ['--require', 'tsx/cjs', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tap}`, `--test-timeout=${TEST_TIMEOUT_MS[suite]}`];
   // e2e drives one browser and one VS Code at a time; integration files each start their own sandbox.
   args.push(`--test-concurrency=${suite === 'e2e' ? 1 : 2}`);

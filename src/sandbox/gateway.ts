@@ -24,7 +24,9 @@ const HTML_502 = `<!DOCTYPE html>
 <body><h1>Bad Gateway</h1><p>The gateway did not receive a timely response from the upstream server.</p></body></html>
 `;
 
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// unref: a delayed request never holds the process alive once the sandbox is stopped (a test file that stopped
+// it mid-delay ends at once, not when a 30 s delay runs out); while the servers listen they hold it anyway
+const delay = (ms: number): Promise<void> => new Promise((r) => { setTimeout(r, ms).unref(); });
 
 function sendApim(res: http.ServerResponse, rec: ReceivedRequest, status: number, message: string, extra: Record<string, string> = {}): void {
   const body = JSON.stringify({ statusCode: status, message });

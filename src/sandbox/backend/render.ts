@@ -32,24 +32,50 @@ export function userRaw(c: Ctx, rec: UserRec): Json {
   };
 }
 
-/** SCIMMY's coerced whole-resource form of a user without `groups`, as JSON text (half the memory of the
- * object), for one record version, base URL and ETag mode. */
-interface UserOutCached { version: number; base: string; etag: boolean; json: string }
-const userOutCache = new WeakMap<UserRec, UserOutCached>();
+/** SCIMMY's coerced forms of a record, as JSON text (half the memory of the object), for one record version,
+ * base URL and ETag mode: the whole resource (key '') and the forms shaped by an attribute list (key: the list). */
+interface OutCached { version: number; base: string; etag: boolean; forms: Map<string, string> }
+const userOutCache = new WeakMap<UserRec, OutCached>();
+const groupOutCache = new WeakMap<GroupRec, OutCached>();
+/** a record is read with a handful of attribute lists; past this many, the oldest form is dropped */
+const MAX_FORMS = 8;
+
+/** The coerced form of `rec` under `key`, made by `coerce` once per record version (every write bumps it). */
+function cachedForm<R extends UserRec | GroupRec>(cache: WeakMap<R, OutCached>, c: Ctx, rec: R, key: string, coerce: () => unknown): Json {
+  const etag = c.state.faults.has('etag');
+  let hit = cache.get(rec);
+  if (!hit || hit.version !== rec.version || hit.base !== c.base || hit.etag !== etag) {
+    hit = { version: rec.version, base: c.base, etag, forms: new Map() };
+    cache.set(rec, hit);
+  }
+  let json = hit.forms.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(coerce());
+    if (hit.forms.size >= MAX_FORMS) hit.forms.delete(hit.forms.keys().next().value as string);
+    hit.forms.set(key, json);
+  }
+  return JSON.parse(json) as Json;
+}
+
+/** the cache key of an attribute list (SCIMMY's parsed attributes/excludedAttributes filter) */
+const attributesKey = (attributes: Filter): string => `attributes:${JSON.stringify([...attributes])}`;
 
 export function userOut(c: Ctx, rec: UserRec, attributes: Filter | undefined): SCIMMY.Schemas.User {
-  if (attributes && attributes.length > 0) return new SCIMMY.Schemas.User(userRaw(c, rec), 'out', `${c.base}/Users`, attributes);
+  if (attributes && attributes.length > 0) {
+    // coerced once per version and attribute list (member checks list users with attributes=id, or id,groups);
+    // `groups` changes without the user's version, so a list that keeps it has the groups in its key too
+    const raw = userRaw(c, rec);
+    const key = `${attributesKey(attributes)}${keeps(attributes, 'groups') ? ` groups:${JSON.stringify(raw['groups'])}` : ''}`;
+    return cachedForm(userOutCache, c, rec, key,
+      () => new SCIMMY.Schemas.User(raw, 'out', `${c.base}/Users`, attributes)) as unknown as SCIMMY.Schemas.User;
+  }
   // whole resource: SCIMMY coerces a user once per version (a listing of 100,000 users spent most of its time
   // re-coercing unchanged records); `groups`, which changes without the user's version, is attached as is,
   // the way groupOut attaches members
-  const etag = c.state.faults.has('etag');
-  let hit = userOutCache.get(rec);
-  if (!hit || hit.version !== rec.version || hit.base !== c.base || hit.etag !== etag) {
+  const plain = cachedForm(userOutCache, c, rec, '', () => {
     const { groups: _groups, ...raw } = userRaw(c, rec);
-    hit = { version: rec.version, base: c.base, etag, json: JSON.stringify(new SCIMMY.Schemas.User(raw, 'out', `${c.base}/Users`)) };
-    userOutCache.set(rec, hit);
-  }
-  const plain = JSON.parse(hit.json) as Json;
+    return new SCIMMY.Schemas.User(raw, 'out', `${c.base}/Users`);
+  });
   plain['groups'] = groupsAttr(c, rec.id);
   return plain as unknown as SCIMMY.Schemas.User;
 }
@@ -81,9 +107,10 @@ export function groupOut(c: Ctx, rec: GroupRec, attributes: Filter | undefined, 
     // attribute filter touching members (e.g. members.value): let SCIMMY coerce and filter all of it
     return new SCIMMY.Schemas.Group({ ...raw, members: shownMembers(c, rec).map((m) => memberObj(c, m)) }, 'out', base, attributes) as unknown as Json;
   }
-  // whole resource: SCIMMY coerces the group, the (already canonical) member list is attached as is, so a
-  // 50,000-member group is not re-validated member by member on every read
-  const plain = JSON.parse(JSON.stringify(new SCIMMY.Schemas.Group(raw, 'out', base))) as Json;
+  // whole resource: SCIMMY coerces the group once per version (members change the version too, but are not
+  // part of the cached form), the (already canonical) member list is attached as is, so a 50,000-member group
+  // is not re-validated member by member on every read
+  const plain = cachedForm(groupOutCache, c, rec, '', () => new SCIMMY.Schemas.Group(raw, 'out', base));
   plain['members'] = shownMembers(c, rec).map((m) => memberObj(c, m));
   return plain;
 }
