@@ -1,5 +1,5 @@
 // The interop matrix's scenarios, shared by every server (third-party ones and the sandbox's quirk modes):
-// `scimx` (the bundled dist/cli.js, a real process) against a SCIM service behind the APIM-like gateway, with
+// `scimx` (its run(), in this process: ./cli.ts) against a SCIM service behind the APIM-like gateway, with
 // assertions on the server's real state (read from its storage, never through the client under test) and on
 // what the gateway received.
 //
@@ -7,17 +7,14 @@
 // 0, or scimx exits 1 and stderr names every member that was lost (a member the change did not name that is
 // gone). No member is ever lost silently.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReceivedRequest } from '../../src/sandbox/index';
+import { scimxInProcess, type CliResult } from './cli';
 import type { Sandbox } from './sandbox';
 import type { ServerAuth } from './third-party/types';
 import type { FrontedServer } from './third-party/index';
-
-const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 
 /** A SCIM service behind the gateway, as the matrix sees it. */
 export interface Target {
@@ -62,7 +59,7 @@ export function fromSandbox(sb: Sandbox, label: string, users: number, groups: n
   };
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export type { CliResult };
 
 /** Runs scimx with a profiles file for `t` (secrets from the environment), key sent as `sendAs`. */
 export class Scimx {
@@ -91,12 +88,7 @@ export class Scimx {
       // the journal of membership changes (issue 9 part A) stays in this run's temporary directory
       SCIMX_STATE_DIR: join(this.dir, 'state'), XDG_STATE_HOME: join(this.dir, 'xdg'), HOME: this.dir,
     };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [cli, '--config', this.config(sendAs), '--profile', 'interop', ...args], { env, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return scimxInProcess(['--config', this.config(sendAs), '--profile', 'interop', ...args], { env });
   }
 
   close(): void {

@@ -1,11 +1,13 @@
-// `scimx` end to end: the bundled dist/cli.js, spawned as a real process, against the sandbox (SCIM service
-// behind an APIM-like gateway) started in this process on 127.0.0.1. Asserts on what the gateway received.
+// `scimx` end to end against the sandbox (SCIM service behind an APIM-like gateway) started in this process on
+// 127.0.0.1. Asserts on what the gateway received. Most runs are in this process (run(), as dist/cli.js runs
+// it); the bundled dist/cli.js is spawned as a real process for exit codes, Ctrl-C and `scimx sandbox`.
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { scimxInProcess } from '../helpers/cli';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -55,8 +57,15 @@ let configFile: string;
 let env: NodeJS.ProcessEnv;
 const outputs: string[] = [];
 
-/** Spawns the CLI asynchronously (the sandbox answers from this very event loop). */
-function scimx(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
+/** Runs the CLI in this process (test/helpers/cli.ts: what dist/cli.js runs, without a process start). */
+async function scimx(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const r = await scimxInProcess(args, { cwd: dir, env: { ...env, ...extraEnv } });
+  outputs.push(r.stdout, r.stderr);
+  return r;
+}
+
+/** Spawns the bundled CLI asynchronously (the sandbox answers from this very event loop): the exit code a shell sees. */
+function scimxProcess(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve) => {
     execFile(process.execPath, [cli, ...args], { cwd: dir, env: { ...env, ...extraEnv }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -345,7 +354,7 @@ describe('scimx against the sandbox', () => {
   it('config errors exit 2 with file:line:column', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, `profiles:\n  x:\n    baseUrl: ${sb.gatewayUrl}\n    gateway:\n      sendAs: nowhere\n`);
-    const r = await scimx(['--config', bad, 'discover']);
+    const r = await scimxProcess(['--config', bad, 'discover']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /bad\.yaml:5:15: profiles\.x\.gateway\.sendAs: "nowhere" is not allowed/);
     const noEnv = await scimx(['discover'], { SB_KEY: undefined as unknown as string });
@@ -354,7 +363,7 @@ describe('scimx against the sandbox', () => {
   });
 
   it('the gateway rejects a wrong key: exit 1 with a diagnosis line', async () => {
-    const r = await scimx(['discover'], { SB_KEY: 'wrong-key-000000000000' });
+    const r = await scimxProcess(['discover'], { SB_KEY: 'wrong-key-000000000000' });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^scimx: /);
     assert.match(r.stderr, /trace: run with --har FILE/);

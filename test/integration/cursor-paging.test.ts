@@ -2,7 +2,6 @@
 // sandbox in its cursor-only mode (startIndex ignored), and the page size capped by ServiceProviderConfig.
 // Everything is asserted on what the sandbox received over real sockets on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   applyPage, childrenWithMore, emptyPaging, failPage, memberNodes, membersNodeOf, resourceNodes, viewOf,
   type MembersNode, type ResourceTypeNode,
 } from '../../src/extension/tree-model';
+import { scimxInProcess } from '../helpers/cli';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
@@ -185,17 +185,9 @@ describe('the page size the client asks for is capped by ServiceProviderConfig',
 });
 
 describe('scimx list on a cursor-only provider', () => {
-  const root = join(__dirname, '..', '..');
-  const cli = join(root, 'dist', 'cli.js');
   let sb: Sandbox;
   let dir: string;
   before(async () => {
-    // `npm test` builds dist/ once before the integration suite (SCIMX_TEST_SUITE set); a file run alone builds it
-    // here. Rebuilding under `npm test` cost a build per file and rewrote dist/ while other files ran it.
-    if (!process.env.SCIMX_TEST_SUITE) {
-      const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-      assert.equal(b.status, 0, b.stderr);
-    }
     sb = await startTestSandbox({ users: 12, groups: 2, faults: ['cursor'], maxPageSize: 4 });
     dir = mkdtempSync(join(tmpdir(), 'scimx-cursor-'));
     writeFileSync(join(dir, 'scim-profiles.yaml'), sb.profileYaml('sandbox'));
@@ -205,11 +197,8 @@ describe('scimx list on a cursor-only provider', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const scimx = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: dir, env: { PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+  // in this process (test/helpers/cli.ts: what dist/cli.js runs, without a process start)
+  const scimx = (args: string[]) => scimxInProcess(args, { cwd: dir, env: { PATH: process.env.PATH } });
 
   test('one page: asked with cursor= and at most maxResults; the next page is the server\'s cursor', async () => {
     sb.clearReceived();

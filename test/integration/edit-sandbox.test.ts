@@ -4,7 +4,6 @@
 // overwrite nothing (412 with ETags, a changed version without), PUT for a service without PATCH, members through
 // the membership path. And the CLI: `scimx apply --dry-run`, `scimx apply`, `scimx edit` with $EDITOR.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +12,10 @@ import { applyEdit, planEdit, readForEdit } from '../../src/core/edit/edit';
 import type { Profile } from '../../src/core/profile';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
+import { scimxInProcess } from '../helpers/cli';
 import { sandboxProfile } from '../helpers/profile';
 import { call, goodHeaders, PATCH_OP, startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
-const root = join(__dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
 
 type Json = Record<string, unknown>;
 
@@ -179,13 +177,12 @@ describe('edit a resource, saved as a minimal PATCH (sandbox)', () => {
     let dir: string;
     before(() => { dir = mkdtempSync(join(tmpdir(), 'scimx-edit-test-')); });
     after(() => rmSync(dir, { recursive: true, force: true }));
-    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    // in this process (test/helpers/cli.ts: what dist/cli.js runs, without a process start)
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const config = join(dir, 'profiles.yaml');
       writeFileSync(config, sb.profileYaml('sandbox'));
-      execFile(process.execPath, [cli, '--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      });
-    });
+      return scimxInProcess(['--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), ...env } });
+    };
 
     test('apply --dry-run prints the PatchOp and sends nothing; apply sends it, verified', async () => {
       const file = join(dir, 'user.json');

@@ -5,7 +5,6 @@
 // count confirms the read; a server that ignores a removal is named as such; no write carries a projection; one
 // Retry-After policy for every path; adding one member costs 3 requests on a warm profile.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,20 +15,13 @@ import { membershipFailureReport } from '../../src/core/scim/membership';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import type { Profile } from '../../src/core/profile';
+import { scimxInProcess } from '../helpers/cli';
 import { sandboxProfile } from '../helpers/profile';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
-const root = join(__dirname, '..', '..');
-
+/** scimx in this process (test/helpers/cli.ts: what dist/cli.js runs, without a process start) */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return scimxInProcess(args, { env: { ...process.env, ...env } });
 }
 
 describe('membership safety net (sandbox quirks)', () => {
