@@ -1,6 +1,6 @@
 // Create, delete and the connector check (issue 14, points 2 and 4) against third-party SCIM servers behind the
 // APIM-like gateway: SCIMMY (scimmy + scimmy-routers, plain handlers) and better-auth's SCIM plugin, driven by the
-// bundled `scimx` (dist/cli.js, a real process). What is left on each server is read from the server itself, on
+// `scimx` (run in this process: helpers/cli.ts). What is left on each server is read from the server itself, on
 // its own origin, not through the client under test. Non-standard connector shapes meet real refusals here: the
 // table must say so, and the cleanup must still leave nothing behind.
 import assert from 'node:assert/strict';

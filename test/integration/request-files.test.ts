@@ -1,4 +1,4 @@
-// Request files (`*.scim`) sent through a profile, on real sockets: `scimx send` (the bundled dist/cli.js) and the
+// Request files (`*.scim`) sent through a profile, on real sockets: `scimx send` (run in this process: helpers/cli.ts) and the
 // core send against the sandbox and a third-party server (better-auth; SCIMMY in request-files-scimmy.test.ts),
 // each behind the APIM-like gateway. What is asserted is what the gateway received: the profile's key and auth on
 // every request of every block (never the block's own Authorization or key), and a raw members PATCH or PUT that
