@@ -16,7 +16,6 @@ import { scimxInProcess } from '../helpers/cli';
 import { sandboxProfile } from '../helpers/profile';
 import { call, goodHeaders, PATCH_OP, startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
-
 type Json = Record<string, unknown>;
 
 describe('edit a resource, saved as a minimal PATCH (sandbox)', () => {
