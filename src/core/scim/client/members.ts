@@ -206,6 +206,23 @@ export class KnownMembers {
     const known = this.known.get(groupId);
     if (known) this.known.set(groupId, known.filter((id) => !gone.has(id)));
   }
+
+  /** The newest `perGroup` ids of the last `groups` groups touched, oldest group first (for the provider cache). */
+  snapshot(perGroup: number, groups: number): Array<[string, string[]]> {
+    return [...this.known].filter(([, ids]) => ids.length).slice(-groups).map(([g, ids]) => [g, ids.slice(0, perGroup)]);
+  }
+
+  /** Takes a snapshot from an earlier run: its groups count as touched before anything this client saw. */
+  restore(entries: Array<[string, string[]]>): void {
+    const mine = [...this.known];
+    this.known.clear();
+    for (const [g, ids] of entries) this.known.set(g, ids.slice(0, KNOWN_MEMBERS_KEPT));
+    for (const [g, ids] of mine) {
+      this.known.delete(g);
+      this.known.set(g, ids);
+    }
+    while (this.known.size > KNOWN_GROUPS_KEPT) this.known.delete(this.known.keys().next().value as string);
+  }
 }
 
 /** User or Group, from `type`, else from a `$ref` on the Users or Groups endpoint; undefined when neither says. */
