@@ -219,10 +219,12 @@ export class ProviderCache {
     }
     const body = content(record);
     if (body === this.lastBody) return;
-    const text = this.mask(JSON.stringify({ v: FORMAT, origin: this.origin, savedAt: now, discovery: record.discovery, quirks: record.quirks, members: record.members }));
+    const full: ProviderCacheRecord = { v: FORMAT, origin: this.origin, savedAt: now, discovery: record.discovery, quirks: record.quirks, members: record.members };
+    const text = this.mask(JSON.stringify(full));
     try {
       this.store.write(this.key, text);
       this.lastBody = body;
+      this.loaded = full;
     } catch (e) {
       this.note(`the provider cache could not be written (${(e as Error).message})`);
     }
