@@ -189,8 +189,12 @@ export class ScimClient implements ScimPort {
     return this.known.of(groupId);
   }
 
-  rememberMembers(groupId: string, ids: Iterable<string>): void {
-    this.known.remember(groupId, ids);
+  rememberMembers(groupId: string, ids: Iterable<string>, size?: number): void {
+    this.known.remember(groupId, ids, size);
+  }
+
+  knownSizeOf(groupId: string): number | undefined {
+    return this.known.sizeOf(groupId);
   }
 
   forgetMembers(groupId: string, ids: Iterable<string>): void {

@@ -192,7 +192,20 @@ export class KnownMembers {
     return this.known.get(groupId) ?? [];
   }
 
-  remember(groupId: string, ids: Iterable<string>): void {
+  /** Member count of the group at its last whole read (how a check chooses between reading it whole and filters). */
+  private readonly sizes = new Map<string, number>();
+
+  sizeOf(groupId: string): number | undefined {
+    return this.sizes.get(groupId);
+  }
+
+  /** `size`: `ids` are the whole member list, of that many members. */
+  remember(groupId: string, ids: Iterable<string>, size?: number): void {
+    if (size !== undefined) {
+      this.sizes.delete(groupId);
+      this.sizes.set(groupId, size);
+      while (this.sizes.size > KNOWN_GROUPS_KEPT) this.sizes.delete(this.sizes.keys().next().value as string);
+    }
     const fresh = [...new Set(ids)].slice(0, KNOWN_MEMBERS_KEPT);
     if (!fresh.length) return;
     const old = (this.known.get(groupId) ?? []).filter((id) => !fresh.includes(id));

@@ -9,6 +9,12 @@ import type { Change, GroupTarget, Snapshot } from './target';
 /** Members the collateral check asks about at least, when the group has them. */
 export const SAMPLE_MIN = 20;
 
+/** A group read whole lately with at most this many members is read whole again rather than tested with its own
+ * filter: one request that answers the changed ids and gives the whole list to compare with (about 100 KB at
+ * most), where the filter costs one request or more (two for an add: an all-present test of the sample and an
+ * any-present test of the id) and compares a sample only. */
+export const WHOLE_READ_MAX = 1_000;
+
 /**
  * Which of the changed ids are members before the change, and a snapshot of the others to check afterwards,
  * in as few requests as the provider allows:
@@ -17,7 +23,9 @@ export const SAMPLE_MIN = 20;
  *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group): a group
  *    with no more is then known whole, and the changed ids need no other read; a bigger one gives the sample,
  *    and the changed ids not among them are asked in one more filtered request;
- *  - a provider that cannot list users by group: the group's member list, read whole.
+ *  - a provider that cannot list users by group: the group's member list, read whole (one request: it answers
+ *    the changed ids too) when it was small at its last whole read (WHOLE_READ_MAX), else the changed ids and
+ *    members known from an earlier read on the group's own filter.
  */
 export async function readBefore(c: Change, ids: string[], remove: string[]): Promise<{ present: Set<string>; snap: Snapshot }> {
   const { client, groupId, nested } = c;
@@ -63,6 +71,8 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
     return wholeGroupBefore(c, ids, remove, undefined, readWhole);
   }
   const entra = client.profile.provider === 'entra';
+  const size = client.knownSizeOf(groupId);
+  if (!entra && size !== undefined && size <= WHOLE_READ_MAX) return wholeGroupBefore(c, ids, remove);
   if (filters && !client.quirks.groupFilterRefused && (entra || !client.quirks.andTestsBroken)) {
     // Members known from an earlier read are asked with the changed ids in one group-filter request; without
     // enough of them the group's list is read once (it answers the changed ids too), except on Entra, which

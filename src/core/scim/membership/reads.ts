@@ -57,7 +57,7 @@ function sameIdLoose(a: unknown, b: string): boolean {
  * checked this way: `why` says why it had to be. */
 export async function wholeGroup(t: GroupTarget, why?: string): Promise<Set<string>> {
   const ids = await memberListOf(t, why ?? 'its members were read');
-  t.client.rememberMembers(t.groupId, ids);
+  t.client.rememberMembers(t.groupId, ids, ids.length);
   return new Set(ids);
 }
 
