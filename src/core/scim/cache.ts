@@ -44,8 +44,8 @@ export interface ProviderCacheRecord {
   savedAt: number;
   discovery?: CachedDiscovery;
   quirks?: QuirksSnapshot;
-  /** [group id, member ids newest first], oldest group first. */
-  members?: Array<[string, string[]]>;
+  /** [group id, member ids newest first, member count at its last whole read], oldest group first. */
+  members?: Array<[string, string[], number?]>;
 }
 
 /** Where records are kept: one text per key. `read` answers undefined when there is none and throws when there
@@ -159,8 +159,11 @@ export function parseRecord(text: string): ProviderCacheRecord {
   if (r.quirks && typeof r.quirks === 'object') out.quirks = r.quirks;
   if (Array.isArray(r.members)) {
     out.members = r.members
-      .filter((m): m is [string, unknown[]] => Array.isArray(m) && typeof m[0] === 'string' && Array.isArray(m[1]))
-      .map(([g, ids]) => [g, ids.filter((i): i is string => typeof i === 'string').slice(0, CACHE_MEMBERS_PER_GROUP)] as [string, string[]])
+      .filter((m): m is [string, unknown[], unknown] => Array.isArray(m) && typeof m[0] === 'string' && Array.isArray(m[1]))
+      .map(([g, list, n]): [string, string[], number?] => {
+        const ids = list.filter((i): i is string => typeof i === 'string').slice(0, CACHE_MEMBERS_PER_GROUP);
+        return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? [g, ids, n] : [g, ids];
+      })
       .slice(-CACHE_GROUPS);
   }
   return out;

@@ -86,7 +86,9 @@ export class ScimClient implements ScimPort {
         this.quirks.restore(kept.quirks);
         this.quirksFromCache = !this.quirks.empty;
       }
-      if (kept?.members) this.known.restore(kept.members);
+      // a group's size steers how its next change is checked (read whole or filtered): taken only while young
+      const young = kept ? this.pipeline.clock.now() - kept.savedAt < this.cache.maxAgeMs : false;
+      if (kept?.members) this.known.restore(kept.members.map(([g, ids, n]) => (young && n !== undefined ? [g, ids, n] : [g, ids])));
     }
     const cache = this.cache;
     this.discovery = new ServiceDiscovery(this.transport, cache && {
