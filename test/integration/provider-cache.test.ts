@@ -4,7 +4,7 @@
 // cache in its own temporary directory. SCIMMY: provider-cache-scimmy.test.ts (its own process: SCIMMY's
 // registry is process-wide).
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import type { ReceivedRequest } from '../../src/sandbox/types';
 import { fromSandbox, outsiders, Scimx, type Target } from '../helpers/interop';
 import { ensureBuilt } from '../helpers/interop-matrix';
 import { sandboxProfile } from '../helpers/profile';
-import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
+import { call, goodHeaders, startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
 const DISCOVERY = /\/(ServiceProviderConfig|ResourceTypes|Schemas)(\?|$)/;
 const discoveryOf = (reqs: ReceivedRequest[]) => reqs.filter((r) => DISCOVERY.test(r.url));
@@ -204,6 +204,90 @@ describe('provider cache: no secrets in the file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await sb.stop();
+    }
+  });
+});
+
+describe('provider cache: answers that contradict it (in-process clients)', () => {
+  let sb: Sandbox;
+  let dir: string;
+  before(async () => {
+    sb = await startTestSandbox();
+    dir = mkdtempSync(join(tmpdir(), 'scimx-cache-contra-'));
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await sb?.stop();
+  });
+
+  const file = () => join(dir, readdirSync(dir).find((f) => f.endsWith('.json')) ?? 'none.json');
+  /** The record on disk ({} when there is none: nothing learnt is kept as no file). */
+  const kept = () => (existsSync(file()) ? JSON.parse(readFileSync(file(), 'utf8')) : {}) as { discovery?: { ResourceTypes: { body: { Resources?: unknown[] } } }; quirks?: Record<string, unknown> };
+
+  async function warmClient(): Promise<ScimClient> {
+    const cold = new ScimClient(sandboxProfile(sb), { trace: new Trace(), cacheDir: dir });
+    await cold.discover({ refresh: true });
+    await cold.listPage('Users', { count: 1 });
+    await cold.close();
+    return new ScimClient(sandboxProfile(sb), { trace: new Trace(), cacheDir: dir });
+  }
+
+  test('the sandbox: discovery documents carry an ETag and answer 304 to If-None-Match', async () => {
+    for (const doc of ['ServiceProviderConfig', 'ResourceTypes', 'Schemas']) {
+      const a = await call(sb, 'GET', `/${doc}`);
+      assert.equal(a.status, 200);
+      const etag = String(a.headers.etag ?? '');
+      assert.match(etag, /^W\/"[0-9a-f]{16}"$/);
+      const b = await call(sb, 'GET', `/${doc}`, { headers: goodHeaders(sb, { 'if-none-match': etag }) });
+      assert.equal(b.status, 304);
+      assert.equal(b.text, '');
+      assert.equal((await call(sb, 'GET', `/${doc}`, { headers: goodHeaders(sb, { 'if-none-match': 'W/"other"' }) })).status, 200);
+    }
+  });
+
+  test('a 404 on an endpoint ResourceTypes lists drops the cached discovery', async () => {
+    const c = await warmClient();
+    // the cached ResourceTypes list a Widgets endpoint the service does not have (any more)
+    const j = kept() as { discovery: { ResourceTypes: { body: { Resources: unknown[] } } } };
+    j.discovery.ResourceTypes.body.Resources.push({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'], id: 'Widget', name: 'Widget', endpoint: '/Widgets', schema: 'urn:example:Widget' });
+    writeFileSync(file(), JSON.stringify(j));
+    await c.close();
+    const w = new ScimClient(sandboxProfile(sb), { trace: new Trace(), cacheDir: dir });
+    const d = await w.discover();
+    assert.equal(d.cache?.state, 'fresh');
+    assert.ok(d.resourceTypes.some((r) => r.endpoint === 'Widgets'));
+    await assert.rejects(w.listPage('Widgets', {}));
+    assert.deepEqual(w.cacheNotes(), ['cached discovery and learnt provider quirks dropped: Widgets answered 404 while ResourceTypes lists it']);
+    assert.equal(kept().discovery, undefined, 'dropped on disk');
+    const mark = sb.received.length;
+    const again = await w.discover();
+    assert.equal(again.cache, undefined, 'asked the service again');
+    assert.ok(!again.resourceTypes.some((r) => r.endpoint === 'Widgets'));
+    assert.equal(sb.received.length - mark, 3);
+    await w.close();
+    // a 404 on one resource is not a contradiction
+    const x = new ScimClient(sandboxProfile(sb), { trace: new Trace(), cacheDir: dir });
+    await assert.rejects(x.get('Users', 'no-such-user'));
+    assert.deepEqual(x.cacheNotes(), []);
+    await x.close();
+  });
+
+  test('a simple filter refused while ServiceProviderConfig says filtering works drops it; a refused groups.value filter is a quirk, not a contradiction', async () => {
+    const c = await warmClient();
+    await c.close();
+    sb.setFaults(['no-filter']);
+    try {
+      const w = new ScimClient(sandboxProfile(sb), { trace: new Trace(), cacheDir: dir });
+      assert.equal((await w.discover()).capabilities.filter, true, 'the cached discovery says filter supported');
+      await assert.rejects(w.listPage('Users', { filter: 'groups.value eq "g1"' }));
+      assert.deepEqual(w.cacheNotes(), []);
+      await assert.rejects(w.listPage('Users', { filter: 'userName eq "user0001"' }));
+      assert.deepEqual(w.cacheNotes(), ['cached discovery and learnt provider quirks dropped: a simple filter (userName eq) answered 400 while ServiceProviderConfig says filtering is supported']);
+      assert.equal(kept().discovery, undefined);
+      assert.equal((await w.discover()).capabilities.filter, false, 'read again: no filtering');
+      await w.close();
+    } finally {
+      sb.setFaults([]);
     }
   });
 });
