@@ -2,7 +2,7 @@
 // every user member, or a sample) for the collateral check after writing.
 import { toScimxError } from '../../errors';
 import { AndTestsBroken } from './group-filter';
-import { checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
+import { checkBatch, checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
 import { canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { Change, GroupTarget, Snapshot } from './target';
 
@@ -31,7 +31,9 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
   const { client, groupId, nested } = c;
   const named = new Set(ids);
   if (await canFilterUsers(c)) {
-    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
+    // as many known members as fit in the one request with the changed ids: a few of them may have left since
+    const room = Math.max(SAMPLE_MIN, (await checkBatch(c)) - ids.length);
+    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, room);
     if (known.length >= SAMPLE_MIN) {
       const present = await presentAmong(c, [...ids, ...known], [...remove, ...known], nested);
       const sample = known.filter((id) => present.has(id));
