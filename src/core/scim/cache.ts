@@ -224,10 +224,11 @@ export class ProviderCache {
     if (body === this.lastBody) return;
     const full: ProviderCacheRecord = { v: FORMAT, origin: this.origin, savedAt: now, discovery: record.discovery, quirks: record.quirks, members: record.members };
     const text = this.mask(JSON.stringify(full));
+    // what this client holds now, written or not (a contradiction's drop must hold in this run either way)
+    this.loaded = full;
     try {
       this.store.write(this.key, text);
       this.lastBody = body;
-      this.loaded = full;
     } catch (e) {
       this.note(`the provider cache could not be written (${(e as Error).message})`);
     }
