@@ -245,6 +245,19 @@ describe('provider cache: answers that contradict it (in-process clients)', () =
     }
   });
 
+  test('discoveryMaxAgeHours: 0 in the profile: every client revalidates (3 × 304), quirks and members still kept', async () => {
+    const profile = sandboxProfile(sb, { discoveryMaxAgeHours: 0 });
+    const a = new ScimClient(profile, { trace: new Trace(), cacheDir: dir });
+    await a.discover({ refresh: true });
+    await a.close();
+    const mark = sb.received.length;
+    const b = new ScimClient(profile, { trace: new Trace(), cacheDir: dir });
+    const d = await b.discover();
+    assert.deepEqual(d.cache && { state: d.cache.state, unchanged: d.cache.unchanged }, { state: 'revalidated', unchanged: 3 });
+    assert.deepEqual(sb.received.slice(mark).map((r) => r.status), [304, 304, 304]);
+    await b.close();
+  });
+
   test('a 404 on an endpoint ResourceTypes lists drops the cached discovery', async () => {
     const c = await warmClient();
     // the cached ResourceTypes list a Widgets endpoint the service does not have (any more)

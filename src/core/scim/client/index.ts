@@ -10,7 +10,7 @@ import { ScimxError, type HttpStatusError } from '../../errors';
 import { Pipeline } from '../../http/pipeline';
 import type { HttpResponse, RequestSpec, WaitNotice } from '../../http/types';
 import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../../journal';
-import type { Profile } from '../../profile';
+import { DEFAULTS, type Profile } from '../../profile';
 import type { Exchange, Operation, Trace } from '../../trace';
 import { co, or, sw, toFilterString } from '../filter';
 import { changeMembers as runMembershipChange } from '../membership';
@@ -52,7 +52,7 @@ export interface ScimClientOptions {
   /** Folder of the provider cache (discovery, learnt quirks, members seen: ../cache.ts), kept across runs;
    * none (the default): nothing is kept beyond this client. */
   cacheDir?: string;
-  /** How long cached discovery documents are used without asking (default CACHE_MAX_AGE_MS, 24 h). */
+  /** How long cached discovery documents are used without asking (default: the profile's discoveryMaxAgeHours). */
   cacheMaxAgeMs?: number;
 }
 
@@ -80,7 +80,8 @@ export class ScimClient implements ScimPort {
       operationEnded: () => this.persist(),
     });
     if (options.cacheDir) {
-      this.cache = new ProviderCache(new FileCacheStore(options.cacheDir), profile.baseUrl, (t) => this.pipeline.mask(t), options.cacheMaxAgeMs);
+      const maxAge = options.cacheMaxAgeMs ?? (profile.discoveryMaxAgeHours ?? DEFAULTS.discoveryMaxAgeHours) * 3_600_000;
+      this.cache = new ProviderCache(new FileCacheStore(options.cacheDir), profile.baseUrl, (t) => this.pipeline.mask(t), maxAge);
       const kept = this.cache.load();
       if (kept?.quirks) {
         this.quirks.restore(kept.quirks);
