@@ -33,17 +33,18 @@ interface Subject {
   stop(): Promise<void>;
 }
 
-interface Cost { requests: number; discovery: number; ms: number }
+interface Cost { requests: number; discovery: number; writes: number; ms: number }
 
 /** One change through a new client (a new CLI run) using the profile's cache in `cacheDir`, checked on storage. */
 async function change(s: Subject, cacheDir: string, ch: MembershipChange): Promise<Cost> {
   const trace = new Trace();
   let discovery = 0;
+  let writes = 0;
   trace.onEvent((e) => {
-    if (e.type === 'exchange' && e.exchange.state !== 'pending' && e.exchange.attempt === 1 && DISCOVERY.test(e.exchange.request.url) && !seen.has(e.exchange.id)) {
-      seen.add(e.exchange.id);
-      discovery++;
-    }
+    if (e.type !== 'exchange' || e.exchange.state === 'pending' || seen.has(e.exchange.id)) return;
+    seen.add(e.exchange.id);
+    if (e.exchange.attempt === 1 && DISCOVERY.test(e.exchange.request.url)) discovery++;
+    if (e.exchange.request.method !== 'GET') writes++;
   });
   const seen = new Set<string>();
   const before = await s.members();
@@ -61,7 +62,7 @@ async function change(s: Subject, cacheDir: string, ch: MembershipChange): Promi
   const want = new Set(before.filter((id) => !ch.remove.includes(id)).concat(ch.add));
   const wrong = [...want].filter((id) => !after.has(id)).length + [...after].filter((id) => !want.has(id)).length;
   if (wrong) throw new Error(`${s.label}: the group is not as intended after the change (${wrong} members differ)`);
-  return { requests, discovery, ms: t };
+  return { requests, discovery, writes, ms: t };
 }
 
 interface Row { server: string; group: number; cold: Cost; warmAdd: Cost[]; warmRemove: Cost[] }
@@ -145,6 +146,33 @@ async function main(): Promise<void> {
     }
   }
   table(rows.map(costs));
+
+  // bulk, warm: one read before and one after the whole change, plus one collateral check per batch of concurrent
+  // PATCH parts (profile.concurrency at a time) beyond the first
+  const bulk = await startChildSandbox({ users: 400, groups: 2, seed: 3 });
+  try {
+    const s = await sandboxSubject(bulk, 'sandbox', 'group-01', 35);
+    const dir = mkdtempSync(join(tmpdir(), 'scimx-bench-cache-'));
+    try {
+      await change(s, dir, { add: [s.outsiders[0]!], remove: [] }); // warms the profile
+      await change(s, dir, { add: [], remove: [s.outsiders[0]!] });
+      const ids = await bulk.call<string[]>('userIds', 200, 399, 4);
+      const out: Array<Record<string, string | number>> = [];
+      const bulkChanges: Array<[string, MembershipChange]> = [['add 200 to 35', { add: ids, remove: [] }], ['remove 200 from 235', { add: [], remove: ids }]];
+      for (const [what, ch] of bulkChanges) {
+        const c = await change(s, dir, ch);
+        const batches = Math.ceil(c.writes / s.profile.concurrency);
+        const budget = 2 + c.writes + (batches - 1);
+        out.push({ change: what, requests: c.requests, 'PATCH parts': c.writes, reads: c.requests - c.writes, budget });
+        goal(`sandbox bulk ${what}: at most one read before, one after, one check per further batch of ${s.profile.concurrency} parts`, c.requests <= budget, `${c.requests} requests, budget ${budget}`);
+      }
+      table(out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await bulk.stop();
+  }
   for (const r of rows) {
     const add = median(r.warmAdd.map((x) => x.requests));
     const remove = median(r.warmRemove.map((x) => x.requests));
