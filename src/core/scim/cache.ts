@@ -16,8 +16,10 @@ import type { QuirksSnapshot } from './quirks';
 /** How long discovery documents are used without asking (then revalidated, with If-None-Match where they had an
  * ETag). */
 export const CACHE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-/** Member ids kept per group, and groups kept (the oldest touched dropped first). */
-export const CACHE_MEMBERS_PER_GROUP = 20;
+/** Member ids kept per group, and groups kept (the oldest touched dropped first). 30: the check before a change
+ * needs 20 of them still members (SAMPLE_MIN), so a few may leave before it reads the group again; they fit with
+ * the changed ids in one 40-id request. At most about 250 KB of ids. */
+export const CACHE_MEMBERS_PER_GROUP = 30;
 export const CACHE_GROUPS = 200;
 const FORMAT = 1;
 
