@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CACHE_MEMBERS_PER_GROUP } from '../../src/core/scim/cache';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import type { ReceivedRequest } from '../../src/sandbox/types';
@@ -184,7 +185,7 @@ describe('provider cache: no secrets in the file', () => {
       await client.discover();
       await client.membersPage(gid, {});
       await client.changeMembers(gid, { add: [user], remove: [] });
-      const seen = client.knownMembersOf(gid).slice(0, 20);
+      const seen = client.knownMembersOf(gid).slice(0, CACHE_MEMBERS_PER_GROUP);
       assert.ok(seen.length > 0);
       await client.close();
       const files = readdirSync(dir);
@@ -199,7 +200,7 @@ describe('provider cache: no secrets in the file', () => {
       const warm = new ScimClient(profile, { trace: new Trace(), cacheDir: dir });
       await warm.discover();
       assert.equal(sb.received.length, mark);
-      assert.deepEqual(warm.knownMembersOf(gid), seen, 'the members seen are restored (20 a group), newest first');
+      assert.deepEqual(warm.knownMembersOf(gid), seen, 'the members seen are restored (CACHE_MEMBERS_PER_GROUP a group), newest first');
       await warm.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
