@@ -73,6 +73,24 @@ describe('provider cache: the sandbox', () => {
     assert.match(d.stdout, /^from cache, \d+ (s|min) old \(--refresh asks the service\)$/m);
   });
 
+  test('members remove 1 on a warm profile by ids it knows (the group and a member read before): 3 requests, no name lookup', async () => {
+    const gid = t.groups['group-01']!;
+    const [a] = await outsiders(t, gid, 1);
+    const add = await x.run(['members', 'add', gid, a!]);
+    assert.equal(add.code, 0, add.stderr);
+    t.clearReceived();
+    const remove = await x.run(['members', 'remove', gid, a!]);
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.deepEqual(t.received.map((r) => r.method), ['GET', 'PATCH', 'GET'], line(t.received));
+    assert.ok(!(await t.members(gid)).includes(a!));
+    // a name is still looked up: the group by its displayName
+    t.clearReceived();
+    const byName = await x.run(['members', 'add', 'group-01', a!]);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.ok(t.received.some((r) => decodeURIComponent(r.url).includes('displayName eq "group-01"')), line(t.received));
+    assert.ok((await t.members(gid)).includes(a!));
+  });
+
   test('the file: mode 0600 in a 0700 folder, the origin readable, no base URL path, no credentials', () => {
     const file = cacheFile(x);
     assert.equal(statSync(file).mode & 0o777, 0o600);
