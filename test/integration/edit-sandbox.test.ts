@@ -180,7 +180,7 @@ describe('edit a resource, saved as a minimal PATCH (sandbox)', () => {
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const config = join(dir, 'profiles.yaml');
       writeFileSync(config, sb.profileYaml('sandbox'));
-      return scimxInProcess(['--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), ...env } });
+      return scimxInProcess(['--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), SCIMX_CACHE_DIR: 'off', ...env } });
     };
 
     test('apply --dry-run prints the PatchOp and sends nothing; apply sends it, verified', async () => {

@@ -21,7 +21,7 @@ import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 
 /** scimx in this process (test/helpers/cli.ts: what dist/cli.js runs, without a process start) */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return scimxInProcess(args, { env: { ...process.env, ...env } });
+  return scimxInProcess(args, { env: { ...process.env, SCIMX_CACHE_DIR: 'off', ...env } });
 }
 
 describe('membership safety net (sandbox quirks)', () => {

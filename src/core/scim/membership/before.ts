@@ -1,9 +1,9 @@
 // The check before a change: which of the changed ids are members, and a snapshot of the others (the whole list,
 // every user member, or a sample) for the collateral check after writing.
 import { toScimxError } from '../../errors';
-import { AndTestsBroken } from './group-filter';
+import { AndTestsBroken, MEMBER_BATCH } from './group-filter';
 import { checkBatch, checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
-import { canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
+import { BULK_READ_MAX, canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { Change, GroupTarget, Snapshot } from './target';
 
 /** Members the collateral check asks about at least, when the group has them. */
@@ -20,7 +20,8 @@ export const WHOLE_READ_MAX = 1_000;
  * in as few requests as the provider allows:
  *  - members known from an earlier read (the tree's pages, the last change) are asked in the same filtered
  *    request as the changed ids: one request;
- *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group): a group
+ *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group; a bulk change
+ *    asks for as many as it changes and a sample, up to BULK_READ_MAX): a group
  *    with no more is then known whole, and the changed ids need no other read; a bigger one gives the sample,
  *    and the changed ids not among them are asked in one more filtered request;
  *  - a provider that cannot list users by group: the group's member list, read whole (one request: it answers
@@ -34,7 +35,10 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
     // as many known members as fit in the one request with the changed ids: a few of them may have left since
     const room = Math.max(SAMPLE_MIN, (await checkBatch(c)) - ids.length);
     const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, room);
-    if (known.length >= SAMPLE_MIN) {
+    // a bulk change (more ids than fit with a sample in one request) reads the user members instead: one read
+    // of up to BULK_READ_MAX of them answers the changed ids that are members and is the snapshot
+    const bulk = ids.length + SAMPLE_MIN > MEMBER_BATCH;
+    if (known.length >= SAMPLE_MIN && !bulk) {
       const present = await presentAmong(c, [...ids, ...known], [...remove, ...known], nested);
       const sample = known.filter((id) => present.has(id));
       if (sample.length >= SAMPLE_MIN || client.quirks.memberPaging === 'group-read') {
@@ -43,9 +47,13 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
           : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
       }
     }
-    const first = await firstUserMembers(c);
+    // a bulk change asks for the changed ids and a sample, or for as many as the group had when it was last read
+    // whole and the adds, if more: all of them then come in the one read
+    const size = client.knownSizeOf(groupId) ?? 0;
+    const want = bulk ? Math.min(BULK_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN, size + ids.length - remove.length + SAMPLE_MIN)) : FIRST_READ;
+    const first = await firstUserMembers(c, want);
     if (first) {
-      client.rememberMembers(groupId, [...first.ids]);
+      client.rememberMembers(groupId, [...first.ids], first.complete ? first.ids.size : undefined);
       const sample = [...first.ids].filter((id) => !named.has(id));
       if (first.complete) {
         const present = new Set(ids.filter((id) => first.ids.has(id)));
