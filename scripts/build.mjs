@@ -1,17 +1,19 @@
 // Bundles the three faces of the product with esbuild:
-//   dist/extension.js  the VS Code extension (vscode external, minified: it is what users download)
+//   dist/extension.js  the VS Code extension at activation, and the chunks it loads on demand (LAZY below):
+//                      dist/browse.js (the tree's first expand), dist/edit.js, dist/proxy.js, ... and the
+//                      dist/shared-*.js files they share (vscode external; minified: it is what users download)
 //   dist/cli.js        `scimx`, the command line (loads dist/sandbox.js only for `scimx sandbox`)
 //   dist/sandbox.js    the local SCIM service provider behind an APIM-like gateway
-// All four are minified (the .vsix ships them all: "SCIM: Start Local Sandbox" runs dist/cli.js sandbox);
-// cli.js and sandbox.js keep their function and class names (stack traces, and the error messages that
-// scimmy builds from constructor.name), and every bundle has a linked source map (dist/*.map, not shipped in
-// the .vsix): `node --enable-source-maps dist/cli.js ...` maps a stack trace back to src/. `--dev`: unminified,
-// inline source maps.
-// `--meta` also writes esbuild's metafile of each extension bundle to dist/meta-<name>.json (bench/weight.ts).
+// All are minified (the .vsix ships the extension's files and the sandbox: "SCIM: Start Local Sandbox" runs
+// dist/sandbox.js); cli.js and sandbox.js keep their function and class names (stack traces, and the error
+// messages that scimmy builds from constructor.name), and every bundle has a linked source map (dist/*.map, not
+// shipped in the .vsix): `node --enable-source-maps dist/cli.js ...` maps a stack trace back to src/. `--dev`:
+// unminified, inline source maps.
+// `--meta` also writes esbuild's metafile of the extension's build to dist/meta-extension.json (bench/weight.ts).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 
@@ -114,22 +116,115 @@ const yamlEsm = {
 };
 
 const core = [trimUndici, undiciData, yamlEsm];
+
+// ------------------------------------------------------------------------------------------ the extension's chunks
+// VS Code loads an extension as CommonJS, and esbuild splits code into shared chunks only for ES modules. So the
+// extension is built in two passes: (1) one ES module build of every entry below with `splitting`, where each
+// module lands in exactly one output file (one Trace, one ProviderQuirks, one ScimxError class: never two copies
+// of a module), into dist/.esm/; (2) each of those files turned into CommonJS as it is (imports between them
+// become require('./x.js')), into dist/. Pass 2 reads pass 1's source maps, so dist/*.map still point at src/.
+//
+// A LAZY module is a chunk of its own, dist/<chunk>.js, loaded on first use: every import of it (the module's own
+// folder excepted) gets a stand-in whose exports are getters that require('./<chunk>.js') on first read. The
+// source imports or requires the module as usual (src/core stays plain TypeScript; the CLI bundles it inline).
+// Activation loads dist/extension.js and what it imports; the tree's first expand adds dist/browse.js and what
+// that imports (bench/weight.ts measures both, and which chunk holds what).
+export const LAZY = [
+  // loaded by src/extension/core-loader.ts
+  { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), journal' },
+  { chunk: 'export', module: 'src/extension/chunks/export.ts', holds: 'HAR and curl export' },
+  { chunk: 'edit', module: 'src/extension/chunks/edit.ts', holds: 'editing a resource (src/core/edit)' },
+  { chunk: 'requests', module: 'src/extension/chunks/requests.ts', holds: '*.scim request files: send, format' },
+  { chunk: 'lifecycle', module: 'src/extension/chunks/lifecycle.ts', holds: 'create and delete resources' },
+  { chunk: 'compat', module: 'src/extension/chunks/compat.ts', holds: 'connector compatibility check' },
+  // lazy inside the core: the import in src/core is the boundary
+  { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
+  { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
+  { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
+];
+const lazyByFile = new Map(LAZY.map((l) => [join(root, l.module), l]));
+
+/** The file an import names, as esbuild would find it among our sources (undefined when it is not one). */
+function sourceFile(dir, spec) {
+  const p = resolve(dir, spec);
+  const stem = p.replace(/\.js$/, '');
+  return [p, `${stem}.ts`, join(p, 'index.ts')].find((f) => lazyByFile.has(f));
+}
+
+/** What each LAZY module exports (its stand-in has a getter for each), from esbuild's metafile. */
+async function lazyExports() {
+  const out = new Map();
+  await Promise.all(LAZY.map(async (l) => {
+    const r = await build({ ...common, entryPoints: [l.module], format: 'esm', packages: 'external', write: false, metafile: true, sourcemap: false, outfile: 'out.js', logLevel: 'silent' });
+    const names = Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
+    if (!names.length) throw new Error(`LAZY module ${l.module} exports nothing`);
+    out.set(l.chunk, names);
+  }));
+  return out;
+}
+
+function lazyChunks(exportsOf) {
+  return {
+    name: 'lazy-chunks',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+        const file = sourceFile(args.resolveDir, args.path);
+        const l = file && lazyByFile.get(file);
+        // a folder module (membership/index.ts) is one chunk with its folder: imports inside the folder stay
+        if (!l || (file.endsWith('/index.ts') && args.importer.startsWith(dirname(file) + '/'))) return undefined;
+        return { path: l.chunk, namespace: 'lazy-chunk' };
+      });
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'lazy-chunk' }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => stub(`// stand-in for dist/${args.path}.js (scripts/build.mjs, LAZY): loaded on first read of an export
+let m;
+const load = () => (m ??= require('./${args.path}.js'));
+Object.defineProperty(module.exports, '__esModule', { value: true });
+for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+`));
+    },
+  };
+}
+
+async function buildExtension() {
+  if (!existsSync(join(root, 'src/extension/extension.ts'))) return;
+  const esm = join(root, 'dist', '.esm');
+  rmSync(esm, { recursive: true, force: true });
+  // what earlier builds left: chunks that may no longer exist
+  for (const f of readdirSync(join(root, 'dist'))) {
+    if (/^(shared-|lazy-core\.)/.test(f) || LAZY.some((l) => f.startsWith(`${l.chunk}.js`))) rmSync(join(root, 'dist', f));
+  }
+  const exportsOf = await lazyExports();
+  const pass1 = await build({
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts', ...Object.fromEntries(LAZY.map((l) => [l.chunk, l.module])) },
+    format: 'esm', splitting: true, outdir: esm, chunkNames: 'shared-[hash]', external: ['vscode'],
+    minify: !dev, metafile: true, plugins: [...core, lazyChunks(exportsOf)],
+  });
+  const files = Object.keys(pass1.metafile.outputs).filter((f) => f.endsWith('.js'));
+  // One copy of each module (one Trace, one ProviderQuirks, one ScimxError class): checked, not assumed. The
+  // stand-ins of LAZY modules hold no state of their own (require caches the chunk), so copies of them are fine.
+  const owner = new Map();
+  for (const f of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(pass1.metafile.outputs[f].inputs)) {
+      if (input.startsWith('lazy-chunk:') || !bytesInOutput) continue;
+      if (owner.has(input)) throw new Error(`${input} is in two of the extension's files (${owner.get(input)}, ${f}): two instances of its classes and state`);
+      owner.set(input, f);
+    }
+  }
+  await build({ ...common, bundle: false, entryPoints: files, format: 'cjs', outdir: join(root, 'dist'), minify: !dev, alias: undefined });
+  rmSync(esm, { recursive: true, force: true });
+  const shipped = files.map((f) => `dist/${f.split('/').pop()}`);
+  writeFileSync(join(root, 'dist', 'extension-files.json'), `${JSON.stringify({ files: shipped, lazy: LAZY }, null, 2)}\n`);
+  if (meta) writeFileSync(join(root, 'dist', 'meta-extension.json'), JSON.stringify(pass1.metafile));
+  if (process.argv.includes('--sizes')) for (const f of shipped) console.log(f);
+}
+
 const entries = [
-  // The extension is two files: the UI, loaded at activation, and the core (HTTP stack, YAML, HAR), loaded
-  // by src/extension/core-loader.ts on first use, so activation parses none of it.
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './lazy-core.js'], minify: !dev, metafile: true, plugins: core },
-  { entryPoints: ['src/extension/lazy-core.ts'], outfile: 'dist/lazy-core.js', external: ['vscode'], minify: !dev, metafile: true, plugins: core },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, minify: !dev, keepNames: true, plugins: core },
   { entryPoints: ['src/sandbox/main.ts'], outfile: 'dist/sandbox.js', minify: !dev, keepNames: true, plugins: [trimUndici] },
 ].filter((e) => existsSync(join(root, e.entryPoints[0])));
 
-const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
+await Promise.all([buildExtension(), ...entries.map((e) => build({ ...common, ...e }))]);
 if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
-for (const [i, r] of results.entries()) {
-  if (r.metafile) {
-    const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
-    if (out && process.argv.includes('--sizes')) console.log(`${entries[i].outfile}: ${out[1].bytes} bytes`);
-    if (meta) writeFileSync(join(root, 'dist', `meta-${basename(entries[i].outfile, '.js')}.json`), JSON.stringify(r.metafile));
-  }
-}
 if (watch) console.log('watch mode is not supported; re-run npm run build');

@@ -5,7 +5,7 @@ import type { ScimClient } from '../core/scim/client';
 import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
 import { ScimxError } from '../core/errors';
-import { loadCore } from './core-loader';
+import { loadBrowse } from './core-loader';
 
 export class Clients {
   private readonly clients = new Map<string, Promise<ScimClient>>();
@@ -67,7 +67,7 @@ export class Clients {
     // Secrets not stored yet are asked for here, on first use, and a new host for a stored one is approved here.
     const profile = await this.profiles.forUse(profileName);
     if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
-    const { ScimClient, FileJournal } = loadCore();
+    const { ScimClient, FileJournal } = loadBrowse();
     return new ScimClient(profile, {
       trace: this.trace,
       ...(this.journalDir ? { journal: new FileJournal(this.journalDir) } : {}),

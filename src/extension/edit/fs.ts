@@ -15,7 +15,7 @@ import * as vscode from 'vscode';
 import type { EditBase, EditOutcome, EditPlan } from '../../core/edit/edit';
 import type { ScimClient } from '../../core/scim/client';
 import type { ScimResource } from '../../core/scim/types';
-import { loadCore } from '../core-loader';
+import { loadEdit } from '../core-loader';
 import { failureLine } from '../messages';
 import { parseDocPath, tabName } from '../resource-path';
 import type { Clients } from '../session';
@@ -114,7 +114,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
         const value = a === 'ServiceProviderConfig' ? d.serviceProviderConfig : a === 'ResourceTypes' ? d.resourceTypes : d.schemas;
         entry = { text: pretty(value), mtime: this.tick(), readonly: true };
       } else {
-        const base = await loadCore().readForEdit(client, target.endpoint, target.id, { title: `Open ${target.endpoint}/${target.id}` });
+        const base = await loadEdit().readForEdit(client, target.endpoint, target.id, { title: `Open ${target.endpoint}/${target.id}` });
         entry = { text: pretty(base.resource), mtime: this.tick(), base, readonly: false };
       }
     } catch (e) {
@@ -182,7 +182,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     }
     const target = parseDocPath(uri.path);
     const client = await this.clients.get(target.profile);
-    const core = loadCore();
+    const core = loadEdit();
     let plan: EditPlan;
     try {
       plan = await core.planEdit(client, base, yours, { title: `Plan edit of ${base.endpoint}/${base.id}` }, e.madeFrom ? { madeFrom: e.madeFrom } : {});
@@ -238,7 +238,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
 
   private async withMembers(client: ScimClient, base: EditBase, after: ScimResource): Promise<ScimResource> {
     try {
-      return (await loadCore().readForEdit(client, base.endpoint, base.id, { title: `Read ${base.endpoint}/${base.id} after saving` })).resource;
+      return (await loadEdit().readForEdit(client, base.endpoint, base.id, { title: `Read ${base.endpoint}/${base.id} after saving` })).resource;
     } catch (err) {
       this.log.warn(`re-reading ${base.endpoint}/${base.id} with its members: ${failureLine(err)}`);
       return after;

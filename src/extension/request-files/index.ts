@@ -7,7 +7,7 @@ import type { Profile } from '../../core/profile';
 import { parseRequestFile, type RequestBlock, type RequestFile } from '../../core/request-files/parse';
 import type { PreparedRequest, SendResult } from '../../core/request-files/send';
 import { COMMANDS, VSCODE_COMMANDS } from '../command-ids';
-import { loadCore } from '../core-loader';
+import { loadRequests } from '../core-loader';
 import { failureLine } from '../messages';
 import type { Clients } from '../session';
 import type { ActiveProfile } from '../status';
@@ -131,7 +131,7 @@ export function registerRequestFiles(context: vscode.ExtensionContext, deps: Req
     }
     const profile = await profileFor();
     if (!profile) return undefined;
-    const core = loadCore();
+    const core = loadRequests();
     const where = vscode.workspace.asRelativePath(uri);
     let prepared: PreparedRequest[];
     try {
