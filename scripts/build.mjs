@@ -133,10 +133,14 @@ export const LAZY = [
   // loaded by src/extension/core-loader.ts
   { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), journal' },
   { chunk: 'export', module: 'src/extension/chunks/export.ts', holds: 'HAR and curl export' },
-  { chunk: 'edit', module: 'src/extension/chunks/edit.ts', holds: 'editing a resource (src/core/edit)' },
-  { chunk: 'requests', module: 'src/extension/chunks/requests.ts', holds: '*.scim request files: send, format' },
+  { chunk: 'edit', module: 'src/extension/edit/fs.ts', holds: 'editing a resource: the scim: file system, src/core/edit' },
+  { chunk: 'request-files', module: 'src/extension/request-files/ui.ts', holds: '*.scim request files: problems, lenses, completion, send' },
   { chunk: 'lifecycle', module: 'src/extension/chunks/lifecycle.ts', holds: 'create and delete resources' },
   { chunk: 'compat', module: 'src/extension/chunks/compat.ts', holds: 'connector compatibility check' },
+  // imported as usual by the extension's commands, used only inside them: the import is the boundary
+  { chunk: 'trace-panel', module: 'src/extension/trace-panel.ts', holds: 'the trace panel (webview host: protocol, HTML)' },
+  { chunk: 'compat-panel', module: 'src/extension/compat-panel.ts', holds: 'the compatibility report panel' },
+  { chunk: 'user-picker', module: 'src/extension/user-picker.ts', holds: '"Add Members…": the user picker' },
   // lazy inside the core: the import in src/core is the boundary
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },

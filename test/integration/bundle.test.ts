@@ -112,7 +112,7 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
   test('no HTTP/2 client in any chunk, the h2 stub says what it is; the core chunks have no vscode import', () => {
     for (const f of files) assert.doesNotMatch(text(f), /require\("node:http2"\)/, f);
     assert.ok(files.some((f) => /HTTP\/2 is not supported/.test(text(f))), 'the h2 stub is in one of the chunks');
-    for (const f of ['browse', 'membership', 'probe', 'proxy', 'export', 'requests', 'lifecycle', 'compat', 'edit']) {
+    for (const f of ['browse', 'membership', 'probe', 'proxy', 'export', 'lifecycle', 'compat']) {
       assert.doesNotMatch(text(`dist/${f}.js`), /require\("vscode"\)/, f);
     }
   });
