@@ -138,6 +138,7 @@ export const LAZY = [
   { chunk: 'lifecycle', module: 'src/extension/chunks/lifecycle.ts', holds: 'create and delete resources' },
   { chunk: 'compat', module: 'src/extension/chunks/compat.ts', holds: 'connector compatibility check' },
   // imported as usual by the extension's commands, used only inside them: the import is the boundary
+  { chunk: 'commands', module: 'src/extension/commands/areas.ts', holds: 'what the commands do (src/extension/commands/*): loaded on the first command' },
   { chunk: 'trace-panel', module: 'src/extension/trace-panel.ts', holds: 'the trace panel (webview host: protocol, HTML)' },
   { chunk: 'compat-panel', module: 'src/extension/compat-panel.ts', holds: 'the compatibility report panel' },
   { chunk: 'user-picker', module: 'src/extension/user-picker.ts', holds: '"Add Members…": the user picker' },
