@@ -10,7 +10,7 @@
 // chunks still work, and that a listing loads no other chunk, is test/integration/bundle.test.ts.
 import { spawnSync } from 'node:child_process';
 import dns from 'node:dns';
-import fs, { readFileSync, rmSync, statSync } from 'node:fs';
+import fs, { readFileSync, rmSync } from 'node:fs';
 import Module from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,8 +31,8 @@ type Packager = typeof PackagerModule;
 
 // ------------------------------------------------------------------------------------------ sizes
 
-interface Metafile { outputs: Record<string, { bytes: number; entryPoint?: string; imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, { bytesInOutput: number }> }> }
-interface Manifest { files: string[]; lazy: Array<{ chunk: string; module: string; holds: string }> }
+interface Metafile { outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }> }
+interface Manifest { files: string[]; layout: Record<string, { holds: string[]; loads: string[] }>; lazy: Array<{ chunk: string; module: string; holds: string }> }
 
 function build(): void {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--meta'], { cwd: root, encoding: 'utf8' });
@@ -56,25 +56,31 @@ function packageOf(input: string): string {
 interface Chunk { file: string; bytes: number; gzip: number; imports: string[]; inputs: Record<string, number>; holds: string }
 interface Layout { chunks: Map<string, Chunk>; activation: Set<string>; firstExpand: Set<string>; neededBy: Map<string, string[]> }
 
-/** The extension's files, from the build's metafile (pass 1, ES modules: the same files, before they became CommonJS). */
+/** The extension's files (dist/extension-files.json: which files of the ES module pass each holds, which files it
+ * loads) and what they are made of (the metafile of that pass). */
 function layout(): Layout {
   const meta = JSON.parse(readFileSync(join(dist, 'meta-extension.json'), 'utf8')) as Metafile;
   const manifest = JSON.parse(readFileSync(join(dist, 'extension-files.json'), 'utf8')) as Manifest;
   const chunks = new Map<string, Chunk>();
-  for (const [out, o] of Object.entries(meta.outputs)) {
-    if (!out.endsWith('.js')) continue;
-    const file = basename(out);
+  for (const [file, { holds: members, loads }] of Object.entries(manifest.layout)) {
     const lazy = manifest.lazy.find((l) => `${l.chunk}.js` === file);
-    const inputs = Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [k, v.bytesInOutput]));
+    const inputs: Record<string, number> = {};
+    for (const m of members) {
+      const o = meta.outputs[`dist/.esm/${m}`];
+      if (!o) throw new Error(`dist/meta-extension.json has no dist/.esm/${m}`);
+      for (const [k, v] of Object.entries(o.inputs)) inputs[k] = (inputs[k] ?? 0) + v.bytesInOutput;
+    }
     const byPkg = new Map<string, number>();
     for (const [k, v] of Object.entries(inputs)) byPkg.set(packageOf(k), (byPkg.get(packageOf(k)) ?? 0) + v);
     const top = [...byPkg.entries()].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).slice(0, 4).map(([k, v]) => `${k} ${kb(v)}`).join(', ');
-    const holds = file === 'extension.js' ? 'activation: commands, tree, status bar, log' : lazy ? lazy.holds : `shared: ${top}`;
-    const bytes = statSync(join(dist, file)).size;
-    chunks.set(file, { file, bytes, gzip: gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, imports: o.imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => basename(i.path)), inputs, holds });
+    const holds = file === 'extension.js' ? `activation: commands, tree, status bar, log (${top})`
+      : file === 'core.js' ? `the core activation needs, shared with the chunks (${top})`
+        : lazy ? lazy.holds : `shared: ${top}`;
+    const text = readFileSync(join(dist, file));
+    chunks.set(file, { file, bytes: text.length, gzip: gzipSync(text, { level: 9 }).length, imports: loads, inputs, holds });
   }
   const missing = manifest.files.map((f) => basename(f)).filter((f) => !chunks.has(f));
-  if (missing.length) throw new Error(`dist/meta-extension.json does not describe ${missing.join(', ')}`);
+  if (missing.length) throw new Error(`dist/extension-files.json does not describe ${missing.join(', ')}`);
   const closure = (roots: string[]): Set<string> => {
     const seen = new Set<string>();
     const go = (f: string): void => { if (seen.has(f)) return; seen.add(f); for (const i of chunks.get(f)!.imports) go(i); };
@@ -91,7 +97,7 @@ function reportSizes(l: Layout): { activation: number; firstExpand: number } {
   const when = (f: string): string => (l.activation.has(f) ? 'activation' : l.firstExpand.has(f) ? 'first expand' : `on demand (${(l.neededBy.get(f) ?? []).join(', ')})`);
   const order = (f: string): number => (l.activation.has(f) ? 0 : l.firstExpand.has(f) ? 1 : 2);
   const rows = [...l.chunks.values()].sort((a, b) => order(a.file) - order(b.file) || b.bytes - a.bytes);
-  console.log(`The extension's ${rows.length} files (scripts/build.mjs: one ES module build split into chunks, each turned into CommonJS)`);
+  console.log(`The extension's ${rows.length} files (scripts/build.mjs: one ES module build split into chunks, turned into CommonJS: what activation loads in two files, what the first expand adds in one)`);
   table(rows.map((c) => ({ file: `dist/${c.file}`, loads: when(c.file), minified: kb(c.bytes), gzip: kb(c.gzip), holds: c.holds })));
   const act = sum(l.activation);
   const fe = sum(l.firstExpand);

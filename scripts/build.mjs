@@ -13,7 +13,7 @@
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 
@@ -191,13 +191,90 @@ for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProper
   };
 }
 
+/**
+ * Pass 2: pass 1's files as CommonJS, in groups. The files always loaded together become one: dist/extension.js
+ * holds extension.js and every shared file it imports (one read at activation), dist/browse.js holds browse.js and
+ * the shared files it adds (the first expand); every other file stays itself. A group's shared files that others
+ * import are exported as namespaces (__s0, __s1, ...), which those others require (`require('./browse.js').__s0`):
+ * still one copy of each module. Returns, per file written, the pass-1 files it holds and the files it loads.
+ */
+async function toCommonJs(esm, metafile) {
+  const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js')).map((f) => join(root, f));
+  const importsOf = (f) => metafile.outputs[relativeToRoot(f)].imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => join(root, i.path));
+  const closure = (start) => {
+    const seen = new Set();
+    const go = (f) => { if (!seen.has(f)) { seen.add(f); importsOf(f).forEach(go); } };
+    go(start);
+    return seen;
+  };
+  const activation = closure(join(esm, 'extension.js'));
+  const firstExpand = new Set([...closure(join(esm, 'browse.js'))].filter((f) => !activation.has(f)));
+  // what activation loads of the core (files holding no src/extension module, nor importing one) is a file of its
+  // own, dist/core.js: the core's chunks then load without the extension's UI (and without `vscode`)
+  const ui = (f) => Object.keys(metafile.outputs[relativeToRoot(f)].inputs).some((i) => i.startsWith('src/extension/') && !i.startsWith('src/extension/chunks/'));
+  const core = new Set([...activation].filter((f) => f !== join(esm, 'extension.js') && ![...closure(f)].some(ui)));
+  const groups = [
+    { file: 'extension.js', main: join(esm, 'extension.js'), members: new Set([...activation].filter((f) => !core.has(f))) },
+    { file: 'core.js', main: undefined, members: core },
+    { file: 'browse.js', main: join(esm, 'browse.js'), members: firstExpand },
+  ];
+  for (const f of files) if (!activation.has(f) && !firstExpand.has(f)) groups.push({ file: basename(f), main: f, members: new Set([f]) });
+  const groupOf = new Map(groups.flatMap((g) => [...g.members].map((f) => [f, g])));
+  // the namespaces a group exports: its shared files that a file of another group imports
+  for (const g of groups) {
+    const outside = new Set(files.filter((f) => groupOf.get(f) !== g).flatMap(importsOf));
+    g.exported = [...g.members].filter((f) => f !== g.main && outside.has(f));
+    if (!g.main && g.exported.length !== g.members.size) throw new Error(`${g.file}: a file nothing outside it imports`);
+  }
+  const ns = (g, f) => `__s${g.exported.indexOf(f)}`;
+  const layout = {};
+  await Promise.all(groups.map(async (g) => {
+    const plugin = {
+      name: 'groups',
+      setup(b) {
+        b.onResolve({ filter: /^group-main$/ }, () => ({ path: g.file, namespace: 'group-main' }));
+        b.onLoad({ filter: /.*/, namespace: 'group-main' }, () => stub([
+          ...(g.main ? [`export * from ${JSON.stringify(g.main)};`] : []),
+          ...g.exported.map((f) => `export * as ${ns(g, f)} from ${JSON.stringify(f)};`),
+        ].join('\n')));
+        b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'group-ref' }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'file' }, (args) => {
+          const f = join(esm, args.path.slice(2));
+          const other = groupOf.get(f);
+          if (!other || other === g) return undefined; // this group's own file (bundled), or an outside require
+          if (other.members.size === 1) return { path: `./${other.file}`, external: true };
+          return { path: `${other.file}#${ns(other, f)}`, namespace: 'group-ref' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'group-ref' }, (args) => {
+          const [file, name] = args.path.split('#');
+          return stub(`module.exports = require('./${file}').${name};`);
+        });
+      },
+    };
+    const r = await build({
+      ...common, alias: undefined, entryPoints: ['group-main'], outfile: join(root, 'dist', g.file), format: 'cjs', external: ['vscode'],
+      minify: !dev, metafile: true, plugins: [plugin],
+    });
+    const out = Object.values(r.metafile.outputs).find((o) => o.entryPoint);
+    layout[g.file] = {
+      holds: [...g.members].map((f) => basename(f)),
+      loads: [...new Set(out.imports.filter((i) => i.external && /^\.\/[\w-]+\.js$/.test(i.path)).map((i) => i.path.slice(2)))],
+    };
+  }));
+  return layout;
+}
+
+function relativeToRoot(f) {
+  return f.slice(root.length + 1).replaceAll('\\', '/');
+}
+
 async function buildExtension() {
   if (!existsSync(join(root, 'src/extension/extension.ts'))) return;
   const esm = join(root, 'dist', '.esm');
   rmSync(esm, { recursive: true, force: true });
-  // what earlier builds left: chunks that may no longer exist
+  // what earlier builds left: files that may no longer exist
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (/^(shared-|lazy-core\.)/.test(f) || LAZY.some((l) => f.startsWith(`${l.chunk}.js`))) rmSync(join(root, 'dist', f));
+    if (/^(shared-|lazy-core\.|requests\.js)/.test(f) || LAZY.some((l) => f.startsWith(`${l.chunk}.js`))) rmSync(join(root, 'dist', f));
   }
   const exportsOf = await lazyExports();
   const pass1 = await build({
@@ -217,10 +294,10 @@ async function buildExtension() {
       owner.set(input, f);
     }
   }
-  await build({ ...common, bundle: false, entryPoints: files, format: 'cjs', outdir: join(root, 'dist'), minify: !dev, alias: undefined });
-  rmSync(esm, { recursive: true, force: true });
-  const shipped = files.map((f) => `dist/${f.split('/').pop()}`);
-  writeFileSync(join(root, 'dist', 'extension-files.json'), `${JSON.stringify({ files: shipped, lazy: LAZY }, null, 2)}\n`);
+  const layout = await toCommonJs(esm, pass1.metafile);
+  if (!process.argv.includes('--keep-esm')) rmSync(esm, { recursive: true, force: true });
+  const shipped = Object.keys(layout).map((f) => `dist/${f}`);
+  writeFileSync(join(root, 'dist', 'extension-files.json'), `${JSON.stringify({ files: shipped, layout, lazy: LAZY }, null, 2)}\n`);
   if (meta) writeFileSync(join(root, 'dist', 'meta-extension.json'), JSON.stringify(pass1.metafile));
   if (process.argv.includes('--sizes')) for (const f of shipped) console.log(f);
 }

@@ -110,9 +110,10 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
   const text = (f: string): string => readFileSync(join(dist, '..', f), 'utf8');
 
   test('no HTTP/2 client in any chunk, the h2 stub says what it is; the core chunks have no vscode import', () => {
+    assert.ok(files.includes('dist/core.js') && files.includes('dist/browse.js'));
     for (const f of files) assert.doesNotMatch(text(f), /require\("node:http2"\)/, f);
     assert.ok(files.some((f) => /HTTP\/2 is not supported/.test(text(f))), 'the h2 stub is in one of the chunks');
-    for (const f of ['browse', 'membership', 'probe', 'proxy', 'export', 'lifecycle', 'compat']) {
+    for (const f of ['core', 'browse', 'membership', 'probe', 'proxy', 'export', 'lifecycle', 'compat']) {
       assert.doesNotMatch(text(`dist/${f}.js`), /require\("vscode"\)/, f);
     }
   });
@@ -126,7 +127,7 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     assert.ok(page.resources.length > 0);
     const loaded = loadedChunks();
     assert.ok(loaded.includes('browse.js'));
-    assert.deepEqual(loaded.filter((f) => !/^(browse|shared-[\w]+)\.js$/.test(f)), [], 'only the browse chunk and what it shares');
+    assert.deepEqual(loaded, ['browse.js', 'core.js'], 'the browse chunk and the core it shares with activation, nothing else');
   });
 
   test('a request to the sandbox over http: 200, key on the wire, headers traced from the wire', async () => {
