@@ -27,7 +27,7 @@ export interface ChildSandbox {
   keyQuery: string;
   auth: { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string } | { type: 'none' };
   call<T = unknown>(cmd: string, ...args: unknown[]): Promise<T>;
-  setFaults(faults: FaultMode[], opts?: { retryAfterSeconds?: number; faultRate?: number; slowMs?: number }): Promise<void>;
+  setFaults(faults: FaultMode[], opts?: { retryAfterSeconds?: number; faultRate?: number; slowMs?: number; latencyMs?: number }): Promise<void>;
   profile(overrides?: Parameters<typeof sandboxProfile>[1]): Profile;
   stop(): Promise<void>;
 }

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       return out;
     },
     memberCount: (gid: string) => sb.members(gid).length,
+    members: (gid: string) => sb.members(gid),
     hasMember: (gid: string, uid: string) => sb.members(gid).includes(uid),
     addMembers: (gid: string, uids: string[]) => { for (const u of uids) sb.addMemberDirect(gid, u); },
     removeMembers: (gid: string, uids: string[]) => { for (const u of uids) sb.removeMemberDirect(gid, u); },

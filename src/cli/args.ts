@@ -29,7 +29,9 @@ export const PROFILE_OPTIONS = {
 } as const satisfies Options;
 
 export const COMMAND_OPTIONS = {
-  discover: {},
+  discover: {
+    refresh: { type: 'boolean' },
+  },
   list: {
     filter: { type: 'string' },
     attributes: { type: 'string' },
@@ -88,7 +90,7 @@ const GLOBAL_HELP = `Usage: scimx [--config FILE] [--profile NAME] [--json] [--h
 Browse a SCIM 2.0 service through its API gateway, change group membership safely, probe the gateway.
 
 Commands:
-  discover                              ServiceProviderConfig, resource types and schemas
+  discover [--refresh]                  ServiceProviderConfig, resource types and schemas
   list TYPE [--filter F] [--attributes A] [--all] [--count N]
                                         list resources (TYPE: Users, users, Groups, or a resource type name)
   get TYPE ID|NAME                      one resource, as JSON
@@ -127,14 +129,22 @@ Without a profiles file, flags build a profile:
   --insecure                     accept any TLS certificate
   --timeout-ms N                 request timeout (also overrides a file's profile)
 
+What scimx learns about a provider (discovery, its quirks, members seen) is kept per profile origin and base path
+in $SCIMX_CACHE_DIR, else $XDG_CACHE_HOME/scimx, else ~/.cache/scimx (no secrets; SCIMX_CACHE_DIR=off keeps none).
+
 Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error, 130 cancelled.
 `;
 
 const COMMAND_HELP: Record<CommandName, string> = {
-  discover: `Usage: scimx [GLOBAL OPTIONS] discover
+  discover: `Usage: scimx [GLOBAL OPTIONS] discover [--refresh]
 
 Reads ServiceProviderConfig, ResourceTypes and Schemas and prints the capabilities the client will use
 (PATCH, ETags, filter, paging) and the resource types with their endpoints.
+
+Discovery is kept in the provider cache for 24 h (then asked again, with If-None-Match where the service gave
+ETags), so a warm profile sends no discovery request; discover then says how old its copy is.
+
+      --refresh   forget what was learnt of the provider (discovery, quirks) and ask the service again
 `,
   list: `Usage: scimx [GLOBAL OPTIONS] list TYPE [--filter F] [--attributes A] [--excluded-attributes A] [--all] [--count N]
 

@@ -3,7 +3,8 @@
 // or displayName eq "x" or …`, at most REFS_PER_READ values a read). An exact id wins; else one name match is
 // the one; several are refused, listing the candidates. A value that matches nothing is used as an id, as given
 // (ids are opaque, RFC 7643 §3.1: a member's id may belong to a user that no longer exists). A service that
-// refuses the filter (400, 403, 501) gets the values as ids, as before.
+// refuses the filter (400, 403, 501) gets the values as ids, as before, and is not asked again (a learnt quirk, kept in
+// the provider cache across runs).
 import { HttpStatusError, ScimxError, toScimxError } from '../core/errors';
 import type { ScimClient } from '../core/scim/client';
 import { eq, or, toFilterString } from '../core/scim/filter';
@@ -83,6 +84,9 @@ export async function resolveRefs(
   const unique = [...new Set(refs)];
   const asGiven = (): Resolved[] => unique.map((ref) => ({ ref, id: ref, by: 'as-given' as const }));
   if (kind === 'other' || !(await client.filtersUsable({ signal: opts.signal, title: 'discover' }))) return asGiven();
+  // a provider that refused this lookup once (learnt, kept in the provider cache across runs) is not asked again
+  const shape = `${endpoint}?filter=id or ${nameAttributes(kind).join(' or ')} (name lookup)`;
+  if (client.failedFilter(shape)) return asGiven();
   const found: ScimResource[] = [];
   for (let i = 0; i < unique.length; i += REFS_PER_READ) {
     const batch = unique.slice(i, i + REFS_PER_READ);
@@ -97,6 +101,7 @@ export async function resolveRefs(
       const err = toScimxError(e);
       // Any answer that is not a list of matches (a refused filter, a collection the service does not offer, an
       // error page): the values are used as ids, as given, and the command's own request says what is wrong.
+      if (refusedByService(err)) client.rememberFailedFilter(shape, `${(err as HttpStatusError).status} from the SCIM service`);
       if (refusedByService(err) || err instanceof HttpStatusError || err.code === 'response') return asGiven();
       throw err;
     }

@@ -14,6 +14,7 @@ import { locationNotes } from '../core/diagnosis';
 // The client and the HAR writer are loaded when needed: --help and usage errors stay instant.
 type ClientModule = typeof import('../core/scim/client');
 type JournalModule = typeof import('../core/journal');
+type CacheModule = typeof import('../core/scim/cache');
 type MembershipReport = import('../core/scim/types').MembershipReport;
 type HarModule = typeof import('../core/http/har');
 type CurlModule = typeof import('../core/http/curl');
@@ -149,9 +150,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const { ScimClient } = require('../core/scim/client') as ClientModule;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { FileJournal, defaultStateDir } = require('../core/journal') as JournalModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { defaultCacheDir } = require('../core/scim/cache') as CacheModule;
     const client = new ScimClient(profile, {
       trace,
       journal: new FileJournal(defaultStateDir(io.env)),
+      cacheDir: defaultCacheDir(io.env),
       userAgent: `scimx/${VERSION}`,
       clock: io.clock,
       // a wait before a retry, counted down on the progress line (Ctrl-C cancels it like any step)
@@ -164,6 +168,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       code = await runCommand(command, client, commandCtx);
     } finally {
       commandCtx.progress(undefined);
+      for (const n of client.cacheNotes()) commandCtx.err(`note: ${n}\n`);
       await client.close().catch(() => undefined);
     }
   } catch (e) {

@@ -77,6 +77,9 @@ export interface Profile {
   /** Membership writes carry `excludedAttributes=members` so the answer leaves the members out. Off by default:
    * SCIMMY 1.3.5 applies a write's projection to what it stores, and the group loses its members. */
   excludeMembersOnWrite?: boolean;
+  /** How long the provider cache's discovery documents are used without asking the service again, in hours
+   * (default 24; 0: asked every run, with If-None-Match where the service gave an ETag). */
+  discoveryMaxAgeHours?: number;
   /** Where this profile was defined, for messages. */
   source?: { file: string; line: number };
   /** Names of the `${secret:NAME}` references this profile resolved (the extension asks before a stored secret
@@ -102,6 +105,7 @@ export const DEFAULTS = {
   concurrency: 4,
   maxOperationsPerPatch: 100,
   maxResponseMB: 64,
+  discoveryMaxAgeHours: 24,
 };
 
 /** Every raw secret value of a profile; the trace masks each of them wherever it appears. */

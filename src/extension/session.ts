@@ -4,7 +4,9 @@ import type { WaitNotice } from '../core/http/types';
 import type { ScimClient } from '../core/scim/client';
 import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
+import { join } from 'node:path';
 import { ScimxError } from '../core/errors';
+import { clearCacheDir } from '../core/scim/cache';
 import { loadBrowse } from './core-loader';
 
 export class Clients {
@@ -17,9 +19,22 @@ export class Clients {
     readonly trace: Trace,
     private readonly userAgent: string,
     private readonly onWait?: (notice: WaitNotice) => void,
-    /** Folder of the membership journal (the extension's global storage); none: changes are not recorded. */
+    /** Folder of the membership journal (the extension's global storage); none: changes are not recorded. The
+     * provider cache (what clients learn of each provider, kept across restarts) lives in its `provider-cache`. */
     private readonly journalDir?: string,
   ) {}
+
+  /** Where the provider cache is kept; none without global storage. */
+  get cacheDir(): string | undefined {
+    return this.journalDir ? join(this.journalDir, 'provider-cache') : undefined;
+  }
+
+  /** Forgets what was learnt of every provider (the view's Refresh): the clients made so far, and the cache on
+   * disk, so that the next use asks each service again. */
+  forgetLearnt(): void {
+    for (const c of this.clients.values()) void c.then((x) => x.forgetProvider()).catch(() => undefined);
+    if (this.cacheDir) clearCacheDir(this.cacheDir);
+  }
 
   get(profileName: string): Promise<ScimClient> {
     let c = this.clients.get(profileName);
@@ -71,6 +86,7 @@ export class Clients {
     return new ScimClient(profile, {
       trace: this.trace,
       ...(this.journalDir ? { journal: new FileJournal(this.journalDir) } : {}),
+      cacheDir: this.cacheDir,
       userAgent: this.userAgent,
       onWait: (n) => this.onWait?.(n),
     });

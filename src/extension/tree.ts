@@ -98,7 +98,8 @@ export class ScimTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   /** Re-read a node's children (or everything, profiles files included, without a node). */
   refresh(node?: TreeNode): void {
     if (!node) {
-      // "Refresh" on the view: everything, asked for by the user
+      // "Refresh" on the view: everything, asked for by the user, what was learnt of the providers too
+      this.clients.forgetLearnt();
       this.clients.reset();
       this.profileChildren.clear();
       this.profileNodes.clear();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FAULT_MODES, GATEWAY_FAULT_MODES, type FaultMode } from './modes';
+import { DEFAULT_LATENCY_MS, FAULT_MODES, GATEWAY_FAULT_MODES, type FaultMode } from './modes';
 import { applyFaultSettings, pairs, prng, type ReceivedRequest, type SandboxState, type ScriptedFault } from './types';
 
 /** The API's path on the gateway (APIM's "API URL suffix"); the backend's own path may differ. */
@@ -123,6 +123,8 @@ export function createGateway(state: GatewayState): http.Server {
     state.received.push(rec);
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
+    // a gateway far away: every answer, its own or the backend's, comes later (one round trip's worth)
+    if (state.faults.has('latency')) await delay(state.settings.latencyMs);
 
     // 1. API matching by path, then operation matching (an API without a PATCH operation answers 404)
     if (url.pathname !== BASE_PATH && !url.pathname.startsWith(`${BASE_PATH}/`)) return sendApim(res, rec, 404, 'Resource not found');
@@ -200,6 +202,8 @@ export interface GatewayOptions {
   faults?: FaultMode[];
   retryAfterSeconds?: number;
   faultRate?: number;
+  /** `latency` mode: ms added before every answer, default 50 */
+  latencyMs?: number;
   seed?: number;
   slowMs?: number;
   port?: number;
@@ -215,7 +219,7 @@ export interface GatewayFront {
   keyQuery: string;
   /** everything the gateway received, with what it answered and who answered it */
   received: ReceivedRequest[];
-  setFaults(faults: FaultMode[], opts?: Partial<Pick<GatewayOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs'>>): void;
+  setFaults(faults: FaultMode[], opts?: Partial<Pick<GatewayOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs' | 'latencyMs'>>): void;
   scriptFault(method: string, fault: ScriptedFault): void;
   clearReceived(): void;
   stop(): Promise<void>;
@@ -240,7 +244,7 @@ export async function startGatewayFor(backendUrl: string, options: GatewayOption
   if (parsed.protocol !== 'http:') throw new Error(`the gateway forwards to http only, got ${backendUrl}`);
   const state: GatewayState = {
     faults: gatewayFaults(options.faults ?? []),
-    settings: { retryAfterSeconds: options.retryAfterSeconds ?? 1, faultRate: options.faultRate ?? 0.3, slowMs: options.slowMs ?? 200 },
+    settings: { retryAfterSeconds: options.retryAfterSeconds ?? 1, faultRate: options.faultRate ?? 0.3, slowMs: options.slowMs ?? 200, latencyMs: options.latencyMs ?? DEFAULT_LATENCY_MS },
     key: options.key ?? randomBytes(16).toString('hex'),
     keyHeader: options.keyHeader ?? 'Ocp-Apim-Subscription-Key',
     keyQuery: options.keyQuery ?? 'subscription-key',

@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock';
 import { createBackendApp } from './backend/app';
 import { createGateway } from './gateway';
 import { Store } from './store';
-import { FAULT_MODES, type FaultMode } from './modes';
+import { DEFAULT_LATENCY_MS, FAULT_MODES, type FaultMode } from './modes';
 import { applyFaultSettings, prng, type ReceivedRequest, type SandboxAuth, type SandboxState, type ScriptedFault } from './types';
 
 export type { ReceivedRequest, ScriptedFault } from './types';
@@ -39,6 +39,8 @@ export interface SandboxOptions {
   seed?: number;
   /** default 200 */
   slowMs?: number;
+  /** `latency` mode: ms added before every gateway answer, default 50 */
+  latencyMs?: number;
   /** server cap on count, default 1000 (capped silently, as servers do) */
   maxPageSize?: number;
   /** ServiceProviderConfig filter.maxResults, and the cap on filtered lists (default maxPageSize) */
@@ -66,7 +68,7 @@ export interface Sandbox {
   received: ReceivedRequest[];
   /** everything the backend received (directly or via the gateway) */
   backendReceived: ReceivedRequest[];
-  setFaults(faults: FaultMode[], opts?: Partial<Pick<SandboxOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs'>>): void;
+  setFaults(faults: FaultMode[], opts?: Partial<Pick<SandboxOptions, 'retryAfterSeconds' | 'faultRate' | 'slowMs' | 'latencyMs'>>): void;
   clearReceived(): void;
   /** Injects `fault` on the next request with this method that passes the key check (one each, in order). */
   scriptFault(method: string, fault: ScriptedFault): void;
@@ -117,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const state: SandboxState = {
     store,
     faults: new Set(checkFaults(options.faults ?? [])),
-    settings: { retryAfterSeconds: options.retryAfterSeconds ?? 1, faultRate: options.faultRate ?? 0.3, slowMs: options.slowMs ?? 200 },
+    settings: { retryAfterSeconds: options.retryAfterSeconds ?? 1, faultRate: options.faultRate ?? 0.3, slowMs: options.slowMs ?? 200, latencyMs: options.latencyMs ?? DEFAULT_LATENCY_MS },
     auth,
     key: options.key ?? randomBytes(16).toString('hex'),
     keyHeader: options.keyHeader ?? 'Ocp-Apim-Subscription-Key',

@@ -7,7 +7,7 @@ import { FAULT_MODE_INFO } from './modes';
 
 const width = Math.max(...FAULT_MODES.map((m) => m.length));
 const USAGE = `usage: sandbox [--port N] [--users N] [--groups N] [--big-group N] [--fault MODE]... [--fault-rate R]
-               [--seed N] [--key KEY] [--write-profiles FILE] [--json]
+               [--latency-ms N] [--seed N] [--key KEY] [--write-profiles FILE] [--json]
 fault and quirk modes (--fault MODE, several allowed; each modelled on a real provider or public issue):
 ${FAULT_MODES.map((m) => `  ${m.padEnd(width)}  ${FAULT_MODE_INFO[m].does} [${FAULT_MODE_INFO[m].models}]`).join('\n')}`;
 
@@ -33,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
         'big-group': { type: 'string' },
         fault: { type: 'string', multiple: true },
         'fault-rate': { type: 'string' },
+        'latency-ms': { type: 'string' },
         seed: { type: 'string' },
         key: { type: 'string' },
         'write-profiles': { type: 'string' },
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const f of faults) if (!(FAULT_MODES as readonly string[]).includes(f)) throw new Error(`unknown fault mode "${f}" (known: ${FAULT_MODES.join(', ')})`);
     const rate = values['fault-rate'] === undefined ? undefined : Number(values['fault-rate']);
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`--fault-rate expects a number between 0 and 1, got "${values['fault-rate']}"`);
+    const latencyMs = int('latency-ms', values['latency-ms'], 0, 60_000);
     opts = {
       gatewayPort: int('port', values.port, 0, 65535),
       backendPort: int('backend-port', values['backend-port'], 0, 65535),
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: int('seed', values.seed, 0, 2 ** 31),
       faults: faults as FaultMode[],
       ...(rate !== undefined ? { faultRate: rate } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
       ...(values.key !== undefined ? { key: values.key } : {}),
     };
     json = values.json ?? false;

@@ -5,7 +5,7 @@
 
 /** The sandbox's fault and quirk modes. Each is described (what it does, which real provider or public issue it
  * models) in FAULT_MODE_INFO, shown by `scimx sandbox --help` and in README. */
-export type FaultMode = 'ratelimit' | 'flaky' | 'slow' | 'no-patch' | 'etag' | 'cursor' | 'entra'
+export type FaultMode = 'ratelimit' | 'flaky' | 'slow' | 'latency' | 'no-patch' | 'etag' | 'cursor' | 'entra'
   | 'backend-locations' | 'patch-not-routed' | 'quota' | 'html-errors' | 'untyped-members' | 'no-filter'
   | 'no-discovery' | 'no-resource-types' | 'patch-replace-only' | 'put-keeps-members' | 'filter-500'
   | 'attributes-before-patch' | 'drops-members' | 'patch-returns-group' | 'no-members-on-get' | 'case-insensitive-ids'
@@ -29,6 +29,7 @@ export const FAULT_MODE_INFO: Record<FaultMode, FaultModeInfo> = {
   ratelimit: { does: 'the gateway answers a fraction of requests (--fault-rate) 429 with Retry-After', models: 'APIM rate-limit policy', side: 'gateway' },
   flaky: { does: 'a fraction of requests get a 503 or a reset connection, before or after the backend applied a write', models: 'unstable gateways and backends', side: 'gateway' },
   slow: { does: 'every request is delayed (200 ms)', models: 'a slow backend', side: 'gateway' },
+  latency: { does: 'every answer of the gateway, its own or the backend\'s, comes 50 ms later (--latency-ms)', models: 'a gateway in another region: one round trip of 50-150 ms', side: 'gateway' },
   'no-patch': { does: 'PATCH answers 501 and ServiceProviderConfig says patch.supported false', models: 'providers without PATCH (vCenter-like, authentik PR #25024)', side: 'backend' },
   etag: { does: 'ETags on every resource; writes need If-Match, a mismatch answers 412', models: 'RFC 7644 §3.14 versioning', side: 'backend' },
   cursor: { does: 'RFC 9865 cursor paging only (startIndex ignored)', models: 'cursor-only providers', side: 'backend' },
@@ -56,6 +57,9 @@ export const FAULT_MODE_INFO: Record<FaultMode, FaultModeInfo> = {
   'replace-empty-refused': { does: '`replace` of members with [] answers 400', models: 'SCIM-SDK #757', side: 'backend' },
   'capped-group-read': { does: `a group read returns only its last ${CAPPED_GROUP_READ} members; no filter (400), no totalResults`, models: 'issue 9 item 6', side: 'backend' },
 };
+
+/** What the `latency` mode adds before every gateway answer, unless told otherwise (--latency-ms). */
+export const DEFAULT_LATENCY_MS = 50;
 
 export const FAULT_MODES: readonly FaultMode[] = Object.keys(FAULT_MODE_INFO) as FaultMode[];
 

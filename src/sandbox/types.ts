@@ -29,12 +29,15 @@ export function applyFaultSettings(settings: FaultSettings, opts: Partial<FaultS
   if (opts.retryAfterSeconds !== undefined) settings.retryAfterSeconds = opts.retryAfterSeconds;
   if (opts.faultRate !== undefined) settings.faultRate = opts.faultRate;
   if (opts.slowMs !== undefined) settings.slowMs = opts.slowMs;
+  if (opts.latencyMs !== undefined) settings.latencyMs = opts.latencyMs;
 }
 
 export interface FaultSettings {
   retryAfterSeconds: number;
   faultRate: number;
   slowMs: number;
+  /** `latency`: ms added before every gateway answer */
+  latencyMs: number;
 }
 
 /** State shared by the gateway and the backend of one sandbox. */

@@ -67,7 +67,14 @@ export interface CliResult { code: number | null; stdout: string; stderr: string
 /** Runs scimx with a profiles file for `t` (secrets from the environment), key sent as `sendAs`. */
 export class Scimx {
   private readonly dir = mkdtempSync(join(tmpdir(), 'scimx-interop-'));
-  constructor(private readonly t: Target) {}
+  /** `cache: true` keeps a provider cache in this run's temporary directory (shared by its runs); otherwise none
+   * (SCIMX_CACHE_DIR=off): the quirk matrices switch the sandbox's modes between runs on one profile. */
+  constructor(private readonly t: Target, private readonly opts: { cache?: boolean } = {}) {}
+
+  /** The provider cache folder when `cache` is on. */
+  get cacheDir(): string | undefined {
+    return this.opts.cache ? join(this.dir, 'cache') : undefined;
+  }
 
   private config(sendAs: 'header' | 'query'): string {
     const file = join(this.dir, `profiles-${sendAs}.yaml`);
@@ -90,6 +97,7 @@ export class Scimx {
       IOP_TOKEN: a.type === 'bearer' ? a.token : a.type === 'basic' ? a.password : '',
       // the journal of membership changes (issue 9 part A) stays in this run's temporary directory
       SCIMX_STATE_DIR: join(this.dir, 'state'), XDG_STATE_HOME: join(this.dir, 'xdg'), HOME: this.dir,
+      SCIMX_CACHE_DIR: this.cacheDir ?? 'off',
     };
     return new Promise((resolve) => {
       execFile(process.execPath, [cli, '--config', this.config(sendAs), '--profile', 'interop', ...args], { env, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {

@@ -118,7 +118,8 @@ describe('scimx against the sandbox', () => {
       '      X-Request-Source: scimx-it',
       '',
     ].join('\n'));
-    env = { PATH: process.env.PATH, SB_PASSWORD: sb.auth.password, SB_KEY: sb.key };
+    // no provider cache: each run discovers, as these tests expect (the cache has its own tests: provider-cache.test.ts)
+    env = { PATH: process.env.PATH, SB_PASSWORD: sb.auth.password, SB_KEY: sb.key, SCIMX_CACHE_DIR: 'off' };
   });
 
   after(async () => {

@@ -182,7 +182,7 @@ describe('edit a resource, saved as a minimal PATCH (sandbox)', () => {
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const config = join(dir, 'profiles.yaml');
       writeFileSync(config, sb.profileYaml('sandbox'));
-      execFile(process.execPath, [cli, '--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, [cli, '--config', config, ...args], { env: { PATH: process.env.PATH, HOME: dir, SCIMX_STATE_DIR: join(dir, 'state'), SCIMX_CACHE_DIR: 'off', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
       });
     });

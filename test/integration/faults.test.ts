@@ -426,3 +426,31 @@ describe('soak: random membership changes under a mixed fault rate', () => {
     await client.close();
   });
 });
+
+describe('latency: a gateway in another region', () => {
+  test('every answer comes latencyMs later, the gateway\'s own 401 too; the requests themselves are unchanged', async () => {
+    const sb = await startTestSandbox({ faults: ['latency'], latencyMs: 120 });
+    try {
+      const client = new ScimClient(sandboxProfile(sb), { trace: new Trace() });
+      const timed = async <T>(f: () => Promise<T>): Promise<number> => {
+        const t0 = performance.now();
+        await f().catch(() => undefined);
+        return performance.now() - t0;
+      };
+      const read = await timed(() => client.discover());
+      assert.ok(read >= 3 * 120 - 5, `discovery (3 requests) took ${read.toFixed(0)} ms, expected at least 3 × 120 ms`);
+      const keyless = new ScimClient(sandboxProfile(sb, { gateway: { subscriptionKey: '' } }), { trace: new Trace() });
+      const before = sb.received.length;
+      const refused = await timed(() => keyless.get('Users', 'nobody'));
+      assert.ok(refused >= 120 - 5, `the gateway's own 401 came after ${refused.toFixed(0)} ms, expected at least 120 ms`);
+      assert.equal(sb.received.slice(before).at(-1)?.status, 401);
+      sb.setFaults([]);
+      const fast = await timed(() => client.discover({ refresh: true }));
+      assert.ok(fast < read, `without the mode discovery took ${fast.toFixed(0)} ms, with it ${read.toFixed(0)} ms`);
+      await client.close();
+      await keyless.close();
+    } finally {
+      await sb.stop();
+    }
+  });
+});

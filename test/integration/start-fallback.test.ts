@@ -13,7 +13,7 @@ const root = join(__dirname, '..', '..');
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { cwd: root, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { cwd: root, timeout: 30_000, env: { ...process.env, SCIMX_CACHE_DIR: 'off' } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

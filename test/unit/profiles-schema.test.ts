@@ -110,7 +110,7 @@ describe('profiles schema', () => {
 
   it('agrees with the reader on number ranges, booleans, substitutions and wrong types', async () => {
     const p = props(profileSchema);
-    for (const k of ['timeoutMs', 'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB']) {
+    for (const k of ['timeoutMs', 'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'discoveryMaxAgeHours']) {
       const range = ((p[k] as Obj)['anyOf'] as Obj[]).find((x) => x['type'] === 'integer')!;
       const min = range['minimum'] as number;
       const max = range['maximum'] as number;

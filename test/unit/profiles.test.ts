@@ -105,6 +105,20 @@ describe('parseProfiles: valid files', () => {
     assert.deepEqual(o!.auth, { type: 'oauth2', tokenUrl: 'https://login.example.com/token', clientId: 'abc', clientSecret: 'sec', scope: 'scim.read' });
   });
 
+  it('discoveryMaxAgeHours: how long cached discovery is used (0-8760, default 24, left out of the profile)', async () => {
+    const file = (v: string) => y('profiles:', '  a:', '    baseUrl: http://127.0.0.1:8080', `    discoveryMaxAgeHours: ${v}`);
+    for (const [v, want] of [['0', 0], ['2', 2], ['8760', 8760], ['24', undefined]] as const) {
+      const pf = await parseProfiles(file(v), F, { env: {} });
+      assert.deepEqual(pf.problems, []);
+      assert.equal(pf.profiles[0]!.discoveryMaxAgeHours, want, v);
+    }
+    assert.equal((await parseProfiles(y('profiles:', '  a:', '    baseUrl: http://127.0.0.1:8080'), F, { env: {} })).profiles[0]!.discoveryMaxAgeHours, undefined);
+    for (const bad of ['-1', '8761', '1.5', 'soon']) {
+      const p = only((await parseProfiles(file(bad), F, { env: {} })).problems);
+      assert.match(formatProblem(p), /discoveryMaxAgeHours/, bad);
+    }
+  });
+
   it('supports YAML anchors and merge keys for shared settings', async () => {
     const text = y(
       'profiles:',

@@ -27,7 +27,7 @@ test('every mode has a description, shown by sandbox --help and in README', asyn
   }
 });
 
-test('the table says which side plays each mode: the gateway plays exactly its six', () => {
-  assert.deepEqual(GATEWAY_FAULT_MODES, ['ratelimit', 'flaky', 'slow', 'patch-not-routed', 'quota', 'html-errors']);
+test('the table says which side plays each mode: the gateway plays exactly its seven', () => {
+  assert.deepEqual(GATEWAY_FAULT_MODES, ['ratelimit', 'flaky', 'slow', 'latency', 'patch-not-routed', 'quota', 'html-errors']);
   for (const m of FAULT_MODES) assert.ok(['gateway', 'backend'].includes(FAULT_MODE_INFO[m].side), m);
 });

@@ -8,10 +8,17 @@ import type { CommandContext } from './context';
 export async function discover(client: ScimClient, ctx: CommandContext): Promise<number> {
   // discover is where a profile is checked: secrets too short to be masked in free text are said here
   for (const w of shortSecretWarnings(ctx.profile)) ctx.err(`scimx: warning: ${w.key}: ${w.message}\n`);
-  const d = await client.discover({ signal: ctx.signal, title: 'discover', refresh: true });
+  // the provider cache is used unless --refresh (which forgets what was learnt of the provider and asks again)
+  const d = await client.discover({ signal: ctx.signal, title: 'discover', refresh: ctx.values.refresh === true });
   if (ctx.json) { ctx.out(json(d)); return 0; }
   ctx.out(formatDiscovery(ctx.profile, d));
   return 0;
+}
+
+/** How old a copy is, for a person: `12 s`, `5 min`, `3 h`. */
+function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 }
 
 function yes(b: boolean): string { return b ? 'yes' : 'no'; }
@@ -36,6 +43,8 @@ export function formatDiscovery(profile: Profile, d: Discovery): string {
   const defaults = d.defaults ?? [];
   for (const x of defaults) text += `default: ${x.document} not offered (${x.reason}): assumed ${x.assumed}\n`;
   for (const w of d.warnings) if (!defaults.some((x) => w.startsWith(`${x.document} not used (`))) text += `warning: ${w}\n`;
+  if (d.cache?.state === 'fresh') text += `from cache, ${age(d.cache.ageMs)} old (--refresh asks the service)\n`;
+  if (d.cache?.state === 'revalidated') text += `from cache, ${age(d.cache.ageMs)} old, revalidated: ${d.cache.unchanged} of 3 unchanged (304)\n`;
   return text;
 }
 

@@ -50,6 +50,7 @@ export async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promis
   const maxResponseMB = await p.int('maxResponseMB', DEFAULTS.maxResponseMB, 1, 4096);
   const groupReads = await p.oneOf('groupReads', GROUP_READS, 'verify');
   const excludeMembersOnWrite = await p.bool('excludeMembersOnWrite', false);
+  const discoveryMaxAgeHours = await p.int('discoveryMaxAgeHours', DEFAULTS.discoveryMaxAgeHours, 0, 8760);
 
   const tls = await readTls(ctx, p);
   const proxy = await readProxy(ctx, p, path);
@@ -67,5 +68,6 @@ export async function buildProfile(ctx: Ctx, entry: Entry, path: string): Promis
   if (proxy) profile.proxy = proxy;
   if (groupReads === 'complete') profile.groupReads = groupReads;
   if (excludeMembersOnWrite) profile.excludeMembersOnWrite = true;
+  if (discoveryMaxAgeHours !== undefined && discoveryMaxAgeHours !== DEFAULTS.discoveryMaxAgeHours) profile.discoveryMaxAgeHours = discoveryMaxAgeHours;
   return profile;
 }

@@ -6,6 +6,7 @@ import { clip } from './messages';
 export const PROFILE_KEYS = [
   'baseUrl', 'auth', 'gateway', 'headers', 'secretHeaders', 'writes', 'locations', 'provider', 'timeoutMs',
   'pageSize', 'concurrency', 'maxOperationsPerPatch', 'maxResponseMB', 'tls', 'proxy', 'groupReads', 'excludeMembersOnWrite',
+  'discoveryMaxAgeHours',
 ] as const;
 export const AUTH_TYPES = ['none', 'basic', 'bearer', 'oauth2'] as const;
 export const AUTH_KEYS: Record<(typeof AUTH_TYPES)[number], string[]> = {

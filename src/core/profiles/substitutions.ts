@@ -89,7 +89,7 @@ export async function substitute(scope: SubstitutionScope, raw: string, node: Ya
 }
 
 /** Fields whose substituted values are configuration, not data sent anywhere: never masked. */
-const CONFIG_FIELDS = /\.(timeoutMs|pageSize|concurrency|maxOperationsPerPatch|maxResponseMB|writes|locations|provider|auth\.type|gateway\.(header|query|sendAs)|tls\.(insecure|caFile|certFile|keyFile))$/;
+const CONFIG_FIELDS = /\.(timeoutMs|pageSize|concurrency|maxOperationsPerPatch|maxResponseMB|discoveryMaxAgeHours|writes|locations|provider|auth\.type|gateway\.(header|query|sendAs)|tls\.(insecure|caFile|certFile|keyFile))$/;
 /** URL fields: a substituted scheme, host or port is an origin and stays readable; anything else is masked. */
 const URL_FIELDS = /\.(baseUrl|auth\.tokenUrl|proxy)$/;
 

@@ -54,5 +54,8 @@ export interface ScimPort {
   listPageIn(call: Call, endpoint: string, opts: ListOptions, send?: Pick<RequestSpec, 'retry'>): Promise<ListPage>;
   pages(call: Call, endpoint: string, opts: ListOptions): AsyncGenerator<ListPage>;
   knownMembersOf(groupId: string): string[];
-  rememberMembers(groupId: string, ids: Iterable<string>): void;
+  /** `size`: the ids are the group's whole member list, read a moment ago, and it had that many. */
+  rememberMembers(groupId: string, ids: Iterable<string>, size?: number): void;
+  /** How many members the group had at its last whole read, if it was read whole lately. */
+  knownSizeOf(groupId: string): number | undefined;
 }

@@ -65,6 +65,10 @@ export interface Discovery {
   /** Discovery documents the service did not offer (404, 501, not SCIM JSON…) and the RFC 7643 defaults used
    * instead: each document stands on its own, so one missing keeps the others. Empty or absent: none. */
   defaults?: DiscoveryDefault[];
+  /** Read from the provider cache (../scim/cache.ts) rather than all fetched now: `fresh`, no request sent;
+   * `revalidated`, its documents asked again with If-None-Match, `unchanged` of them answered 304. `ageMs`: how
+   * old the oldest document used is. */
+  cache?: { state: 'fresh' | 'revalidated'; ageMs: number; unchanged: number };
 }
 
 export interface DiscoveryDefault {

@@ -7,6 +7,7 @@
 // endpoints or filters), and the post-processing of every answer. The jobs behind it, one file each: context.ts
 // (request context, errors, preconditions), filters.ts, render.ts (representations), paging.ts, users.ts,
 // groups.ts, members.ts (a write's members), quirks.ts (how quirky providers read a PATCH), discovery.ts.
+import { createHash } from 'node:crypto';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import SCIMMY from 'scimmy';
@@ -160,6 +161,25 @@ export function createBackendApp(state: SandboxState): express.Express {
     const doc = /^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/|$)/i.exec(req.path)?.[1]?.toLowerCase();
     if (!doc || !(state.faults.has('no-discovery') || (state.faults.has('no-resource-types') && doc !== 'serviceproviderconfig'))) return next();
     res.status(404).type('application/scim+json').send(JSON.stringify(scimError(404, 'Endpoint Not Found')));
+  });
+
+  // discovery documents carry an ETag (a hash of the body, weak) and answer 304 to an If-None-Match that names it,
+  // as RFC 9110 §13.1.2 has it: clients may revalidate a cached copy instead of fetching it again
+  scim.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || !/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/|$)/i.test(req.path)) return next();
+    const send = res.send.bind(res);
+    res.send = (body?: unknown) => {
+      if (res.statusCode !== 200 || (typeof body !== 'string' && !Buffer.isBuffer(body))) return send(body);
+      const etag = `W/"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+      res.setHeader('ETag', etag);
+      const inm = String(req.headers['if-none-match'] ?? '');
+      if (inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+        res.status(304).removeHeader('Content-Type');
+        return send();
+      }
+      return send(body);
+    };
+    next();
   });
 
   // 'no-filter' and 'capped-group-read': no filtered list or search, whatever the filter (see FaultMode);

@@ -10,7 +10,7 @@ import { ScimxError, type HttpStatusError } from '../../errors';
 import { Pipeline } from '../../http/pipeline';
 import type { HttpResponse, RequestSpec, WaitNotice } from '../../http/types';
 import { entriesOf, entryToRestore, entryToUndo, type JournalEntry, type MembershipJournal } from '../../journal';
-import type { Profile } from '../../profile';
+import { DEFAULTS, type Profile } from '../../profile';
 import type { Exchange, Operation, Trace } from '../../trace';
 import { co, or, sw, toFilterString } from '../filter';
 import { changeMembers as runMembershipChange } from '../membership';
@@ -23,6 +23,8 @@ import { summarizeReport } from '../report';
 import type {
   Discovery, ListOptions, ListPage, Member, MembershipChange, MembershipOptions, MembershipReport, ProbeReport, ScimResource,
 } from '../types';
+import { asGatewayError } from '../../diagnosis';
+import { CACHE_GROUPS, CACHE_MEMBERS_PER_GROUP, FileCacheStore, ProviderCache, type CachedDiscovery } from '../cache';
 import { ServiceDiscovery } from './discovery';
 import { KnownMembers, MemberListing } from './members';
 import { Pager } from './paging';
@@ -47,7 +49,15 @@ export interface ScimClientOptions {
   pipeline?: Pipeline;
   /** Where membership changes are recorded (restore and undo read it); none: not recorded. */
   journal?: MembershipJournal;
+  /** Folder of the provider cache (discovery, learnt quirks, members seen: ../cache.ts), kept across runs;
+   * none (the default): nothing is kept beyond this client. */
+  cacheDir?: string;
+  /** How long cached discovery documents are used without asking (default: the profile's discoveryMaxAgeHours). */
+  cacheMaxAgeMs?: number;
 }
+
+/** A filter any service that filters at all answers: refused, it says filtering does not work here. */
+const SIMPLE_FILTER = /^\s*(id|userName|displayName|externalId)\s+eq\s+"[^"\\]*"\s*$/i;
 
 export class ScimClient implements ScimPort {
   readonly pipeline: Pipeline;
@@ -58,13 +68,114 @@ export class ScimClient implements ScimPort {
   private readonly pager: Pager;
   private readonly members: MemberListing;
   private readonly known = new KnownMembers();
+  /** What is kept of this provider across runs; none without `cacheDir`. */
+  private readonly cache?: ProviderCache;
+  /** The quirks in use came from an earlier run (a contradiction then drops them). */
+  private quirksFromCache = false;
 
   constructor(readonly profile: Profile, readonly options: ScimClientOptions) {
     this.pipeline = options.pipeline ?? new Pipeline(profile, { trace: options.trace, onWait: options.onWait, userAgent: options.userAgent, clock: options.clock });
-    this.transport = new ScimTransport(profile, options.trace, this.pipeline);
-    this.discovery = new ServiceDiscovery(this.transport);
+    this.transport = new ScimTransport(profile, options.trace, this.pipeline, {
+      answered: (spec, res) => this.checkAgainstDiscovery(spec, res),
+      operationEnded: () => this.persist(),
+    });
+    if (options.cacheDir) {
+      const maxAge = options.cacheMaxAgeMs ?? (profile.discoveryMaxAgeHours ?? DEFAULTS.discoveryMaxAgeHours) * 3_600_000;
+      this.cache = new ProviderCache(new FileCacheStore(options.cacheDir), profile.baseUrl, (t) => this.pipeline.mask(t), maxAge);
+      const kept = this.cache.load();
+      if (kept?.quirks) {
+        this.quirks.restore(kept.quirks);
+        this.quirksFromCache = !this.quirks.empty;
+      }
+      // a group's size steers how its next change is checked (read whole or filtered): taken only while young
+      const young = kept ? this.pipeline.clock.now() - kept.savedAt < this.cache.maxAgeMs : false;
+      if (kept?.members) this.known.restore(kept.members.map(([g, ids, n]) => (young && n !== undefined ? [g, ids, n] : [g, ids])));
+    }
+    const cache = this.cache;
+    this.discovery = new ServiceDiscovery(this.transport, cache && {
+      maxAgeMs: cache.maxAgeMs,
+      stored: (): CachedDiscovery | undefined => cache.load()?.discovery,
+      fetched: (_docs, changed) => {
+        // the provider answers differently now: what was learnt of it before may no longer hold
+        if (changed && this.quirksFromCache) this.forgetQuirks();
+      },
+    });
     this.pager = new Pager(profile, this.transport, this.discovery);
     this.members = new MemberListing(this);
+  }
+
+  /** What happened to the provider cache that a person should hear about (an unreadable file ignored, knowledge
+   * dropped because an answer contradicted it), each once. */
+  cacheNotes(): string[] {
+    return this.cache ? [...this.cache.notes] : [];
+  }
+
+  /** Forgets what was learnt of the provider, here and in the provider cache: the discovery documents (the next
+   * call asks again) and the quirks; the members seen stay in memory (they are facts about groups, checked
+   * whenever used). The Refresh of a profile in VS Code, `scimx discover --refresh`. */
+  forgetProvider(): void {
+    this.discovery.forget();
+    this.forgetQuirks();
+    this.cache?.remove();
+  }
+
+  /**
+   * An answer contradicts what discovery said (a PATCH refused while ServiceProviderConfig says PATCH is
+   * supported, a 404 on an endpoint ResourceTypes lists, a simple filter refused while it says filtering is
+   * supported): the provider may have changed since it was cached, so its cached discovery and learnt quirks
+   * are dropped, on disk and in memory where they came from the cache (documents read in this run stay in use
+   * for the rest of it, but are not kept). Without a provider cache, nothing changes. Said once in cacheNotes().
+   */
+  discoveryContradicted(reason: string): void {
+    const cache = this.cache;
+    if (!cache || !this.discovery.documents()) return;
+    this.discovery.forget(true);
+    if (this.quirksFromCache) this.forgetQuirks();
+    cache.note(`cached discovery and learnt provider quirks dropped: ${reason}`);
+    this.persist();
+  }
+
+  private forgetQuirks(): void {
+    this.quirks.restore({});
+    this.quirksFromCache = false;
+  }
+
+  /** Keeps what was learnt in the provider cache, when it changed (after every operation this client ran). */
+  private persist(): void {
+    const cache = this.cache;
+    if (!cache) return;
+    try {
+      const quirks = this.quirks.toJSON();
+      cache.save({
+        discovery: this.discovery.documents(),
+        quirks: Object.keys(quirks).length ? quirks : undefined,
+        members: this.known.snapshot(CACHE_MEMBERS_PER_GROUP, CACHE_GROUPS),
+      }, this.pipeline.clock.now());
+    } catch (e) {
+      cache.note(`the provider cache could not be written (${(e as Error).message})`);
+    }
+  }
+
+  /** An answer checked against the discovery in use (see discoveryContradicted). */
+  private checkAgainstDiscovery(spec: RequestSpec, res: HttpResponse): void {
+    if (!this.cache) return;
+    const d = this.discovery.current();
+    if (!d || !this.discovery.documents()) return;
+    const s = res.status;
+    if (spec.method === 'PATCH' && d.capabilities.patch && (s === 501 || s === 405 || (s === 404 && !!asGatewayError(res.json)))) {
+      this.discoveryContradicted(`PATCH answered ${s} while ServiceProviderConfig says PATCH is supported`);
+      return;
+    }
+    if (spec.fromServer || /^https?:/i.test(spec.url)) return;
+    const path = trimSlash(spec.url).toLowerCase();
+    if (s === 404 && (spec.method === 'GET' || spec.method === 'POST') && d.resourceTypes.some((t) => trimSlash(t.endpoint).toLowerCase() === path)) {
+      this.discoveryContradicted(`${trimSlash(spec.url)} answered 404 while ResourceTypes lists it`);
+      return;
+    }
+    const filter = spec.query?.filter;
+    if ((s === 400 || s === 501) && spec.method === 'GET' && typeof filter === 'string' && SIMPLE_FILTER.test(filter) && d.capabilities.filter && !d.defaults?.some((x) => x.document === 'ServiceProviderConfig')) {
+      this.discoveryContradicted(`a simple filter (${filter.split(' ')[0] ?? ''} eq) answered ${s} while ServiceProviderConfig says filtering is supported`);
+    }
   }
 
   get trace(): Trace {
@@ -81,8 +192,12 @@ export class ScimClient implements ScimPort {
     return this.known.of(groupId);
   }
 
-  rememberMembers(groupId: string, ids: Iterable<string>): void {
-    this.known.remember(groupId, ids);
+  rememberMembers(groupId: string, ids: Iterable<string>, size?: number): void {
+    this.known.remember(groupId, ids, size);
+  }
+
+  knownSizeOf(groupId: string): number | undefined {
+    return this.known.sizeOf(groupId);
   }
 
   forgetMembers(groupId: string, ids: Iterable<string>): void {
@@ -120,9 +235,11 @@ export class ScimClient implements ScimPort {
 
   // ------------------------------------------------------------------------------------ discovery (discovery.ts)
 
-  /** The service's discovery documents, read once per client (so once per profile) and kept, failures too;
-   * `refresh` asks again. A cancelled one is not kept. */
+  /** The service's discovery documents, read once per client (so once per profile) and kept, failures too
+   * (with `cacheDir`, across runs: see ServiceDiscovery.discover); `refresh` forgets what was learnt of the
+   * provider (forgetProvider) and asks again. A cancelled one is not kept. */
   discover(ctx?: CallContext & { refresh?: boolean }): Promise<Discovery> {
+    if (ctx?.refresh) this.forgetProvider();
     return this.discovery.discover(ctx);
   }
 

@@ -182,6 +182,9 @@ export class MemberListing {
   }
 }
 
+/** A group's members seen: its id, member ids newest first, and its size at its last whole read if known. */
+export type KnownGroup = [groupId: string, ids: string[], size?: number];
+
 /** Members of a group seen by an earlier read (the tree's pages, a change's checks): the candidates a change's
  * collateral check asks about in its first request. A few per group, for the groups touched last. */
 export class KnownMembers {
@@ -192,7 +195,20 @@ export class KnownMembers {
     return this.known.get(groupId) ?? [];
   }
 
-  remember(groupId: string, ids: Iterable<string>): void {
+  /** Member count of the group at its last whole read (how a check chooses between reading it whole and filters). */
+  private readonly sizes = new Map<string, number>();
+
+  sizeOf(groupId: string): number | undefined {
+    return this.sizes.get(groupId);
+  }
+
+  /** `size`: `ids` are the whole member list, of that many members. */
+  remember(groupId: string, ids: Iterable<string>, size?: number): void {
+    if (size !== undefined) {
+      this.sizes.delete(groupId);
+      this.sizes.set(groupId, size);
+      while (this.sizes.size > KNOWN_GROUPS_KEPT) this.sizes.delete(this.sizes.keys().next().value as string);
+    }
     const fresh = [...new Set(ids)].slice(0, KNOWN_MEMBERS_KEPT);
     if (!fresh.length) return;
     const old = (this.known.get(groupId) ?? []).filter((id) => !fresh.includes(id));
@@ -205,6 +221,42 @@ export class KnownMembers {
     const gone = new Set(ids);
     const known = this.known.get(groupId);
     if (known) this.known.set(groupId, known.filter((id) => !gone.has(id)));
+  }
+
+  /** The newest `perGroup` ids of the last `groups` groups touched, oldest group first, with the size at the
+   * group's last whole read when `sizes` (for the provider cache). */
+  snapshot(perGroup: number, groups: number, sizes = true): KnownGroup[] {
+    const out = new Map<string, KnownGroup>();
+    if (sizes) for (const [g, n] of this.sizes) out.set(g, [g, [], n]);
+    for (const [g, ids] of this.known) {
+      if (!ids.length && !out.has(g)) continue;
+      const n = out.get(g)?.[2];
+      out.delete(g);
+      out.set(g, n === undefined ? [g, ids.slice(0, perGroup)] : [g, ids.slice(0, perGroup), n]);
+    }
+    return [...out.values()].slice(-groups);
+  }
+
+  /** Takes a snapshot from an earlier run: its groups count as touched before anything this client saw. */
+  restore(entries: KnownGroup[]): void {
+    const mine = [...this.known];
+    const mySizes = [...this.sizes];
+    this.known.clear();
+    this.sizes.clear();
+    for (const [g, ids, n] of entries) {
+      if (ids.length) this.known.set(g, ids.slice(0, KNOWN_MEMBERS_KEPT));
+      if (n !== undefined) this.sizes.set(g, n);
+    }
+    for (const [g, ids] of mine) {
+      this.known.delete(g);
+      this.known.set(g, ids);
+    }
+    for (const [g, n] of mySizes) {
+      this.sizes.delete(g);
+      this.sizes.set(g, n);
+    }
+    while (this.known.size > KNOWN_GROUPS_KEPT) this.known.delete(this.known.keys().next().value as string);
+    while (this.sizes.size > KNOWN_GROUPS_KEPT) this.sizes.delete(this.sizes.keys().next().value as string);
   }
 }
 

@@ -9,8 +9,15 @@ import type { Profile } from '../../profile';
 import type { Exchange, Operation, Trace } from '../../trace';
 import type { Call, CallContext } from '../port';
 
+/** What the client hears from its transport: every answer (to check it against what it knows of the provider),
+ * and the end of every operation it started (to keep what it learnt). */
+export interface TransportHooks {
+  answered?(spec: RequestSpec, res: HttpResponse): void;
+  operationEnded?(): void;
+}
+
 export class ScimTransport {
-  constructor(readonly profile: Profile, readonly trace: Trace, readonly pipeline: Pipeline) {}
+  constructor(readonly profile: Profile, readonly trace: Trace, readonly pipeline: Pipeline, private readonly hooks: TransportHooks = {}) {}
 
   /** Runs `body` in the caller's operation, or in a new one that ends with the outcome. */
   async run<T>(title: string, ctx: CallContext | undefined, body: (call: Call) => Promise<T>, summarize?: (result: T) => string): Promise<T> {
@@ -19,7 +26,10 @@ export class ScimTransport {
     const call: Call = { operation, signal: ctx?.signal, meter: { requests: 0, bytesSent: 0, bytesReceived: 0 } };
     try {
       const result = await body(call);
-      if (own) this.trace.endOperation(operation, 'ok', { summary: summarize?.(result) });
+      if (own) {
+        this.trace.endOperation(operation, 'ok', { summary: summarize?.(result) });
+        this.hooks.operationEnded?.();
+      }
       return result;
     } catch (e) {
       const err = toScimxError(e);
@@ -30,6 +40,7 @@ export class ScimTransport {
       if (own) {
         const state = err.code === 'cancelled' ? 'cancelled' : 'failed';
         this.trace.endOperation(operation, state, { summary: err.message, diagnosis: err.diagnosis });
+        this.hooks.operationEnded?.();
       }
       throw err;
     }
@@ -52,6 +63,7 @@ export class ScimTransport {
     call.meter.requests += 1;
     call.meter.bytesSent += res.bytesSent;
     call.meter.bytesReceived += res.bytesReceived;
+    this.hooks.answered?.(spec, res);
     if (accept(res.status)) return res;
     throw this.errorFor(res, call.operation);
   }

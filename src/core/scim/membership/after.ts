@@ -4,7 +4,7 @@ import type { MembershipChange } from '../types';
 import { SAMPLE_MIN } from './before';
 import { MEMBER_BATCH } from './group-filter';
 import { presentAmong, presentOnGroup } from './presence';
-import { canFilterUsers, confirmMissing, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
+import { BULK_READ_MAX, canFilterUsers, confirmMissing, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { After, Change, GroupTarget, Snapshot } from './target';
 
 /**
@@ -34,7 +34,9 @@ export async function checkAfter(c: Change, todo: MembershipChange, snap: Snapsh
     return { present, lost, state: { members: [...all] } };
   }
   if (snap.users && (await canFilterUsers(c))) {
-    const first = await firstUserMembers(c);
+    // every user member was read before: as many as it may have now are read again, in one request
+    const expected = (snap.userCount ?? snap.users.size) + todo.add.length;
+    const first = await firstUserMembers(c, Math.min(BULK_READ_MAX, Math.max(FIRST_READ, expected)));
     if (first?.complete) {
       const lost = [...snap.users].filter((id) => !named.has(id) && !first.ids.has(id));
       const present = new Set(changed.filter((id) => first.ids.has(id)));
@@ -46,6 +48,26 @@ export async function checkAfter(c: Change, todo: MembershipChange, snap: Snapsh
     }
     if (!first && client.quirks.memberPaging === 'group-read') {
       report.collateral = { method: 'none', checked: 0, why: 'the users filter the first read relied on turned out unusable, so there is nothing reliable to compare with' };
+      return { present: await presentAmong(c, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
+    }
+  }
+  if (!snap.users && snap.userCount !== undefined && changed.length + SAMPLE_MIN > MEMBER_BATCH && snap.userCount + todo.add.length <= BULK_READ_MAX && (await canFilterUsers(c))) {
+    // a bulk change on a group whose user members fit in one read: that read answers every changed id and the
+    // sample at once, where asking them costs a request for each 40
+    const all = await firstUserMembers(c, Math.max(FIRST_READ, snap.userCount + todo.add.length + SAMPLE_MIN));
+    if (all?.complete) {
+      const present = new Set(changed.filter((id) => all.ids.has(id)));
+      const others = changed.filter((id) => !all.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
+      if (others.length) for (const id of await presentOnGroup(c, others, others.filter((id) => todo.add.includes(id)))) present.add(id);
+      const sample = snap.sample.filter((id) => !named.has(id));
+      report.collateral = sample.length
+        ? { method: 'sample', checked: sample.length, before: snap.userCount }
+        : { method: 'none', checked: 0, why: snap.why ?? 'the group had no other member' };
+      client.rememberMembers(groupId, [...all.ids].filter((id) => !todo.remove.includes(id)));
+      return { present, lost: sample.filter((id) => !all.ids.has(id)), state: { members: [...all.ids], count: all.total } };
+    }
+    if (!all && client.quirks.memberPaging === 'group-read') {
+      report.collateral = { method: 'none', checked: 0, why: 'the users filter the sample came from turned out unusable' };
       return { present: await presentAmong(c, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
     }
   }

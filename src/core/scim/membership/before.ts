@@ -1,30 +1,44 @@
 // The check before a change: which of the changed ids are members, and a snapshot of the others (the whole list,
 // every user member, or a sample) for the collateral check after writing.
 import { toScimxError } from '../../errors';
-import { AndTestsBroken } from './group-filter';
-import { checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
-import { canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
+import { AndTestsBroken, MEMBER_BATCH } from './group-filter';
+import { checkBatch, checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
+import { BULK_READ_MAX, canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { Change, GroupTarget, Snapshot } from './target';
 
 /** Members the collateral check asks about at least, when the group has them. */
 export const SAMPLE_MIN = 20;
+
+/** A group read whole lately with at most this many members is read whole again rather than tested with its own
+ * filter: one request that answers the changed ids and gives the whole list to compare with (about 100 KB at
+ * most), where the filter costs one request or more (two for an add: an all-present test of the sample and an
+ * any-present test of the id) and compares a sample only. */
+export const WHOLE_READ_MAX = 1_000;
 
 /**
  * Which of the changed ids are members before the change, and a snapshot of the others to check afterwards,
  * in as few requests as the provider allows:
  *  - members known from an earlier read (the tree's pages, the last change) are asked in the same filtered
  *    request as the changed ids: one request;
- *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group): a group
+ *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group; a bulk change
+ *    asks for as many as it changes and a sample, up to BULK_READ_MAX): a group
  *    with no more is then known whole, and the changed ids need no other read; a bigger one gives the sample,
  *    and the changed ids not among them are asked in one more filtered request;
- *  - a provider that cannot list users by group: the group's member list, read whole.
+ *  - a provider that cannot list users by group: the group's member list, read whole (one request: it answers
+ *    the changed ids too) when it was small at its last whole read (WHOLE_READ_MAX), else the changed ids and
+ *    members known from an earlier read on the group's own filter.
  */
 export async function readBefore(c: Change, ids: string[], remove: string[]): Promise<{ present: Set<string>; snap: Snapshot }> {
   const { client, groupId, nested } = c;
   const named = new Set(ids);
   if (await canFilterUsers(c)) {
-    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, SAMPLE_MIN);
-    if (known.length >= SAMPLE_MIN) {
+    // as many known members as fit in the one request with the changed ids: a few of them may have left since
+    const room = Math.max(SAMPLE_MIN, (await checkBatch(c)) - ids.length);
+    const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, room);
+    // a bulk change (more ids than fit with a sample in one request) reads the user members instead: one read
+    // of up to BULK_READ_MAX of them answers the changed ids that are members and is the snapshot
+    const bulk = ids.length + SAMPLE_MIN > MEMBER_BATCH;
+    if (known.length >= SAMPLE_MIN && !bulk) {
       const present = await presentAmong(c, [...ids, ...known], [...remove, ...known], nested);
       const sample = known.filter((id) => present.has(id));
       if (sample.length >= SAMPLE_MIN || client.quirks.memberPaging === 'group-read') {
@@ -33,7 +47,7 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
           : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
       }
     }
-    const first = await firstUserMembers(c);
+    const first = await firstUserMembers(c, bulk ? Math.min(BULK_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN)) : FIRST_READ);
     if (first) {
       client.rememberMembers(groupId, [...first.ids]);
       const sample = [...first.ids].filter((id) => !named.has(id));
@@ -63,6 +77,8 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
     return wholeGroupBefore(c, ids, remove, undefined, readWhole);
   }
   const entra = client.profile.provider === 'entra';
+  const size = client.knownSizeOf(groupId);
+  if (!entra && size !== undefined && size <= WHOLE_READ_MAX) return wholeGroupBefore(c, ids, remove);
   if (filters && !client.quirks.groupFilterRefused && (entra || !client.quirks.andTestsBroken)) {
     // Members known from an earlier read are asked with the changed ids in one group-filter request; without
     // enough of them the group's list is read once (it answers the changed ids too), except on Entra, which

@@ -11,6 +11,10 @@ import type { GroupTarget } from './target';
 /** Members the first read before a change asks for: a group with no more user members is read whole. */
 export const FIRST_READ = 50;
 
+/** The most user members one read asks for when a bulk change, or the group's size, makes a bigger read cheaper
+ * than asking the changed ids 40 at a time (the provider's page cap still applies). */
+export const BULK_READ_MAX = 1_000;
+
 /** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
 export async function canFilterUsers(t: GroupTarget): Promise<boolean> {
   const { client } = t;
@@ -57,20 +61,20 @@ function sameIdLoose(a: unknown, b: string): boolean {
  * checked this way: `why` says why it had to be. */
 export async function wholeGroup(t: GroupTarget, why?: string): Promise<Set<string>> {
   const ids = await memberListOf(t, why ?? 'its members were read');
-  t.client.rememberMembers(t.groupId, ids);
+  t.client.rememberMembers(t.groupId, ids, ids.length);
   return new Set(ids);
 }
 
 /**
- * The first FIRST_READ user members of the group by the users filter, with each user's `groups` to check the
+ * The first `want` (default FIRST_READ) user members of the group by the users filter, with each user's `groups` to check the
  * filter was applied (a provider that ignores it would list every user). Undefined when the filter cannot be
  * trusted here: refused, failed (5xx: not retried, the fallback is remembered), ignored, or empty while the
  * group has members (a provider that does not keep `User.groups`).
  */
-export async function firstUserMembers(t: GroupTarget): Promise<{ ids: Set<string>; total?: number; complete: boolean } | undefined> {
+export async function firstUserMembers(t: GroupTarget, want: number = FIRST_READ): Promise<{ ids: Set<string>; total?: number; complete: boolean } | undefined> {
   const { client, call, groupId } = t;
   const users = await client.usersEndpoint({ operation: call.operation, signal: call.signal });
-  const count = Math.min(FIRST_READ, await checkBatch(t, FIRST_READ));
+  const count = Math.min(want, await checkBatch(t, want));
   let page: Awaited<ReturnType<ScimPort['listPageIn']>>;
   try {
     page = await client.listPageIn(call, users, { filter: toFilterString(eq('groups.value', groupId)), attributes: ['id', 'groups'], count, startIndex: 1 });
