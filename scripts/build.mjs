@@ -145,6 +145,7 @@ export const LAZY = [
   // lazy inside the core: the import in src/core is the boundary
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
+  { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
   { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
 ];
 const lazyByFile = new Map(LAZY.map((l) => [join(root, l.module), l]));

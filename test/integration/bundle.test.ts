@@ -113,7 +113,7 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     assert.ok(files.includes('dist/core.js') && files.includes('dist/browse.js'));
     for (const f of files) assert.doesNotMatch(text(f), /require\("node:http2"\)/, f);
     assert.ok(files.some((f) => /HTTP\/2 is not supported/.test(text(f))), 'the h2 stub is in one of the chunks');
-    for (const f of ['core', 'browse', 'membership', 'probe', 'proxy', 'export', 'lifecycle', 'compat']) {
+    for (const f of ['core', 'browse', 'membership', 'probe', 'diagnose', 'proxy', 'export', 'lifecycle', 'compat']) {
       assert.doesNotMatch(text(`dist/${f}.js`), /require\("vscode"\)/, f);
     }
   });
@@ -136,6 +136,16 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     const ex = trace.operations()[0]!.exchanges[0]!;
     assert.equal(ex.request.wire, true);
     assert.ok(header(ex.request.headers, sb.keyHeader), 'the trace shows the key header (masked)');
+  });
+
+  test('a failed request loads dist/diagnose.js, and its error carries the diagnosis', async () => {
+    const client = new core.ScimClient({ ...profile, gateway: { ...profile.gateway, subscriptionKey: 'wrong-key' } }, { trace: new Trace() });
+    clients.push(client);
+    assert.ok(!loadedChunks().includes('diagnose.js'), 'the diagnosis rules are not loaded before a failure');
+    const err = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users?count=1' })).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof Error, 'the request with a wrong key failed');
+    assert.ok((err as { diagnosis?: { summary: string } }).diagnosis?.summary, 'with a diagnosis');
+    assert.ok(loadedChunks().includes('diagnose.js'));
   });
 
   test('a membership change (PATCH with a body), through the bundle', async () => {
