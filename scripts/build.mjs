@@ -1,7 +1,7 @@
 // Bundles the three faces of the product with esbuild:
-//   dist/extension.js  the VS Code extension at activation, and the chunks it loads on demand (LAZY below):
-//                      dist/browse.js (the tree's first expand), dist/edit.js, dist/proxy.js, ... and the
-//                      dist/shared-*.js files they share (vscode external; minified: it is what users download)
+//   dist/extension.js  the VS Code extension: at activation it and dist/core.js; the tree's first expand adds
+//                      dist/browse.js; the chunks loaded on demand (LAZY below: dist/edit.js, dist/proxy.js, ...)
+//                      and the dist/shared-*.js files they share (vscode external; minified: users download it)
 //   dist/cli.js        `scimx`, the command line (loads dist/sandbox.js only for `scimx sandbox`)
 //   dist/sandbox.js    the local SCIM service provider behind an APIM-like gateway
 // All are minified (the .vsix ships the extension's files and the sandbox: "SCIM: Start Local Sandbox" runs
@@ -11,7 +11,7 @@
 // unminified, inline source maps.
 // `--meta` also writes esbuild's metafile of the extension's build to dist/meta-extension.json (bench/weight.ts).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,14 +121,15 @@ const core = [trimUndici, undiciData, yamlEsm];
 // VS Code loads an extension as CommonJS, and esbuild splits code into shared chunks only for ES modules. So the
 // extension is built in two passes: (1) one ES module build of every entry below with `splitting`, where each
 // module lands in exactly one output file (one Trace, one ProviderQuirks, one ScimxError class: never two copies
-// of a module), into dist/.esm/; (2) each of those files turned into CommonJS as it is (imports between them
-// become require('./x.js')), into dist/. Pass 2 reads pass 1's source maps, so dist/*.map still point at src/.
+// of a module), into dist/.esm/; (2) those files turned into CommonJS, the ones always loaded together bundled
+// into one (imports between files become require('./x.js')), into dist/. Pass 2 reads pass 1's source maps, so
+// dist/*.map still point at src/. The build checks that no module is in two files.
 //
-// A LAZY module is a chunk of its own, dist/<chunk>.js, loaded on first use: every import of it (the module's own
-// folder excepted) gets a stand-in whose exports are getters that require('./<chunk>.js') on first read. The
+// A LAZY module is a chunk of its own, dist/<chunk>.js, loaded on first use: every import of it (a folder module's
+// own folder excepted) gets a stand-in whose exports are getters that require('./<chunk>.js') on first read. The
 // source imports or requires the module as usual (src/core stays plain TypeScript; the CLI bundles it inline).
-// Activation loads dist/extension.js and what it imports; the tree's first expand adds dist/browse.js and what
-// that imports (bench/weight.ts measures both, and which chunk holds what).
+// Activation loads dist/extension.js and dist/core.js; the tree's first expand adds dist/browse.js (pass 2 below
+// groups them; bench/weight.ts measures both sets, and which file holds what).
 export const LAZY = [
   // loaded by src/extension/core-loader.ts
   { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), journal' },
@@ -194,8 +195,9 @@ for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProper
 
 /**
  * Pass 2: pass 1's files as CommonJS, in groups. The files always loaded together become one: dist/extension.js
- * holds extension.js and every shared file it imports (one read at activation), dist/browse.js holds browse.js and
- * the shared files it adds (the first expand); every other file stays itself. A group's shared files that others
+ * holds extension.js and the shared files of the UI it imports, dist/core.js the shared files of the core it
+ * imports (the core's chunks load it without the UI), dist/browse.js holds browse.js and the shared files it adds
+ * (the first expand); every other file stays itself. A group's shared files that others
  * import are exported as namespaces (__s0, __s1, ...), which those others require (`require('./browse.js').__s0`):
  * still one copy of each module. Returns, per file written, the pass-1 files it holds and the files it loads.
  */
@@ -274,8 +276,10 @@ async function buildExtension() {
   const esm = join(root, 'dist', '.esm');
   rmSync(esm, { recursive: true, force: true });
   // what earlier builds left: files that may no longer exist
+  const last = join(root, 'dist', 'extension-files.json');
+  const before = existsSync(last) ? JSON.parse(readFileSync(last, 'utf8')).files.map((f) => basename(f)) : [];
   for (const f of readdirSync(join(root, 'dist'))) {
-    if (/^(shared-|lazy-core\.|requests\.js)/.test(f) || LAZY.some((l) => f.startsWith(`${l.chunk}.js`))) rmSync(join(root, 'dist', f));
+    if (/^(shared-|lazy-core\.)/.test(f) || before.some((b) => f === b || f === `${b}.map`)) rmSync(join(root, 'dist', f));
   }
   const exportsOf = await lazyExports();
   const pass1 = await build({
