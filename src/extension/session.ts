@@ -6,7 +6,6 @@ import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
 import { join } from 'node:path';
 import { ScimxError } from '../core/errors';
-import { clearCacheDir } from '../core/scim/cache';
 import { loadBrowse } from './core-loader';
 
 export class Clients {
@@ -33,7 +32,7 @@ export class Clients {
    * disk, so that the next use asks each service again. */
   forgetLearnt(): void {
     for (const c of this.clients.values()) void c.then((x) => x.forgetProvider()).catch(() => undefined);
-    if (this.cacheDir) clearCacheDir(this.cacheDir);
+    if (this.cacheDir) loadBrowse().clearCacheDir(this.cacheDir);
   }
 
   get(profileName: string): Promise<ScimClient> {
