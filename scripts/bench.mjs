@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['membership', 'list', 'bulk', 'tree', 'panel', 'weight'];
+const ALL = ['requests', 'membership', 'list', 'bulk', 'tree', 'panel', 'weight'];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length ? asked : ALL;
 for (const n of names) {

@@ -141,8 +141,9 @@ const COMMAND_HELP: Record<CommandName, string> = {
 Reads ServiceProviderConfig, ResourceTypes and Schemas and prints the capabilities the client will use
 (PATCH, ETags, filter, paging) and the resource types with their endpoints.
 
-Discovery is kept in the provider cache for 24 h (then asked again, with If-None-Match where the service gave
-ETags), so a warm profile sends no discovery request; discover then says how old its copy is.
+Discovery is kept in the provider cache for 24 h, or the profile's discoveryMaxAgeHours (then asked again,
+with If-None-Match where the service gave ETags), so a warm profile sends no discovery request; discover then
+says how old its copy is.
 
       --refresh   forget what was learnt of the provider (discovery, quirks) and ask the service again
 `,

@@ -79,9 +79,21 @@ export function pick(ref: string, found: ScimResource[], kind: RefKind, what: st
  * (besides the name attributes, which it always asks for); undefined asks for the resource as the endpoint gives it.
  */
 export async function resolveRefs(
-  client: ScimClient, endpoint: string, kind: RefKind, refs: string[], opts: { signal: AbortSignal; what: string; attributes?: string[] | 'default'; excludedAttributes?: string[] },
+  client: ScimClient, endpoint: string, kind: RefKind, refs: string[],
+  opts: { signal: AbortSignal; what: string; attributes?: string[] | 'default'; excludedAttributes?: string[]; knownIds?: ReadonlySet<string> },
 ): Promise<Resolved[]> {
-  const unique = [...new Set(refs)];
+  // values the client knows as ids of this kind (read before, in this run or an earlier one) are not looked up:
+  // an exact id always wins the lookup, so it could only answer the same id
+  const known = opts.knownIds ?? new Set<string>();
+  const all = [...new Set(refs)];
+  const unknown = all.filter((ref) => !known.has(ref));
+  const found = new Map((unknown.length ? await lookUp(client, endpoint, kind, unknown, opts) : []).map((r) => [r.ref, r]));
+  return all.map((ref): Resolved => found.get(ref) ?? { ref, id: ref, by: 'id' });
+}
+
+async function lookUp(
+  client: ScimClient, endpoint: string, kind: RefKind, unique: string[], opts: { signal: AbortSignal; what: string; attributes?: string[] | 'default'; excludedAttributes?: string[] },
+): Promise<Resolved[]> {
   const asGiven = (): Resolved[] => unique.map((ref) => ({ ref, id: ref, by: 'as-given' as const }));
   if (kind === 'other' || !(await client.filtersUsable({ signal: opts.signal, title: 'discover' }))) return asGiven();
   // a provider that refused this lookup once (learnt, kept in the provider cache across runs) is not asked again

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CACHE_MEMBERS_PER_GROUP } from '../../src/core/scim/cache';
 import { ScimClient } from '../../src/core/scim/client';
 import { Trace } from '../../src/core/trace';
 import type { ReceivedRequest } from '../../src/sandbox/types';
@@ -70,6 +71,24 @@ describe('provider cache: the sandbox', () => {
     const d = await x.run(['discover']);
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout, /^from cache, \d+ (s|min) old \(--refresh asks the service\)$/m);
+  });
+
+  test('members remove 1 on a warm profile by ids it knows (the group and a member read before): 3 requests, no name lookup', async () => {
+    const gid = t.groups['group-01']!;
+    const [a] = await outsiders(t, gid, 1);
+    const add = await x.run(['members', 'add', gid, a!]);
+    assert.equal(add.code, 0, add.stderr);
+    t.clearReceived();
+    const remove = await x.run(['members', 'remove', gid, a!]);
+    assert.equal(remove.code, 0, remove.stderr);
+    assert.deepEqual(t.received.map((r) => r.method), ['GET', 'PATCH', 'GET'], line(t.received));
+    assert.ok(!(await t.members(gid)).includes(a!));
+    // a name is still looked up: the group by its displayName
+    t.clearReceived();
+    const byName = await x.run(['members', 'add', 'group-01', a!]);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.ok(t.received.some((r) => decodeURIComponent(r.url).includes('displayName eq "group-01"')), line(t.received));
+    assert.ok((await t.members(gid)).includes(a!));
   });
 
   test('the file: mode 0600 in a 0700 folder, the origin readable, no base URL path, no credentials', () => {
@@ -184,7 +203,7 @@ describe('provider cache: no secrets in the file', () => {
       await client.discover();
       await client.membersPage(gid, {});
       await client.changeMembers(gid, { add: [user], remove: [] });
-      const seen = client.knownMembersOf(gid).slice(0, 20);
+      const seen = client.knownMembersOf(gid).slice(0, CACHE_MEMBERS_PER_GROUP);
       assert.ok(seen.length > 0);
       await client.close();
       const files = readdirSync(dir);
@@ -199,7 +218,7 @@ describe('provider cache: no secrets in the file', () => {
       const warm = new ScimClient(profile, { trace: new Trace(), cacheDir: dir });
       await warm.discover();
       assert.equal(sb.received.length, mark);
-      assert.deepEqual(warm.knownMembersOf(gid), seen, 'the members seen are restored (20 a group), newest first');
+      assert.deepEqual(warm.knownMembersOf(gid), seen, 'the members seen are restored (CACHE_MEMBERS_PER_GROUP a group), newest first');
       await warm.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -39,6 +39,7 @@ export async function checkAfter(c: Change, todo: MembershipChange, snap: Snapsh
     const first = await firstUserMembers(c, Math.min(BULK_READ_MAX, Math.max(FIRST_READ, expected)));
     if (first?.complete) {
       const lost = [...snap.users].filter((id) => !named.has(id) && !first.ids.has(id));
+      client.rememberMembers(groupId, [...first.ids], first.ids.size);
       const present = new Set(changed.filter((id) => first.ids.has(id)));
       // changed ids that are not users (nested groups): on the group itself
       const others = changed.filter((id) => !first.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
@@ -63,7 +64,7 @@ export async function checkAfter(c: Change, todo: MembershipChange, snap: Snapsh
       report.collateral = sample.length
         ? { method: 'sample', checked: sample.length, before: snap.userCount }
         : { method: 'none', checked: 0, why: snap.why ?? 'the group had no other member' };
-      client.rememberMembers(groupId, [...all.ids].filter((id) => !todo.remove.includes(id)));
+      client.rememberMembers(groupId, [...all.ids], all.ids.size);
       return { present, lost: sample.filter((id) => !all.ids.has(id)), state: { members: [...all.ids], count: all.total } };
     }
     if (!all && client.quirks.memberPaging === 'group-read') {

@@ -47,9 +47,13 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
           : { present: new Set(ids.filter((id) => present.has(id))), snap: { sample } };
       }
     }
-    const first = await firstUserMembers(c, bulk ? Math.min(BULK_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN)) : FIRST_READ);
+    // a bulk change asks for the changed ids and a sample, or for as many as the group had when it was last read
+    // whole and the adds, if more: all of them then come in the one read
+    const size = client.knownSizeOf(groupId) ?? 0;
+    const want = bulk ? Math.min(BULK_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN, size + ids.length - remove.length + SAMPLE_MIN)) : FIRST_READ;
+    const first = await firstUserMembers(c, want);
     if (first) {
-      client.rememberMembers(groupId, [...first.ids]);
+      client.rememberMembers(groupId, [...first.ids], first.complete ? first.ids.size : undefined);
       const sample = [...first.ids].filter((id) => !named.has(id));
       if (first.complete) {
         const present = new Set(ids.filter((id) => first.ids.has(id)));
