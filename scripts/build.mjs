@@ -1,17 +1,19 @@
 // Bundles the three faces of the product with esbuild:
-//   dist/extension.js  the VS Code extension (vscode external, minified: it is what users download)
+//   dist/extension.js  the VS Code extension: at activation it and dist/core.js; the tree's first expand adds
+//                      dist/browse.js; the chunks loaded on demand (LAZY below: dist/edit.js, dist/proxy.js, ...)
+//                      and the dist/shared-*.js files they share (vscode external; minified: users download it)
 //   dist/cli.js        `scimx`, the command line (loads dist/sandbox.js only for `scimx sandbox`)
 //   dist/sandbox.js    the local SCIM service provider behind an APIM-like gateway
-// All four are minified (the .vsix ships them all: "SCIM: Start Local Sandbox" runs dist/cli.js sandbox);
-// cli.js and sandbox.js keep their function and class names (stack traces, and the error messages that
-// scimmy builds from constructor.name), and every bundle has a linked source map (dist/*.map, not shipped in
-// the .vsix): `node --enable-source-maps dist/cli.js ...` maps a stack trace back to src/. `--dev`: unminified,
-// inline source maps.
-// `--meta` also writes esbuild's metafile of each extension bundle to dist/meta-<name>.json (bench/weight.ts).
+// All are minified (the .vsix ships the extension's files and the sandbox: "SCIM: Start Local Sandbox" runs
+// dist/sandbox.js); cli.js and sandbox.js keep their function and class names (stack traces, and the error
+// messages that scimmy builds from constructor.name), and every bundle has a linked source map (dist/*.map, not
+// shipped in the .vsix): `node --enable-source-maps dist/cli.js ...` maps a stack trace back to src/. `--dev`:
+// unminified, inline source maps.
+// `--meta` also writes esbuild's metafile of the extension's build to dist/meta-extension.json (bench/weight.ts).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 
@@ -114,22 +116,202 @@ const yamlEsm = {
 };
 
 const core = [trimUndici, undiciData, yamlEsm];
+
+// ------------------------------------------------------------------------------------------ the extension's chunks
+// VS Code loads an extension as CommonJS, and esbuild splits code into shared chunks only for ES modules. So the
+// extension is built in two passes: (1) one ES module build of every entry below with `splitting`, where each
+// module lands in exactly one output file (one Trace, one ProviderQuirks, one ScimxError class: never two copies
+// of a module), into dist/.esm/; (2) those files turned into CommonJS, the ones always loaded together bundled
+// into one (imports between files become require('./x.js')), into dist/. Pass 2 reads pass 1's source maps, so
+// dist/*.map still point at src/. The build checks that no module is in two files.
+//
+// A LAZY module is a chunk of its own, dist/<chunk>.js, loaded on first use: every import of it (a folder module's
+// own folder excepted) gets a stand-in whose exports are getters that require('./<chunk>.js') on first read. The
+// source imports or requires the module as usual (src/core stays plain TypeScript; the CLI bundles it inline).
+// Activation loads dist/extension.js and dist/core.js; the tree's first expand adds dist/browse.js (pass 2 below
+// groups them; bench/weight.ts measures both sets, and which file holds what).
+export const LAZY = [
+  // loaded by src/extension/core-loader.ts
+  { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), journal' },
+  { chunk: 'export', module: 'src/extension/chunks/export.ts', holds: 'HAR and curl export' },
+  { chunk: 'edit', module: 'src/extension/edit/fs.ts', holds: 'editing a resource: the scim: file system, src/core/edit' },
+  { chunk: 'request-files', module: 'src/extension/request-files/ui.ts', holds: '*.scim request files: problems, lenses, completion, send' },
+  { chunk: 'lifecycle', module: 'src/extension/chunks/lifecycle.ts', holds: 'create and delete resources' },
+  { chunk: 'compat', module: 'src/extension/chunks/compat.ts', holds: 'connector compatibility check' },
+  // imported as usual by the extension's commands, used only inside them: the import is the boundary
+  { chunk: 'commands', module: 'src/extension/commands/areas.ts', holds: 'what the commands do (src/extension/commands/*): loaded on the first command' },
+  { chunk: 'trace-panel', module: 'src/extension/trace-panel.ts', holds: 'the trace panel (webview host: protocol, HTML)' },
+  { chunk: 'compat-panel', module: 'src/extension/compat-panel.ts', holds: 'the compatibility report panel' },
+  { chunk: 'user-picker', module: 'src/extension/user-picker.ts', holds: '"Add Members…": the user picker' },
+  // lazy inside the core: the import in src/core is the boundary
+  { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
+  { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
+  { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
+  { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
+];
+const lazyByFile = new Map(LAZY.map((l) => [join(root, l.module), l]));
+
+/** The file an import names, as esbuild would find it among our sources (undefined when it is not one). */
+function sourceFile(dir, spec) {
+  const p = resolve(dir, spec);
+  const stem = p.replace(/\.js$/, '');
+  return [p, `${stem}.ts`, join(p, 'index.ts')].find((f) => lazyByFile.has(f));
+}
+
+/** What each LAZY module exports (its stand-in has a getter for each), from esbuild's metafile. */
+async function lazyExports() {
+  const out = new Map();
+  await Promise.all(LAZY.map(async (l) => {
+    const r = await build({ ...common, entryPoints: [l.module], format: 'esm', packages: 'external', write: false, metafile: true, sourcemap: false, outfile: 'out.js', logLevel: 'silent' });
+    const names = Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
+    if (!names.length) throw new Error(`LAZY module ${l.module} exports nothing`);
+    out.set(l.chunk, names);
+  }));
+  return out;
+}
+
+function lazyChunks(exportsOf) {
+  return {
+    name: 'lazy-chunks',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+        const file = sourceFile(args.resolveDir, args.path);
+        const l = file && lazyByFile.get(file);
+        // a folder module (membership/index.ts) is one chunk with its folder: imports inside the folder stay
+        if (!l || (file.endsWith('/index.ts') && args.importer.startsWith(dirname(file) + '/'))) return undefined;
+        return { path: l.chunk, namespace: 'lazy-chunk' };
+      });
+      b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'lazy-chunk' }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => stub(`// stand-in for dist/${args.path}.js (scripts/build.mjs, LAZY): loaded on first read of an export
+let m;
+const load = () => (m ??= require('./${args.path}.js'));
+Object.defineProperty(module.exports, '__esModule', { value: true });
+for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+`));
+    },
+  };
+}
+
+/**
+ * Pass 2: pass 1's files as CommonJS, in groups. The files always loaded together become one: dist/extension.js
+ * holds extension.js and the shared files of the UI it imports, dist/core.js the shared files of the core it
+ * imports (the core's chunks load it without the UI), dist/browse.js holds browse.js and the shared files it adds
+ * (the first expand); every other file stays itself. A group's shared files that others
+ * import are exported as namespaces (__s0, __s1, ...), which those others require (`require('./browse.js').__s0`):
+ * still one copy of each module. Returns, per file written, the pass-1 files it holds and the files it loads.
+ */
+async function toCommonJs(esm, metafile) {
+  const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js')).map((f) => join(root, f));
+  const importsOf = (f) => metafile.outputs[relativeToRoot(f)].imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => join(root, i.path));
+  const closure = (start) => {
+    const seen = new Set();
+    const go = (f) => { if (!seen.has(f)) { seen.add(f); importsOf(f).forEach(go); } };
+    go(start);
+    return seen;
+  };
+  const activation = closure(join(esm, 'extension.js'));
+  const firstExpand = new Set([...closure(join(esm, 'browse.js'))].filter((f) => !activation.has(f)));
+  // what activation loads of the core (files holding no src/extension module, nor importing one) is a file of its
+  // own, dist/core.js: the core's chunks then load without the extension's UI (and without `vscode`)
+  const ui = (f) => Object.keys(metafile.outputs[relativeToRoot(f)].inputs).some((i) => i.startsWith('src/extension/') && !i.startsWith('src/extension/chunks/'));
+  const core = new Set([...activation].filter((f) => f !== join(esm, 'extension.js') && ![...closure(f)].some(ui)));
+  const groups = [
+    { file: 'extension.js', main: join(esm, 'extension.js'), members: new Set([...activation].filter((f) => !core.has(f))) },
+    { file: 'core.js', main: undefined, members: core },
+    { file: 'browse.js', main: join(esm, 'browse.js'), members: firstExpand },
+  ];
+  for (const f of files) if (!activation.has(f) && !firstExpand.has(f)) groups.push({ file: basename(f), main: f, members: new Set([f]) });
+  const groupOf = new Map(groups.flatMap((g) => [...g.members].map((f) => [f, g])));
+  // the namespaces a group exports: its shared files that a file of another group imports
+  for (const g of groups) {
+    const outside = new Set(files.filter((f) => groupOf.get(f) !== g).flatMap(importsOf));
+    g.exported = [...g.members].filter((f) => f !== g.main && outside.has(f));
+    if (!g.main && g.exported.length !== g.members.size) throw new Error(`${g.file}: a file nothing outside it imports`);
+  }
+  const ns = (g, f) => `__s${g.exported.indexOf(f)}`;
+  const layout = {};
+  await Promise.all(groups.map(async (g) => {
+    const plugin = {
+      name: 'groups',
+      setup(b) {
+        b.onResolve({ filter: /^group-main$/ }, () => ({ path: g.file, namespace: 'group-main' }));
+        b.onLoad({ filter: /.*/, namespace: 'group-main' }, () => stub([
+          ...(g.main ? [`export * from ${JSON.stringify(g.main)};`] : []),
+          ...g.exported.map((f) => `export * as ${ns(g, f)} from ${JSON.stringify(f)};`),
+        ].join('\n')));
+        b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'group-ref' }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'file' }, (args) => {
+          const f = join(esm, args.path.slice(2));
+          const other = groupOf.get(f);
+          if (!other || other === g) return undefined; // this group's own file (bundled), or an outside require
+          if (other.members.size === 1) return { path: `./${other.file}`, external: true };
+          return { path: `${other.file}#${ns(other, f)}`, namespace: 'group-ref' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'group-ref' }, (args) => {
+          const [file, name] = args.path.split('#');
+          return stub(`module.exports = require('./${file}').${name};`);
+        });
+      },
+    };
+    const r = await build({
+      ...common, alias: undefined, entryPoints: ['group-main'], outfile: join(root, 'dist', g.file), format: 'cjs', external: ['vscode'],
+      minify: !dev, metafile: true, plugins: [plugin],
+    });
+    const out = Object.values(r.metafile.outputs).find((o) => o.entryPoint);
+    layout[g.file] = {
+      holds: [...g.members].map((f) => basename(f)),
+      loads: [...new Set(out.imports.filter((i) => i.external && /^\.\/[\w-]+\.js$/.test(i.path)).map((i) => i.path.slice(2)))],
+    };
+  }));
+  return layout;
+}
+
+function relativeToRoot(f) {
+  return f.slice(root.length + 1).replaceAll('\\', '/');
+}
+
+async function buildExtension() {
+  if (!existsSync(join(root, 'src/extension/extension.ts'))) return;
+  const esm = join(root, 'dist', '.esm');
+  rmSync(esm, { recursive: true, force: true });
+  // what earlier builds left: files that may no longer exist
+  const last = join(root, 'dist', 'extension-files.json');
+  const before = existsSync(last) ? JSON.parse(readFileSync(last, 'utf8')).files.map((f) => basename(f)) : [];
+  for (const f of readdirSync(join(root, 'dist'))) {
+    if (/^(shared-|lazy-core\.)/.test(f) || before.some((b) => f === b || f === `${b}.map`)) rmSync(join(root, 'dist', f));
+  }
+  const exportsOf = await lazyExports();
+  const pass1 = await build({
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts', ...Object.fromEntries(LAZY.map((l) => [l.chunk, l.module])) },
+    format: 'esm', splitting: true, outdir: esm, chunkNames: 'shared-[hash]', external: ['vscode'],
+    minify: !dev, metafile: true, plugins: [...core, lazyChunks(exportsOf)],
+  });
+  const files = Object.keys(pass1.metafile.outputs).filter((f) => f.endsWith('.js'));
+  // One copy of each module (one Trace, one ProviderQuirks, one ScimxError class): checked, not assumed. The
+  // stand-ins of LAZY modules hold no state of their own (require caches the chunk), so copies of them are fine.
+  const owner = new Map();
+  for (const f of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(pass1.metafile.outputs[f].inputs)) {
+      if (input.startsWith('lazy-chunk:') || !bytesInOutput) continue;
+      if (owner.has(input)) throw new Error(`${input} is in two of the extension's files (${owner.get(input)}, ${f}): two instances of its classes and state`);
+      owner.set(input, f);
+    }
+  }
+  const layout = await toCommonJs(esm, pass1.metafile);
+  if (!process.argv.includes('--keep-esm')) rmSync(esm, { recursive: true, force: true });
+  const shipped = Object.keys(layout).map((f) => `dist/${f}`);
+  writeFileSync(join(root, 'dist', 'extension-files.json'), `${JSON.stringify({ files: shipped, layout, lazy: LAZY }, null, 2)}\n`);
+  if (meta) writeFileSync(join(root, 'dist', 'meta-extension.json'), JSON.stringify(pass1.metafile));
+  if (process.argv.includes('--sizes')) for (const f of shipped) console.log(f);
+}
+
 const entries = [
-  // The extension is two files: the UI, loaded at activation, and the core (HTTP stack, YAML, HAR), loaded
-  // by src/extension/core-loader.ts on first use, so activation parses none of it.
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './lazy-core.js'], minify: !dev, metafile: true, plugins: core },
-  { entryPoints: ['src/extension/lazy-core.ts'], outfile: 'dist/lazy-core.js', external: ['vscode'], minify: !dev, metafile: true, plugins: core },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, minify: !dev, keepNames: true, plugins: core },
   { entryPoints: ['src/sandbox/main.ts'], outfile: 'dist/sandbox.js', minify: !dev, keepNames: true, plugins: [trimUndici] },
 ].filter((e) => existsSync(join(root, e.entryPoints[0])));
 
-const results = await Promise.all(entries.map((e) => build({ ...common, ...e })));
+await Promise.all([buildExtension(), ...entries.map((e) => build({ ...common, ...e }))]);
 if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
-for (const [i, r] of results.entries()) {
-  if (r.metafile) {
-    const out = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith('.js'));
-    if (out && process.argv.includes('--sizes')) console.log(`${entries[i].outfile}: ${out[1].bytes} bytes`);
-    if (meta) writeFileSync(join(root, 'dist', `meta-${basename(entries[i].outfile, '.js')}.json`), JSON.stringify(r.metafile));
-  }
-}
 if (watch) console.log('watch mode is not supported; re-run npm run build');

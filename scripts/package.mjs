@@ -25,7 +25,9 @@ export function packageExtension({ out, quiet = false } = {}) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const vsixPath = resolve(root, out ?? `${pkg.name}-${pkg.version}.vsix`);
   run(process.execPath, [join(root, 'scripts', 'build.mjs')], quiet);
-  for (const f of ['dist/extension.js', 'dist/lazy-core.js', 'dist/sandbox.js', 'schemas/scim-profiles.schema.json']) {
+  // the extension's own files: dist/extension.js and every chunk it loads on demand (scripts/build.mjs)
+  const extensionFiles = JSON.parse(readFileSync(join(root, 'dist', 'extension-files.json'), 'utf8')).files;
+  for (const f of [...extensionFiles, 'dist/sandbox.js', 'schemas/scim-profiles.schema.json']) {
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing: nothing to package`);
   }
   if (!existsSync(join(root, 'LICENSE'))) throw new Error('LICENSE is missing (vsce requires one)');
@@ -33,11 +35,14 @@ export function packageExtension({ out, quiet = false } = {}) {
   run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsixPath], quiet);
   const ls = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
   const files = (ls.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const missing = extensionFiles.filter((f) => !files.includes(f));
+  if (missing.length) throw new Error(`the .vsix leaves out ${missing.join(', ')}, which the extension loads (.vscodeignore)`);
   return {
     vsixPath,
     vsixBytes: statSync(vsixPath).size,
     bundleBytes: statSync(join(root, 'dist', 'extension.js')).size,
     files,
+    extensionFiles,
   };
 }
 

@@ -24,8 +24,9 @@ export interface ScimxErrorOptions {
   cause?: unknown;
 }
 
-/** Marks every ScimxError, whichever copy of this module made it: the extension's UI bundle and the core it loads
- * lazily (dist/lazy-core.js) each hold their own copy of this class, so `instanceof` alone fails across them. */
+/** Marks every ScimxError, whichever copy of this module made it: the extension's files share one copy
+ * (scripts/build.mjs splits them so that each module is in one file), but any other bundle holds its own copy of
+ * this class, so `instanceof` alone fails across them. */
 const BRAND = Symbol.for('scim-explorer.ScimxError');
 
 export class ScimxError extends Error {

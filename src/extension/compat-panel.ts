@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { CompatReport } from '../core/scim/compat';
 import { compatHtml } from './compat-html';
-import { loadCore } from './core-loader';
+import { loadCompat } from './core-loader';
 import { makeNonce, panelOptions } from './trace-html';
 
 export class CompatPanel {
@@ -32,7 +32,7 @@ export class CompatPanel {
     const w = this.panel.webview;
     const media = vscode.Uri.joinPath(extensionUri, 'media');
     w.html = compatHtml({
-      cspSource: w.cspSource, nonce: makeNonce(), report, summary: loadCore().compatSummary(report),
+      cspSource: w.cspSource, nonce: makeNonce(), report, summary: loadCompat().compatSummary(report),
       script: w.asWebviewUri(vscode.Uri.joinPath(media, 'compat.js')).toString(),
       style: w.asWebviewUri(vscode.Uri.joinPath(media, 'compat.css')).toString(),
     });

@@ -12,7 +12,7 @@ import { SECRET_NOT_SET, changedProfiles, profileFingerprint } from './profile-s
 import { envProxy, withVsCodeProxy, type ProxySettings } from './proxy';
 import type { Secrets } from './secrets';
 import { secretRefs } from './secret-refs';
-import { loadCore } from './core-loader';
+import { loadBrowse } from './core-loader';
 import { VSCODE_COMMANDS } from './command-ids';
 import {
   APPROVALS_KEY, approve, askText, decideSecretUse, deniedKey, deniedMessage, readApprovals, secretUses, workspaceSources,
@@ -136,7 +136,7 @@ export class ProfileStore implements vscode.Disposable {
     const src = l.origin.get(name);
     let profile = l.set.profiles.find((p) => p.name === name) as Profile;
     if (src && l.set.unsetSecrets.has(name)) {
-      const { parseProfiles } = loadCore();
+      const { parseProfiles } = loadBrowse();
       const r = await parseProfiles(src.text, src.file, { env: process.env, secrets: this.secrets });
       const fresh = r.profiles.find((x) => x.name === name);
       if (!fresh) {
@@ -293,7 +293,7 @@ export class ProfileStore implements vscode.Disposable {
   private async read(): Promise<Loaded> {
     const set: ProfileSet = { profiles: [], errors: [], notices: [], secretNames: [], files: [], unsetSecrets: new Map() };
     const loaded: Loaded = { set, origin: new Map(), resolved: new Map(), fingerprints: new Map() };
-    const { parseProfiles, shortSecretWarnings } = loadCore();
+    const { parseProfiles, shortSecretWarnings } = loadBrowse();
     const proxy = this.proxySettings();
     if (!proxy.proxy && proxy.support !== 'off') {
       const problem = envProxy('https://x.invalid', process.env).problem ?? envProxy('http://x.invalid', process.env).problem;

@@ -5,6 +5,8 @@ import { resourcePath, serviceDocPath } from './resource-path';
 import type { ServiceDoc } from './tree-model';
 
 export const SCHEME = 'scim';
+/** Read-only versions of a resource a conflict shows (the base as read, the server's now): ./edit/fs.ts. */
+export const VERSION_SCHEME = 'scim-version';
 
 /** `name`: what the tab shows (the member's or resource's label); the id decides what is read. */
 export function resourceUri(profile: string, endpoint: string, id: string, name?: string): vscode.Uri {

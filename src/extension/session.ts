@@ -6,8 +6,7 @@ import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
 import { join } from 'node:path';
 import { ScimxError } from '../core/errors';
-import { clearCacheDir } from '../core/scim/cache';
-import { loadCore } from './core-loader';
+import { loadBrowse } from './core-loader';
 
 export class Clients {
   private readonly clients = new Map<string, Promise<ScimClient>>();
@@ -33,7 +32,7 @@ export class Clients {
    * disk, so that the next use asks each service again. */
   forgetLearnt(): void {
     for (const c of this.clients.values()) void c.then((x) => x.forgetProvider()).catch(() => undefined);
-    if (this.cacheDir) clearCacheDir(this.cacheDir);
+    if (this.cacheDir) loadBrowse().clearCacheDir(this.cacheDir);
   }
 
   get(profileName: string): Promise<ScimClient> {
@@ -82,7 +81,7 @@ export class Clients {
     // Secrets not stored yet are asked for here, on first use, and a new host for a stored one is approved here.
     const profile = await this.profiles.forUse(profileName);
     if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
-    const { ScimClient, FileJournal } = loadCore();
+    const { ScimClient, FileJournal } = loadBrowse();
     return new ScimClient(profile, {
       trace: this.trace,
       ...(this.journalDir ? { journal: new FileJournal(this.journalDir) } : {}),

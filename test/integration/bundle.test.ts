@@ -1,4 +1,5 @@
-// The shipped core bundle itself (dist/lazy-core.js, what the extension loads on first use), not src/: the
+// The shipped core chunks themselves (dist/browse.js, what the extension loads for the tree's first expand, and the
+// chunks that loads on demand: dist/membership.js, dist/proxy.js), not src/: the
 // build trims undici (no SIMD parser, no FormData bodies, no HTTP/2 client, llhttp's constants cut to the two
 // client-h1 reads, its wasm parser stored compressed) and loads yaml's ES module build (scripts/build.mjs).
 // These requests prove the trimmed bundle still does the real thing: profiles parsed by the bundle's yaml, then
@@ -13,7 +14,7 @@ import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type * as LazyCore from '../../src/extension/lazy-core';
+import type * as Browse from '../../src/extension/chunks/browse';
 import type { Profile } from '../../src/core/profile';
 import { Trace } from '../../src/core/trace';
 import { withVsCodeProxy } from '../../src/extension/proxy';
@@ -21,12 +22,18 @@ import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
 import { startTinyproxy, tinyproxySkipReason, type TestProxy } from '../helpers/proxy';
 import { makeCerts, opensslSkipReason, type TestCerts } from '../helpers/certs';
 
-const bundle = join(__dirname, '..', '..', 'dist', 'lazy-core.js');
+const dist = join(__dirname, '..', '..', 'dist');
+const bundle = join(dist, 'browse.js');
 
-function loadBundle(): typeof LazyCore {
-  if (!existsSync(bundle)) throw new Error('dist/lazy-core.js is missing: run `node scripts/build.mjs` first (npm test does)');
+function loadBundle(): typeof Browse {
+  if (!existsSync(bundle)) throw new Error('dist/browse.js is missing: run `node scripts/build.mjs` first (npm test does)');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(bundle) as typeof LazyCore;
+  return require(bundle) as typeof Browse;
+}
+
+/** The extension's files (dist/extension.js and its chunks) loaded in this process so far. */
+function loadedChunks(): string[] {
+  return Object.keys(require.cache).filter((f) => f.startsWith(dist + '/')).map((f) => f.slice(dist.length + 1)).sort();
 }
 
 function header(raw: Array<[string, string]>, name: string): string | undefined {
@@ -98,12 +105,29 @@ async function getUsers(p: Profile): Promise<{ status: number; trace: Trace }> {
   return { status: res.status, trace };
 }
 
-describe('dist/lazy-core.js (the trimmed bundle)', () => {
-  test('has no vscode import and no HTTP/2 client; the h2 stub says what it is', () => {
-    const text = readFileSync(bundle, 'utf8');
-    assert.doesNotMatch(text, /require\("vscode"\)/);
-    assert.doesNotMatch(text, /require\("node:http2"\)/);
-    assert.match(text, /HTTP\/2 is not supported/);
+describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
+  const files = (JSON.parse(readFileSync(join(dist, 'extension-files.json'), 'utf8')) as { files: string[] }).files;
+  const text = (f: string): string => readFileSync(join(dist, '..', f), 'utf8');
+
+  test('no HTTP/2 client in any chunk, the h2 stub says what it is; the core chunks have no vscode import', () => {
+    assert.ok(files.includes('dist/core.js') && files.includes('dist/browse.js'));
+    for (const f of files) assert.doesNotMatch(text(f), /require\("node:http2"\)/, f);
+    assert.ok(files.some((f) => /HTTP\/2 is not supported/.test(text(f))), 'the h2 stub is in one of the chunks');
+    for (const f of ['core', 'browse', 'membership', 'probe', 'diagnose', 'proxy', 'export', 'lifecycle', 'compat']) {
+      assert.doesNotMatch(text(`dist/${f}.js`), /require\("vscode"\)/, f);
+    }
+  });
+
+  test('a listing loads dist/browse.js and shared chunks only: not the membership, probe or proxy chunks', async () => {
+    const client = new core.ScimClient(profile, { trace: new Trace() });
+    clients.push(client);
+    const disc = await client.discover();
+    assert.ok(disc.resourceTypes.length > 0);
+    const page = await client.listPage(disc.resourceTypes[0]!.endpoint, { count: 2 });
+    assert.ok(page.resources.length > 0);
+    const loaded = loadedChunks();
+    assert.ok(loaded.includes('browse.js'));
+    assert.deepEqual(loaded, ['browse.js', 'core.js'], 'the browse chunk and the core it shares with activation, nothing else');
   });
 
   test('a request to the sandbox over http: 200, key on the wire, headers traced from the wire', async () => {
@@ -114,6 +138,16 @@ describe('dist/lazy-core.js (the trimmed bundle)', () => {
     assert.ok(header(ex.request.headers, sb.keyHeader), 'the trace shows the key header (masked)');
   });
 
+  test('a failed request loads dist/diagnose.js, and its error carries the diagnosis', async () => {
+    const client = new core.ScimClient({ ...profile, gateway: { ...profile.gateway, subscriptionKey: 'wrong-key' } }, { trace: new Trace() });
+    clients.push(client);
+    assert.ok(!loadedChunks().includes('diagnose.js'), 'the diagnosis rules are not loaded before a failure');
+    const err = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users?count=1' })).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof Error, 'the request with a wrong key failed');
+    assert.ok((err as { diagnosis?: { summary: string } }).diagnosis?.summary, 'with a diagnosis');
+    assert.ok(loadedChunks().includes('diagnose.js'));
+  });
+
   test('a membership change (PATCH with a body), through the bundle', async () => {
     const client = new core.ScimClient(profile, { trace: new Trace() });
     clients.push(client);
@@ -122,7 +156,9 @@ describe('dist/lazy-core.js (the trimmed bundle)', () => {
     assert.ok(groupId && user, 'the seeded group-01 and user0020');
     sb.removeMemberDirect(groupId, user);
     sb.clearReceived();
+    assert.ok(!loadedChunks().includes('membership.js'), 'the membership chunk is not loaded before the first change');
     const report = await client.changeMembers(groupId, { add: [user], remove: [] }, { mode: 'patch' });
+    assert.ok(loadedChunks().includes('membership.js'), 'the change loaded dist/membership.js');
     assert.deepEqual(report.added, [user]);
     assert.ok(sb.members(groupId).includes(user));
     const patch = sb.received.find((r) => r.method === 'PATCH');
@@ -141,6 +177,7 @@ describe('dist/lazy-core.js (the trimmed bundle)', () => {
       const p: Profile = { ...profile, proxy: socks.url };
       const { status } = await getUsers(p);
       assert.equal(status, 200);
+      assert.ok(loadedChunks().includes('proxy.js'), 'the proxy chunk (undici ProxyAgent) was loaded for it');
       assert.deepEqual(socks.connects.slice(0, 1), [new URL(sb.gatewayUrl).host]);
     } finally {
       await socks.close();

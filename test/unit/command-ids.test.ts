@@ -48,6 +48,14 @@ test('registerCommands registers every id of COMMANDS once, and nothing else', (
   assert.equal(subscriptions.length, registered.length, 'every registration is disposed with the extension');
 });
 
+test('each area of commands (loaded on first use) registers exactly the ids AREAS lists for it', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the fake vscode is in place
+  const { AREAS, areaHandlers } = require('../../src/extension/commands/index') as typeof CommandsModule;
+  const part = {} as never;
+  const kit = { x: { context: { subscriptions: [], extensionUri: {} } }, panelDeps: part, register: part, target: part, profileOf: part, membersOf: part, exchangeFor: part, showFailure: part } as never;
+  for (const { area, ids } of AREAS) assert.deepEqual(sorted(areaHandlers(kit, area).keys()), sorted(ids), area);
+});
+
 test('COMMANDS names each id once, and package.json contributes exactly those commands', () => {
   assert.equal(new Set(ids).size, ids.length);
   const contributed = pkg.contributes.commands.map((c) => c.command);

@@ -1,6 +1,6 @@
-// The extension ships two bundles: its UI (dist/extension.js) and the core it loads lazily (dist/lazy-core.js).
-// Each holds its own copy of ScimxError, so an error the core throws is not `instanceof` the UI's class. The UI
-// must still read it as a ScimxError: its diagnosis and hint in the notification, the report of a change that
+// The extension's files now share one copy of each module (scripts/build.mjs), but it once shipped two bundles:
+// its UI (dist/extension.js) and the core it loaded lazily, each with its own copy of ScimxError, so an error the
+// core threw was not `instanceof` the UI's class (any other copy still is not). The UI must still read it as a ScimxError: its diagnosis and hint in the notification, the report of a change that
 // lost members (the "Restore N members" action), a cancellation. Seen in the real VS Code (test/e2e): without
 // this, a loss showed no Restore action and the seed's failure showed no diagnosis.
 import { test } from 'node:test';

@@ -2,7 +2,8 @@
 // Never the global dispatcher: in an extension host that one is shared with every other extension.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, type Dispatcher } from './undici';
+import { Agent, type Dispatcher } from './undici';
+import { ProxyAgent } from './undici-proxy';
 import { ConfigError } from '../errors';
 import type { Profile } from '../profile';
 

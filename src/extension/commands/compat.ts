@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { ConnectorId } from '../../core/scim/compat';
 import { COMMANDS } from '../command-ids';
 import { CompatPanel } from '../compat-panel';
-import { loadCore } from '../core-loader';
+import { loadCompat } from '../core-loader';
 import { isCancellation } from '../messages';
 import { TracePanel } from '../trace-panel';
 import type { Kit } from './kit';
@@ -26,7 +26,7 @@ export function registerCompatCommands(k: Kit): void {
   register(COMMANDS.checkCompatibility, async (arg?: unknown, connectors?: unknown) => {
     const profile = await profileOf(arg);
     if (!profile) return void vscode.window.showInformationMessage('Select a SCIM profile first (SCIM: Select Active Profile).');
-    const core = loadCore();
+    const core = loadCompat();
     let ids: ConnectorId[];
     if (Array.isArray(connectors) && connectors.every((x) => typeof x === 'string')) {
       ids = core.parseConnectors((connectors).join(','));

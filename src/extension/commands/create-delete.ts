@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { ResourceTypeInfo } from '../../core/scim/types';
 import { COMMANDS } from '../command-ids';
-import { loadCore } from '../core-loader';
+import { loadLifecycle } from '../core-loader';
 import { isCancellation } from '../messages';
 import { TracePanel } from '../trace-panel';
 import { isGroupType, resourceLabel, type ResourceTypeNode } from '../tree-model';
@@ -65,7 +65,7 @@ export function registerCreateDeleteCommands(k: Kit): void {
       const disc = await waits.run(`Reading the schemas of ${profile}…`, (_p, signal) => client.discover({ signal, title: 'Discover service' }));
       const rt = node?.rt ?? pick(disc.resourceTypes);
       if (!rt) return void vscode.window.showWarningMessage(`${profile} lists no such resource type.`);
-      const template = loadCore().resourceTemplate(rt, disc.schemas);
+      const template = loadLifecycle().resourceTemplate(rt, disc.schemas);
       const changed = ensureLens();
       const doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(template, null, 2)}\n` });
       pending.set(doc.uri.toString(), { profile, rt, node });
@@ -108,7 +108,7 @@ export function registerCreateDeleteCommands(k: Kit): void {
     const word = kindWord(p.rt);
     try {
       const client = await clients.get(p.profile);
-      const core = loadCore();
+      const core = loadLifecycle();
       const disc = await client.discover({ title: 'Discover service' });
       const missing = core.missingRequired(p.rt, disc.schemas, body as Record<string, unknown>);
       if (missing.length) return void vscode.window.showErrorMessage(`Fill in ${missing.join(', ')} (required by the service's /Schemas). Nothing was sent.`);
@@ -144,7 +144,7 @@ export function registerCreateDeleteCommands(k: Kit): void {
       }, 'Delete');
       if (ok !== 'Delete') return;
       const r = await waits.run(`Deleting ${word} "${label}"…`, (_p, signal) =>
-        loadCore().deleteResource(client, n.rt.endpoint, n.resource.id, { signal, title: `Delete ${word} "${label}"` }));
+        loadLifecycle().deleteResource(client, n.rt.endpoint, n.resource.id, { signal, title: `Delete ${word} "${label}"` }));
       tree.refresh(tree.getParent(n));
       showResult(r.verified
         ? `Deleted ${word} "${label}" from ${n.profile}; checked: ${r.readBack}.`

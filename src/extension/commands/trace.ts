@@ -2,7 +2,7 @@
 // panel's explicit reveal of a masked header.
 import * as vscode from 'vscode';
 import { COMMANDS } from '../command-ids';
-import { loadCore } from '../core-loader';
+import { loadExport } from '../core-loader';
 import { TracePanel } from '../trace-panel';
 import type { Kit } from './kit';
 
@@ -27,7 +27,7 @@ export function registerTraceCommands(k: Kit): void {
       filters: { HAR: ['har'], JSON: ['json'] },
     });
     if (!uri) return;
-    const { toHar } = loadCore();
+    const { toHar } = loadExport();
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(toHar(ops), null, 2)));
     const count = ops.reduce((n, o) => n + o.exchanges.length, 0);
     void vscode.window.showInformationMessage(`Exported ${count} exchanges to ${uri.fsPath} (secrets masked).`);
@@ -43,7 +43,7 @@ export function registerTraceCommands(k: Kit): void {
     const op = trace.operation(ex.operationId);
     const profile = op ? await profiles.get(op.profile) : undefined;
     if (!profile) return void vscode.window.showWarningMessage(`The profile of this exchange ("${op?.profile ?? '?'}") no longer exists.`);
-    const { toCurl } = loadCore();
+    const { toCurl } = loadExport();
     await vscode.env.clipboard.writeText(toCurl(ex, profile));
     void vscode.window.showInformationMessage('Copied as curl (secrets as $VARIABLES).');
   });

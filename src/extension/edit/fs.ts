@@ -15,13 +15,14 @@ import * as vscode from 'vscode';
 import type { EditBase, EditOutcome, EditPlan } from '../../core/edit/edit';
 import type { ScimClient } from '../../core/scim/client';
 import type { ScimResource } from '../../core/scim/types';
-import { loadCore } from '../core-loader';
+import { VERSION_SCHEME } from '../resource-doc';
+import { applyEdit, describePlan, editSummary, formatPlan, planEdit, readForEdit } from '../../core/edit/edit';
 import { failureLine } from '../messages';
 import { parseDocPath, tabName } from '../resource-path';
 import type { Clients } from '../session';
 import { VSCODE_COMMANDS } from '../command-ids';
 
-export const VERSION_SCHEME = 'scim-version';
+export { VERSION_SCHEME } from '../resource-doc';
 
 interface Entry {
   text: Uint8Array;
@@ -114,7 +115,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
         const value = a === 'ServiceProviderConfig' ? d.serviceProviderConfig : a === 'ResourceTypes' ? d.resourceTypes : d.schemas;
         entry = { text: pretty(value), mtime: this.tick(), readonly: true };
       } else {
-        const base = await loadCore().readForEdit(client, target.endpoint, target.id, { title: `Open ${target.endpoint}/${target.id}` });
+        const base = await readForEdit(client, target.endpoint, target.id, { title: `Open ${target.endpoint}/${target.id}` });
         entry = { text: pretty(base.resource), mtime: this.tick(), base, readonly: false };
       }
     } catch (e) {
@@ -182,10 +183,9 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     }
     const target = parseDocPath(uri.path);
     const client = await this.clients.get(target.profile);
-    const core = loadCore();
     let plan: EditPlan;
     try {
-      plan = await core.planEdit(client, base, yours, { title: `Plan edit of ${base.endpoint}/${base.id}` }, e.madeFrom ? { madeFrom: e.madeFrom } : {});
+      plan = await planEdit(client, base, yours, { title: `Plan edit of ${base.endpoint}/${base.id}` }, e.madeFrom ? { madeFrom: e.madeFrom } : {});
     } catch (err) {
       const line = failureLine(err);
       throw new Error(/^Nothing sent/.test(line) ? `Not saved. ${line}` : `Not saved, nothing sent: ${line}`, { cause: err });
@@ -195,8 +195,8 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
       this.ui.info(`${name}: nothing changed; nothing sent.`);
       return;
     }
-    const described = core.describePlan(plan);
-    const ok = await this.ui.confirm(`Save ${name} to ${target.profile}? This sends:`, core.formatPlan(`${base.endpoint}/${base.id}`, described));
+    const described = describePlan(plan);
+    const ok = await this.ui.confirm(`Save ${name} to ${target.profile}? This sends:`, formatPlan(`${base.endpoint}/${base.id}`, described));
     if (!ok) throw new Error('Not saved: cancelled, nothing sent.');
     let outcome: EditOutcome;
     try {
@@ -205,7 +205,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
         (_p, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return core.applyEdit(client, plan, {}, { title: `Edit ${name} (${base.endpoint}/${base.id})`, signal: abort.signal });
+          return applyEdit(client, plan, {}, { title: `Edit ${name} (${base.endpoint}/${base.id})`, signal: abort.signal });
         },
       );
     } catch (err) {
@@ -223,7 +223,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
     // the members of a Group: the base keeps them (the read back leaves them out)
     const resource = base.kind === 'group' && !('members' in after) ? await this.withMembers(client, base, after) : after;
     this.entries.set(uri.toString(), { text: pretty(resource), mtime: this.tick(), base: { ...base, resource, etag: resource.meta?.version ?? undefined }, readonly: false });
-    const summary = core.editSummary(outcome);
+    const summary = editSummary(outcome);
     this.log.info(`saved ${base.endpoint}/${base.id} (${target.profile}): ${summary}`);
     if (outcome.verified) this.ui.info(`Saved ${name}: ${summary}.`);
     else this.ui.warn(`Saved ${name}, but ${summary}. Run "SCIM: Show Trace" to see the exchanges.`);
@@ -238,7 +238,7 @@ export class ScimFileSystem implements vscode.FileSystemProvider, vscode.Disposa
 
   private async withMembers(client: ScimClient, base: EditBase, after: ScimResource): Promise<ScimResource> {
     try {
-      return (await loadCore().readForEdit(client, base.endpoint, base.id, { title: `Read ${base.endpoint}/${base.id} after saving` })).resource;
+      return (await readForEdit(client, base.endpoint, base.id, { title: `Read ${base.endpoint}/${base.id} after saving` })).resource;
     } catch (err) {
       this.log.warn(`re-reading ${base.endpoint}/${base.id} with its members: ${failureLine(err)}`);
       return after;

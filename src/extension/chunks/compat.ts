@@ -1,0 +1,2 @@
+// Chunk "compat" (dist/compat.js): "Check Connector Compatibility".
+export { compatSummary, parseConnectors, runCompat } from '../../core/scim/compat';
