@@ -42,7 +42,7 @@ Module._extensions['.ts'] = function loadTs(module, filename) {
 };
 
 // `require('./x.js')` in a .ts file means ./x.ts when there is no ./x.js (TypeScript's Node16 resolution,
-// which tsx follows too: src/extension/core-loader.ts loads ./lazy-core.js, a bundle of its own in dist/)
+// which tsx follows too: a module may name a sibling by the .js name it has in dist/)
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function resolveTs(request, parent, ...rest) {
   try {
