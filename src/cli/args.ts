@@ -49,6 +49,7 @@ export const COMMAND_OPTIONS = {
   members: {
     mode: { type: 'string' },
     from: { type: 'string' },
+    ids: { type: 'boolean' },
   },
   probe: {},
   send: {
@@ -94,7 +95,7 @@ Commands:
   list TYPE [--filter F] [--attributes A] [--all] [--count N]
                                         list resources (TYPE: Users, users, Groups, or a resource type name)
   get TYPE ID|NAME                      one resource, as JSON
-  members add|remove GROUP USER...      [--mode auto|patch|put]
+  members add|remove GROUP USER...      [--mode auto|patch|put] [--ids]
                                         add or remove members, verified afterwards
   members restore|undo [--from ENTRY]   put back members a change lost / reverse a change
   members journal                       the last membership changes of the profile
@@ -168,13 +169,16 @@ Prints one resource as JSON. A user is found by id, userName or displayName, a g
 (one filtered read; a name several resources share is refused, listing them). A group is read without its
 member list: --attributes members reads it.
 `,
-  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP USER... [--mode auto|patch|put]
+  members: `Usage: scimx [GLOBAL OPTIONS] members add|remove GROUP USER... [--mode auto|patch|put] [--ids]
        scimx [GLOBAL OPTIONS] members restore [--from ENTRY]
        scimx [GLOBAL OPTIONS] members undo [--from ENTRY]
        scimx [GLOBAL OPTIONS] members journal
 
 GROUP is a group's id or displayName, each USER a user's id, userName or displayName (one filtered read
 for all of them; a name several share is refused, listing them; a value that matches nothing is used as an id).
+Ids the client has read before (the group, its members seen) are not looked up; --ids takes every value as an
+id and looks nothing up (a change then costs its read before, its writes and its read after: 3 requests for one
+member on a warm profile).
 
 Adds or removes members of a group. PATCH when the provider supports it; PUT read-modify-write that keeps
 every other member otherwise (--mode auto, the profile's default). No write carries attributes or

@@ -91,6 +91,21 @@ describe('provider cache: the sandbox', () => {
     assert.ok((await t.members(gid)).includes(a!));
   });
 
+  test('members add --ids of a user never read, warm: 3 requests (read, PATCH, read), nothing looked up', async () => {
+    const gid = t.groups['group-02']!;
+    const [a] = await outsiders(t, gid, 1);
+    const first = await x.run(['members', 'add', gid, a!]); // warms the profile
+    assert.equal(first.code, 0, first.stderr);
+    const [b] = await outsiders(t, gid, 1);
+    t.clearReceived();
+    const add = await x.run(['members', 'add', '--ids', gid, b!]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.deepEqual(t.received.map((r) => r.method), ['GET', 'PATCH', 'GET'], line(t.received));
+    assert.ok(!t.received.some((r) => /userName eq|displayName eq/.test(decodeURIComponent(r.url))), line(t.received));
+    const members = await t.members(gid);
+    assert.ok(members.includes(a!) && members.includes(b!));
+  });
+
   test('the file: mode 0600 in a 0700 folder, the origin readable, no base URL path, no credentials', () => {
     const file = cacheFile(x);
     assert.equal(statSync(file).mode & 0o777, 0o600);

@@ -19,11 +19,12 @@ export async function members(client: ScimClient, ctx: CommandContext): Promise<
   if (userRefs.some((u) => !u.trim()) || !groupRef.trim()) throw usage('GROUP and USERs must not be empty', 'members');
   // names or ids: the group with one filtered read, the users with one more (./names.ts)
   const call = { signal: ctx.signal, title: 'discover' };
-  // a group whose members the client has read, and members read in it, are known ids: not looked up
-  const knownGroup = client.knownSizeOf(groupRef) !== undefined || client.knownMembersOf(groupRef).length > 0;
+  // a group whose members the client has read, and members read in it, are known ids: not looked up; --ids: none is
+  const asIds = ctx.values.ids === true;
+  const knownGroup = asIds || client.knownSizeOf(groupRef) !== undefined || client.knownMembersOf(groupRef).length > 0;
   const [group] = await resolveRefs(client, await client.groupsEndpoint(call), 'group', [groupRef], { signal: ctx.signal, what: 'groups', attributes: ['id'], knownIds: new Set(knownGroup ? [groupRef] : []) });
   const groupId = group?.id ?? groupRef;
-  const users = await resolveRefs(client, await client.usersEndpoint(call), 'user', userRefs, { signal: ctx.signal, what: 'users', attributes: ['id'], knownIds: new Set(client.knownMembersOf(groupId)) });
+  const users = await resolveRefs(client, await client.usersEndpoint(call), 'user', userRefs, { signal: ctx.signal, what: 'users', attributes: ['id'], knownIds: new Set(asIds ? userRefs : client.knownMembersOf(groupId)) });
   const ids = [...new Set(users.map((u) => u.id))];
   const named = [group, ...users].filter((r): r is Resolved => !!r && r.by !== 'id' && r.by !== 'as-given');
   if (named.length && !ctx.json) ctx.err(`scimx: ${named.map((r) => `"${r.ref}" is ${r.id}`).join(', ')}\n`);
