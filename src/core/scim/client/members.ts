@@ -189,14 +189,13 @@ export type KnownGroup = [groupId: string, ids: string[], size?: number];
  * collateral check asks about in its first request. A few per group, for the groups touched last. */
 export class KnownMembers {
   private readonly known = new Map<string, string[]>();
+  /** Member count of the group at its last whole read (how a check chooses between reading it whole and filters). */
+  private readonly sizes = new Map<string, number>();
 
   /** Members of the group seen lately (newest first); may be stale (they are checked). */
   of(groupId: string): string[] {
     return this.known.get(groupId) ?? [];
   }
-
-  /** Member count of the group at its last whole read (how a check chooses between reading it whole and filters). */
-  private readonly sizes = new Map<string, number>();
 
   sizeOf(groupId: string): number | undefined {
     return this.sizes.get(groupId);
@@ -204,17 +203,11 @@ export class KnownMembers {
 
   /** `size`: `ids` are the whole member list, of that many members. */
   remember(groupId: string, ids: Iterable<string>, size?: number): void {
-    if (size !== undefined) {
-      this.sizes.delete(groupId);
-      this.sizes.set(groupId, size);
-      while (this.sizes.size > KNOWN_GROUPS_KEPT) this.sizes.delete(this.sizes.keys().next().value as string);
-    }
+    if (size !== undefined) touch(this.sizes, groupId, size);
     const fresh = [...new Set(ids)].slice(0, KNOWN_MEMBERS_KEPT);
     if (!fresh.length) return;
     const old = (this.known.get(groupId) ?? []).filter((id) => !fresh.includes(id));
-    this.known.delete(groupId);
-    this.known.set(groupId, [...fresh, ...old].slice(0, KNOWN_MEMBERS_KEPT));
-    while (this.known.size > KNOWN_GROUPS_KEPT) this.known.delete(this.known.keys().next().value as string);
+    touch(this.known, groupId, [...fresh, ...old].slice(0, KNOWN_MEMBERS_KEPT));
   }
 
   forget(groupId: string, ids: Iterable<string>): void {
@@ -244,20 +237,19 @@ export class KnownMembers {
     this.known.clear();
     this.sizes.clear();
     for (const [g, ids, n] of entries) {
-      if (ids.length) this.known.set(g, ids.slice(0, KNOWN_MEMBERS_KEPT));
-      if (n !== undefined) this.sizes.set(g, n);
+      if (ids.length) touch(this.known, g, ids.slice(0, KNOWN_MEMBERS_KEPT));
+      if (n !== undefined) touch(this.sizes, g, n);
     }
-    for (const [g, ids] of mine) {
-      this.known.delete(g);
-      this.known.set(g, ids);
-    }
-    for (const [g, n] of mySizes) {
-      this.sizes.delete(g);
-      this.sizes.set(g, n);
-    }
-    while (this.known.size > KNOWN_GROUPS_KEPT) this.known.delete(this.known.keys().next().value as string);
-    while (this.sizes.size > KNOWN_GROUPS_KEPT) this.sizes.delete(this.sizes.keys().next().value as string);
+    for (const [g, ids] of mine) touch(this.known, g, ids);
+    for (const [g, n] of mySizes) touch(this.sizes, g, n);
   }
+}
+
+/** Sets `key` as the newest entry of `map`, dropping the oldest past KNOWN_GROUPS_KEPT. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > KNOWN_GROUPS_KEPT) map.delete(map.keys().next().value as string);
 }
 
 /** User or Group, from `type`, else from a `$ref` on the Users or Groups endpoint; undefined when neither says. */

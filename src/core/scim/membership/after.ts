@@ -4,7 +4,7 @@ import type { MembershipChange } from '../types';
 import { SAMPLE_MIN } from './before';
 import { MEMBER_BATCH } from './group-filter';
 import { presentAmong, presentOnGroup } from './presence';
-import { BULK_READ_MAX, canFilterUsers, confirmMissing, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
+import { canFilterUsers, confirmMissing, FIRST_READ, firstUserMembers, ONE_READ_MAX, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { After, Change, GroupTarget, Snapshot } from './target';
 
 /**
@@ -33,42 +33,36 @@ export async function checkAfter(c: Change, todo: MembershipChange, snap: Snapsh
     if (snap.capped) report.collateral = { method: 'sample', checked: report.collateral.checked, why: 'the group read is capped: only the members it returned were compared' };
     return { present, lost, state: { members: [...all] } };
   }
-  if (snap.users && (await canFilterUsers(c))) {
-    // every user member was read before: as many as it may have now are read again, in one request
-    const expected = (snap.userCount ?? snap.users.size) + todo.add.length;
-    const first = await firstUserMembers(c, Math.min(BULK_READ_MAX, Math.max(FIRST_READ, expected)));
-    if (first?.complete) {
-      const lost = [...snap.users].filter((id) => !named.has(id) && !first.ids.has(id));
-      client.rememberMembers(groupId, [...first.ids], first.ids.size);
-      const present = new Set(changed.filter((id) => first.ids.has(id)));
+  // One read of every user member, where the group's were counted before and still fit: the group was read whole
+  // before (every user member compared), or a bulk change on a group that fits (its sample compared), where asking
+  // the changed ids costs a request for each 40.
+  const counted = snap.users ? (snap.userCount ?? snap.users.size) : snap.userCount;
+  const bulk = changed.length + SAMPLE_MIN > MEMBER_BATCH && counted !== undefined && counted + todo.add.length <= ONE_READ_MAX;
+  if (counted !== undefined && (snap.users || bulk) && (await canFilterUsers(c))) {
+    const expected = counted + todo.add.length;
+    const read = await firstUserMembers(c, snap.users ? Math.min(ONE_READ_MAX, Math.max(FIRST_READ, expected)) : Math.max(FIRST_READ, expected + SAMPLE_MIN));
+    if (read?.complete) {
+      client.rememberMembers(groupId, [...read.ids], read.ids.size);
+      const present = new Set(changed.filter((id) => read.ids.has(id)));
       // changed ids that are not users (nested groups): on the group itself
-      const others = changed.filter((id) => !first.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
+      const others = changed.filter((id) => !read.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
       if (others.length) for (const id of await presentOnGroup(c, others, others.filter((id) => todo.add.includes(id)))) present.add(id);
-      report.collateral = { method: 'full', checked: [...snap.users].filter((id) => !named.has(id)).length, before: snap.userCount ?? snap.users.size };
-      return { present, lost, state: { members: [...first.ids], count: first.total } };
-    }
-    if (!first && client.quirks.memberPaging === 'group-read') {
-      report.collateral = { method: 'none', checked: 0, why: 'the users filter the first read relied on turned out unusable, so there is nothing reliable to compare with' };
-      return { present: await presentAmong(c, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
-    }
-  }
-  if (!snap.users && snap.userCount !== undefined && changed.length + SAMPLE_MIN > MEMBER_BATCH && snap.userCount + todo.add.length <= BULK_READ_MAX && (await canFilterUsers(c))) {
-    // a bulk change on a group whose user members fit in one read: that read answers every changed id and the
-    // sample at once, where asking them costs a request for each 40
-    const all = await firstUserMembers(c, Math.max(FIRST_READ, snap.userCount + todo.add.length + SAMPLE_MIN));
-    if (all?.complete) {
-      const present = new Set(changed.filter((id) => all.ids.has(id)));
-      const others = changed.filter((id) => !all.ids.has(id) && (nested.has(id) || todo.add.includes(id)));
-      if (others.length) for (const id of await presentOnGroup(c, others, others.filter((id) => todo.add.includes(id)))) present.add(id);
+      const state = { members: [...read.ids], count: read.total };
+      if (snap.users) {
+        report.collateral = { method: 'full', checked: [...snap.users].filter((id) => !named.has(id)).length, before: counted };
+        return { present, lost: [...snap.users].filter((id) => !named.has(id) && !read.ids.has(id)), state };
+      }
       const sample = snap.sample.filter((id) => !named.has(id));
       report.collateral = sample.length
-        ? { method: 'sample', checked: sample.length, before: snap.userCount }
+        ? { method: 'sample', checked: sample.length, before: counted }
         : { method: 'none', checked: 0, why: snap.why ?? 'the group had no other member' };
-      client.rememberMembers(groupId, [...all.ids], all.ids.size);
-      return { present, lost: sample.filter((id) => !all.ids.has(id)), state: { members: [...all.ids], count: all.total } };
+      return { present, lost: sample.filter((id) => !read.ids.has(id)), state };
     }
-    if (!all && client.quirks.memberPaging === 'group-read') {
-      report.collateral = { method: 'none', checked: 0, why: 'the users filter the sample came from turned out unusable' };
+    if (!read && client.quirks.memberPaging === 'group-read') {
+      report.collateral = {
+        method: 'none', checked: 0,
+        why: snap.users ? 'the users filter the first read relied on turned out unusable, so there is nothing reliable to compare with' : 'the users filter the sample came from turned out unusable',
+      };
       return { present: await presentAmong(c, changed, [...todo.add, ...todo.remove.filter((id) => nested.has(id))]), lost: [], state: {} };
     }
   }

@@ -3,17 +3,11 @@
 import { toScimxError } from '../../errors';
 import { AndTestsBroken, MEMBER_BATCH } from './group-filter';
 import { checkBatch, checkFallback, filtersSupported, presentAmong, presentByGroupFilter, presentOnGroup } from './presence';
-import { BULK_READ_MAX, canFilterUsers, FIRST_READ, firstUserMembers, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
+import { canFilterUsers, FIRST_READ, firstUserMembers, ONE_READ_MAX, USER_CHECKS, userListsGroup, wholeGroup } from './reads';
 import type { Change, GroupTarget, Snapshot } from './target';
 
 /** Members the collateral check asks about at least, when the group has them. */
 export const SAMPLE_MIN = 20;
-
-/** A group read whole lately with at most this many members is read whole again rather than tested with its own
- * filter: one request that answers the changed ids and gives the whole list to compare with (about 100 KB at
- * most), where the filter costs one request or more (two for an add: an all-present test of the sample and an
- * any-present test of the id) and compares a sample only. */
-export const WHOLE_READ_MAX = 1_000;
 
 /**
  * Which of the changed ids are members before the change, and a snapshot of the others to check afterwards,
@@ -21,11 +15,11 @@ export const WHOLE_READ_MAX = 1_000;
  *  - members known from an earlier read (the tree's pages, the last change) are asked in the same filtered
  *    request as the changed ids: one request;
  *  - else the first FIRST_READ user members (`groups.value eq "G"`, each checked to list the group; a bulk change
- *    asks for as many as it changes and a sample, up to BULK_READ_MAX): a group
+ *    asks for as many as it changes and a sample, up to ONE_READ_MAX): a group
  *    with no more is then known whole, and the changed ids need no other read; a bigger one gives the sample,
  *    and the changed ids not among them are asked in one more filtered request;
  *  - a provider that cannot list users by group: the group's member list, read whole (one request: it answers
- *    the changed ids too) when it was small at its last whole read (WHOLE_READ_MAX), else the changed ids and
+ *    the changed ids too) when it was small at its last whole read (ONE_READ_MAX), else the changed ids and
  *    members known from an earlier read on the group's own filter.
  */
 export async function readBefore(c: Change, ids: string[], remove: string[]): Promise<{ present: Set<string>; snap: Snapshot }> {
@@ -36,7 +30,7 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
     const room = Math.max(SAMPLE_MIN, (await checkBatch(c)) - ids.length);
     const known = client.knownMembersOf(groupId).filter((id) => !named.has(id)).slice(0, room);
     // a bulk change (more ids than fit with a sample in one request) reads the user members instead: one read
-    // of up to BULK_READ_MAX of them answers the changed ids that are members and is the snapshot
+    // of up to ONE_READ_MAX of them answers the changed ids that are members and is the snapshot
     const bulk = ids.length + SAMPLE_MIN > MEMBER_BATCH;
     if (known.length >= SAMPLE_MIN && !bulk) {
       const present = await presentAmong(c, [...ids, ...known], [...remove, ...known], nested);
@@ -50,7 +44,7 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
     // a bulk change asks for the changed ids and a sample, or for as many as the group had when it was last read
     // whole and the adds, if more: all of them then come in the one read
     const size = client.knownSizeOf(groupId) ?? 0;
-    const want = bulk ? Math.min(BULK_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN, size + ids.length - remove.length + SAMPLE_MIN)) : FIRST_READ;
+    const want = bulk ? Math.min(ONE_READ_MAX, Math.max(FIRST_READ, ids.length + SAMPLE_MIN, size + ids.length - remove.length + SAMPLE_MIN)) : FIRST_READ;
     const first = await firstUserMembers(c, want);
     if (first) {
       client.rememberMembers(groupId, [...first.ids], first.complete ? first.ids.size : undefined);
@@ -82,7 +76,7 @@ export async function readBefore(c: Change, ids: string[], remove: string[]): Pr
   }
   const entra = client.profile.provider === 'entra';
   const size = client.knownSizeOf(groupId);
-  if (!entra && size !== undefined && size <= WHOLE_READ_MAX) return wholeGroupBefore(c, ids, remove);
+  if (!entra && size !== undefined && size <= ONE_READ_MAX) return wholeGroupBefore(c, ids, remove);
   if (filters && !client.quirks.groupFilterRefused && (entra || !client.quirks.andTestsBroken)) {
     // Members known from an earlier read are asked with the changed ids in one group-filter request; without
     // enough of them the group's list is read once (it answers the changed ids too), except on Entra, which

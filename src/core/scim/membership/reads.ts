@@ -11,9 +11,11 @@ import type { GroupTarget } from './target';
 /** Members the first read before a change asks for: a group with no more user members is read whole. */
 export const FIRST_READ = 50;
 
-/** The most user members one read asks for when a bulk change, or the group's size, makes a bigger read cheaper
- * than asking the changed ids 40 at a time (the provider's page cap still applies). */
-export const BULK_READ_MAX = 1_000;
+/** The most members one read is asked to return where one read is cheaper than filtered checks: a bulk change's
+ * read of the user members (rather than the changed ids 40 at a time; the provider's page cap still applies), and
+ * the whole group again on a provider that cannot list users by group, when it had no more at its last whole read
+ * (about 100 KB at most; its own filter costs a request or more and compares a sample only). */
+export const ONE_READ_MAX = 1_000;
 
 /** Users filter for the group's members is worth using: the provider filters, and lists users by group. */
 export async function canFilterUsers(t: GroupTarget): Promise<boolean> {
