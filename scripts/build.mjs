@@ -148,8 +148,64 @@ export const LAZY = [
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
   { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
   { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
+  // lazy inside yaml (its ES module build, yaml-esm above): modules that reading a profiles file never reaches, each
+  // import of one from outside the list gets a stand-in (the modules of the list import each other directly)
+  {
+    chunk: 'yaml-extra', holds: "yaml's writing side (stringify, toString), aliases (Alias, anchors, visit), createNode, reviver",
+    modules: [
+      'stringify/stringify.js', 'stringify/stringifyCollection.js', 'stringify/stringifyComment.js', 'stringify/stringifyDocument.js',
+      'stringify/stringifyPair.js', 'stringify/stringifyString.js', 'stringify/foldFlowLines.js',
+      'visit.js', 'parse/cst-visit.js', 'nodes/Alias.js', 'doc/anchors.js', 'doc/createNode.js', 'doc/applyReviver.js',
+      // the YAML 1.1 schema (a `%YAML 1.1` document) and its tags (also an explicit !!binary, !!set, ... tag):
+      // schema/tags.js reads them at first use instead of at load (yamlTags below)
+      ...['schema', 'binary', 'bool', 'float', 'int', 'omap', 'pairs', 'set', 'timestamp'].map((f) => `schema/yaml-1.1/${f}.js`),
+    ].map((f) => `node_modules/yaml/browser/dist/${f}`),
+  },
 ];
-const lazyByFile = new Map(LAZY.map((l) => [join(root, l.module), l]));
+
+// yaml's schema/tags.js puts the YAML 1.1 tags in tables when it loads (the schemas, the tags by name, the known
+// tags): those tables read them when used instead, so that only a document that uses them loads dist/yaml-extra.js.
+// Same tables, same values (the build fails if tags.js is not the text this expects).
+const yamlTags = {
+  name: 'yaml-tags',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yaml[\\/]browser[\\/]dist[\\/]schema[\\/]tags\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const edit = (from, to) => {
+        if (text.split(from).length !== 2) throw new Error(`yaml's schema/tags.js: "${from.slice(0, 40)}" not found once; revisit the yaml-tags plugin`);
+        text = text.replace(from, to);
+      };
+      // `get key() { return tag; }` for each name (a bare name: key and tag the same)
+      const late = (names) => names.map((n) => { const [k, v] = Array.isArray(n) ? n : [n, n]; return `get ${k}() { return ${v}; }`; }).join(',\n    ');
+      edit(`['yaml11', schema$2],\n    ['yaml-1.1', schema$2]`, `['yaml11', null],\n    ['yaml-1.1', null]`);
+      edit('const schemaTags = schemas.get(schemaName);', "const schemaTags = schemaName === 'yaml11' || schemaName === 'yaml-1.1' ? schema$2 : schemas.get(schemaName);");
+      edit('    binary,\n    bool: boolTag,', `    ${late(['binary'])},\n    bool: boolTag,`);
+      edit('    floatNaN,\n    floatTime,\n', `    floatNaN,\n    ${late(['floatTime'])},\n`);
+      edit('    intOct,\n    intTime,\n', `    intOct,\n    ${late(['intTime'])},\n`);
+      edit('    null: nullTag,\n    omap,\n    pairs,\n    seq,\n    set,\n    timestamp\n};', `    null: nullTag,\n    ${late(['omap', 'pairs'])},\n    seq,\n    ${late(['set', 'timestamp'])}\n};`);
+      edit(`const coreKnownTags = {
+    'tag:yaml.org,2002:binary': binary,
+    'tag:yaml.org,2002:merge': merge,
+    'tag:yaml.org,2002:omap': omap,
+    'tag:yaml.org,2002:pairs': pairs,
+    'tag:yaml.org,2002:set': set,
+    'tag:yaml.org,2002:timestamp': timestamp
+};`, `const coreKnownTags = {
+    ${late([["'tag:yaml.org,2002:binary'", 'binary']])},
+    'tag:yaml.org,2002:merge': merge,
+    ${late(['omap', 'pairs', 'set', 'timestamp'].map((t) => [`'tag:yaml.org,2002:${t}'`, t]))}
+};`);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+/** Each LAZY module's file -> its chunk, and for a chunk of several modules (`modules`) its place in the list. */
+const lazyByFile = new Map(LAZY.flatMap((l) => (l.modules ?? [l.module]).map((m, i) => {
+  if (!existsSync(join(root, m))) throw new Error(`LAZY ${l.chunk}: ${m} does not exist; revisit scripts/build.mjs`);
+  return [join(root, m), { ...l, index: l.modules ? i : undefined }];
+})));
+/** A LAZY chunk's entry: its module, or for several a virtual module exporting each one's namespace (m0, m1, ...). */
+const lazyEntry = (l) => (l.modules ? `lazy-entry:${l.chunk}` : l.module);
 
 /** The file an import names, as esbuild would find it among our sources (undefined when it is not one). */
 function sourceFile(dir, spec) {
@@ -161,14 +217,17 @@ function sourceFile(dir, spec) {
 /** What each LAZY module exports (its stand-in has a getter for each), from esbuild's metafile. */
 async function lazyExports() {
   const out = new Map();
-  await Promise.all(LAZY.map(async (l) => {
-    const r = await build({ ...common, entryPoints: [l.module], format: 'esm', packages: 'external', write: false, metafile: true, sourcemap: false, outfile: 'out.js', logLevel: 'silent' });
+  await Promise.all([...lazyByFile.entries()].map(async ([file, l]) => {
+    const r = await build({ ...common, entryPoints: [file], format: 'esm', packages: 'external', write: false, metafile: true, sourcemap: false, outfile: 'out.js', logLevel: 'silent' });
     const names = Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
-    if (!names.length) throw new Error(`LAZY module ${l.module} exports nothing`);
-    out.set(l.chunk, names);
+    if (!names.length) throw new Error(`LAZY module ${file} exports nothing`);
+    out.set(standIn(l), names);
   }));
   return out;
 }
+
+/** The name of a LAZY module's stand-in: its chunk, and for a chunk of several modules `chunk#index`. */
+const standIn = (l) => (l.index === undefined ? l.chunk : `${l.chunk}#${l.index}`);
 
 function lazyChunks(exportsOf) {
   return {
@@ -178,17 +237,26 @@ function lazyChunks(exportsOf) {
         if (args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
         const file = sourceFile(args.resolveDir, args.path);
         const l = file && lazyByFile.get(file);
+        if (!l) return undefined;
         // a folder module (membership/index.ts) is one chunk with its folder: imports inside the folder stay
-        if (!l || (file.endsWith('/index.ts') && args.importer.startsWith(dirname(file) + '/'))) return undefined;
-        return { path: l.chunk, namespace: 'lazy-chunk' };
+        if (file.endsWith('/index.ts') && args.importer.startsWith(dirname(file) + '/')) return undefined;
+        // the modules of one chunk import each other directly
+        if (l.modules && lazyByFile.get(args.importer)?.chunk === l.chunk) return undefined;
+        return { path: standIn(l), namespace: 'lazy-chunk' };
       });
+      b.onResolve({ filter: /^lazy-entry:/ }, (args) => ({ path: args.path.slice('lazy-entry:'.length), namespace: 'lazy-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-entry' }, (args) => stub(LAZY.find((l) => l.chunk === args.path).modules
+        .map((m, i) => `export * as m${i} from ${JSON.stringify(join(root, m))};`).join('\n')));
       b.onResolve({ filter: /^\.\/[\w-]+\.js$/, namespace: 'lazy-chunk' }, (args) => ({ path: args.path, external: true }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => stub(`// stand-in for dist/${args.path}.js (scripts/build.mjs, LAZY): loaded on first read of an export
+      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => {
+        const [chunk, index] = args.path.split('#');
+        return stub(`// stand-in for dist/${chunk}.js (scripts/build.mjs, LAZY): loaded on first read of an export
 let m;
-const load = () => (m ??= require('./${args.path}.js'));
+const load = () => (m ??= require('./${chunk}.js')${index === undefined ? '' : `.m${index}`});
 Object.defineProperty(module.exports, '__esModule', { value: true });
 for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
-`));
+`);
+      });
     },
   };
 }
@@ -284,9 +352,9 @@ async function buildExtension() {
   const exportsOf = await lazyExports();
   const pass1 = await build({
     ...common,
-    entryPoints: { extension: 'src/extension/extension.ts', ...Object.fromEntries(LAZY.map((l) => [l.chunk, l.module])) },
+    entryPoints: { extension: 'src/extension/extension.ts', ...Object.fromEntries(LAZY.map((l) => [l.chunk, lazyEntry(l)])) },
     format: 'esm', splitting: true, outdir: esm, chunkNames: 'shared-[hash]', external: ['vscode'],
-    minify: !dev, metafile: true, plugins: [...core, lazyChunks(exportsOf)],
+    minify: !dev, metafile: true, plugins: [...core, yamlTags, lazyChunks(exportsOf)],
   });
   const files = Object.keys(pass1.metafile.outputs).filter((f) => f.endsWith('.js'));
   // One copy of each module (one Trace, one ProviderQuirks, one ScimxError class): checked, not assumed. The
