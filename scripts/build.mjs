@@ -144,10 +144,19 @@ export const LAZY = [
   { chunk: 'compat-panel', module: 'src/extension/compat-panel.ts', holds: 'the compatibility report panel' },
   { chunk: 'user-picker', module: 'src/extension/user-picker.ts', holds: '"Add Members…": the user picker' },
   // lazy inside the core: the import in src/core is the boundary
+  {
+    chunk: 'listing', modules: ['src/core/scim/client/paging.ts', 'src/core/scim/client/members.ts'],
+    holds: "listings: a resource type's pages (expanding Users or Groups), a group's members (expanding Members)",
+  },
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
   { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
   { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
+  // a package, for every import of it: nothing the tree shows before a filter is used needs it
+  {
+    chunk: 'filters', package: 'scim2-parse-filter', modules: ['node_modules/scim2-parse-filter/lib/src/index.js'],
+    holds: 'scim2-parse-filter: SCIM filters parsed, tested and written (a filter typed, member names looked up, edits, request files)',
+  },
   // lazy inside yaml (its ES module build, yaml-esm above): modules that reading a profiles file never reaches, each
   // import of one from outside the list gets a stand-in (the modules of the list import each other directly)
   {
@@ -219,7 +228,9 @@ async function lazyExports() {
   const out = new Map();
   await Promise.all([...lazyByFile.entries()].map(async ([file, l]) => {
     const r = await build({ ...common, entryPoints: [file], format: 'esm', packages: 'external', write: false, metafile: true, sourcemap: false, outfile: 'out.js', logLevel: 'silent' });
-    const names = Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
+    const cjs = Object.values(r.metafile.inputs).some((i) => i.format === 'cjs');
+    // a CommonJS module (a package's main): its exports as node sees them
+    const names = cjs ? Object.keys(requireHere(file)) : Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
     if (!names.length) throw new Error(`LAZY module ${file} exports nothing`);
     out.set(standIn(l), names);
   }));
@@ -244,6 +255,15 @@ function lazyChunks(exportsOf) {
         if (l.modules && lazyByFile.get(args.importer)?.chunk === l.chunk) return undefined;
         return { path: standIn(l), namespace: 'lazy-chunk' };
       });
+      const packages = LAZY.filter((l) => l.package);
+      if (packages.length) {
+        b.onResolve({ filter: new RegExp(`^(${packages.map((l) => l.package).join('|')})$`) }, (args) => {
+          if (args.kind === 'entry-point' || args.namespace !== 'file') return undefined;
+          const l = lazyByFile.get(join(root, packages.find((x) => x.package === args.path).modules[0]));
+          if (requireHere.resolve(args.path) !== join(root, l.modules[0])) throw new Error(`LAZY ${l.chunk}: ${args.path} is not ${l.modules[0]}`);
+          return { path: standIn(l), namespace: 'lazy-chunk' };
+        });
+      }
       b.onResolve({ filter: /^lazy-entry:/ }, (args) => ({ path: args.path.slice('lazy-entry:'.length), namespace: 'lazy-entry' }));
       b.onLoad({ filter: /.*/, namespace: 'lazy-entry' }, (args) => stub(LAZY.find((l) => l.chunk === args.path).modules
         .map((m, i) => `export * as m${i} from ${JSON.stringify(join(root, m))};`).join('\n')));
@@ -251,12 +271,18 @@ function lazyChunks(exportsOf) {
       b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, (args) => {
         const [chunk, index] = args.path.split('#');
         return stub(`// stand-in for dist/${chunk}.js (scripts/build.mjs, LAZY): loaded on first read of an export
-let m;
-const load = () => (m ??= require('./${chunk}.js')${index === undefined ? '' : `.m${index}`});
-Object.defineProperty(module.exports, '__esModule', { value: true });
-for (const k of ${JSON.stringify(exportsOf.get(args.path))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+module.exports = require('lazy-stand-in')(() => require('./${chunk}.js')${index === undefined ? '' : `.m${index}`}, ${JSON.stringify(exportsOf.get(args.path))});
 `);
       });
+      // what every stand-in does (one function, no state of its own): an object whose exports are getters that load
+      b.onResolve({ filter: /^lazy-stand-in$/, namespace: 'lazy-chunk' }, () => ({ path: 'stand-in', namespace: 'lazy-stand-in' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-stand-in' }, () => stub(`module.exports = (load, names) => {
+  let m;
+  const o = {};
+  Object.defineProperty(o, '__esModule', { value: true });
+  for (const k of names) Object.defineProperty(o, k, { enumerable: true, get: () => (m ??= load())[k] });
+  return o;
+};`));
     },
   };
 }
@@ -358,11 +384,12 @@ async function buildExtension() {
   });
   const files = Object.keys(pass1.metafile.outputs).filter((f) => f.endsWith('.js'));
   // One copy of each module (one Trace, one ProviderQuirks, one ScimxError class): checked, not assumed. The
-  // stand-ins of LAZY modules hold no state of their own (require caches the chunk), so copies of them are fine.
+  // stand-ins of LAZY modules and their helper hold no state of their own (require caches the chunk), so copies of
+  // them are fine.
   const owner = new Map();
   for (const f of files) {
     for (const [input, { bytesInOutput }] of Object.entries(pass1.metafile.outputs[f].inputs)) {
-      if (input.startsWith('lazy-chunk:') || !bytesInOutput) continue;
+      if (input.startsWith('lazy-chunk:') || input.startsWith('lazy-stand-in:') || !bytesInOutput) continue;
       if (owner.has(input)) throw new Error(`${input} is in two of the extension's files (${owner.get(input)}, ${f}): two instances of its classes and state`);
       owner.set(input, f);
     }

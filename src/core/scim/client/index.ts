@@ -26,7 +26,8 @@ import type {
 import { asGatewayError } from '../../diagnosis';
 import { CACHE_GROUPS, CACHE_MEMBERS_PER_GROUP, FileCacheStore, ProviderCache, type CachedDiscovery } from '../cache';
 import { ServiceDiscovery } from './discovery';
-import { KnownMembers, MemberListing } from './members';
+import { KnownMembers } from './known-members';
+import { MemberListing } from './members';
 import { Pager } from './paging';
 import { ScimTransport } from './transport';
 
@@ -65,8 +66,9 @@ export class ScimClient implements ScimPort {
   readonly quirks = new ProviderQuirks();
   private readonly transport: ScimTransport;
   private readonly discovery: ServiceDiscovery;
-  private readonly pager: Pager;
-  private readonly members: MemberListing;
+  /** Listing (made on first use: the extension loads ./paging.ts and ./members.ts only for a listing). */
+  private pagerMade?: Pager;
+  private membersMade?: MemberListing;
   private readonly known = new KnownMembers();
   /** What is kept of this provider across runs; none without `cacheDir`. */
   private readonly cache?: ProviderCache;
@@ -100,8 +102,14 @@ export class ScimClient implements ScimPort {
         if (changed && this.quirksFromCache) this.forgetQuirks();
       },
     });
-    this.pager = new Pager(profile, this.transport, this.discovery);
-    this.members = new MemberListing(this);
+  }
+
+  private get pager(): Pager {
+    return (this.pagerMade ??= new Pager(this.profile, this.transport, this.discovery));
+  }
+
+  private get members(): MemberListing {
+    return (this.membersMade ??= new MemberListing(this));
   }
 
   /** What happened to the provider cache that a person should hear about (an unreadable file ignored, knowledge
@@ -359,8 +367,8 @@ export class ScimClient implements ScimPort {
     const parts = [change.add.length ? `add ${change.add.length}` : '', change.remove.length ? `remove ${change.remove.length}` : ''].filter(Boolean).join(', ');
     return this.run(`Members of ${groupId}: ${parts || 'no change'}`, ctx, async (call) => {
       const report = await runMembershipChange(this, call, groupId, change, opts);
-      // nested groups counted in later members pages: the removed ones are gone
-      this.members.forgetRemoved(groupId, report.removed);
+      // nested groups counted in later members pages: the removed ones are gone (none counted before a listing)
+      this.membersMade?.forgetRemoved(groupId, report.removed);
       this.forgetMembers(groupId, report.removed);
       return report;
     }, (r) => summarizeReport(r, { traffic: true }));
