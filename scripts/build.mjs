@@ -148,9 +148,11 @@ export const LAZY = [
     chunk: 'listing', modules: ['src/core/scim/client/paging.ts', 'src/core/scim/client/members.ts'],
     holds: "listings: a resource type's pages (expanding Users or Groups), a group's members (expanding Members)",
   },
+  { chunk: 'journal', module: 'src/core/journal.ts', holds: 'the membership journal: a change recorded, undo, restore' },
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
   { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
+  { chunk: 'oauth', module: 'src/core/http/auth.ts', holds: 'OAuth 2.0 client credentials: the token request and cache (OAuth profiles)' },
   { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
   // a package, for every import of it: nothing the tree shows before a filter is used needs it
   {

@@ -1,6 +1,7 @@
 // One ScimClient per profile, created on first use (the HTTP stack is loaded only then, keeping
 // activation lean), all writing into the extension's single Trace. Closed when profiles change.
 import type { WaitNotice } from '../core/http/types';
+import type { MembershipJournal } from '../core/journal';
 import type { ScimClient } from '../core/scim/client';
 import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
@@ -81,13 +82,25 @@ export class Clients {
     // Secrets not stored yet are asked for here, on first use, and a new host for a stored one is approved here.
     const profile = await this.profiles.forUse(profileName);
     if (!profile) throw new ScimxError('config', `No SCIM profile named "${profileName}".`, { hint: 'Refresh the SCIM view.' });
-    const { ScimClient, FileJournal } = loadBrowse();
+    const { ScimClient } = loadBrowse();
     return new ScimClient(profile, {
       trace: this.trace,
-      ...(this.journalDir ? { journal: new FileJournal(this.journalDir) } : {}),
+      ...(this.journalDir ? { journal: journalIn(this.journalDir) } : {}),
       cacheDir: this.cacheDir,
       userAgent: this.userAgent,
       onWait: (n) => this.onWait?.(n),
     });
   }
+}
+
+/** The membership journal in `dir`, its code (dist/journal.js, scripts/build.mjs LAZY) loaded on first use: a
+ * change recorded, an undo or restore, the list of changes. Nothing is read or written before. */
+function journalIn(dir: string): MembershipJournal {
+  let journal: MembershipJournal | undefined;
+  const open = (): MembershipJournal => (journal ??= new (loadBrowse().FileJournal)(dir));
+  return {
+    get file() { return open().file; },
+    append: (entry) => open().append(entry),
+    entries: () => open().entries(),
+  };
 }

@@ -22,10 +22,12 @@ function loadCopy<T>(entry: string): T {
 
 type Errors = typeof import('../../src/core/errors');
 type Messages = typeof import('../../src/extension/messages');
+type CommandMessages = typeof import('../../src/extension/command-messages');
 
 test('an error from another bundle\'s copy of the core is read as a ScimxError: diagnosis, hint, loss report, cancellation', () => {
   const core = loadCopy<Errors>('src/core/errors.ts');
   const ui = loadCopy<Messages>('src/extension/messages.ts');
+  const commandUi = loadCopy<CommandMessages>('src/extension/command-messages.ts');
   const mine = loadCopy<Errors>('src/core/errors.ts');
   const diagnosed = new core.ScimxError('http', 'PUT … 401', {
     diagnosis: { severity: 'error', source: 'location', code: 'location.credentials-withheld', summary: 'PUT went to another origin', fix: 'Set `locations: rewrite`.' },
@@ -35,7 +37,7 @@ test('an error from another bundle\'s copy of the core is read as a ScimxError: 
   assert.equal(ui.failureLine(diagnosed), 'PUT went to another origin. Set `locations: rewrite`.');
   assert.equal(ui.failureLine(new core.ScimxError('lost', 'Members are gone.', { hint: 'Restore them.' })), 'Members are gone. Restore them.');
   const report = { lost: ['u1', 'u2'], journalId: 'j1' };
-  assert.equal(ui.membershipFailureReport(Object.assign(new core.ScimxError('lost', 'gone'), { report })), report);
+  assert.equal(commandUi.membershipFailureReport(Object.assign(new core.ScimxError('lost', 'gone'), { report })), report);
   assert.equal(ui.isCancellation(new core.ScimxError('cancelled', 'Cancelled.')), true);
   assert.equal(mine.toScimxError(diagnosed), diagnosed, 'not wrapped again');
   // not fooled by lookalikes

@@ -2,7 +2,8 @@
 // must refuse) and show the findings in the trace panel.
 import * as vscode from 'vscode';
 import { COMMANDS } from '../command-ids';
-import { isCancellation, probeNotification } from '../messages';
+import { probeNotification } from '../command-messages';
+import { isCancellation } from '../messages';
 import { TracePanel } from '../trace-panel';
 import type { Kit } from './kit';
 
