@@ -169,13 +169,16 @@ export const LAZY = [
       'visit.js', 'parse/cst-visit.js', 'nodes/Alias.js', 'doc/anchors.js', 'doc/createNode.js', 'doc/applyReviver.js',
       // the YAML 1.1 schema (a `%YAML 1.1` document) and its tags (also an explicit !!binary, !!set, ... tag):
       // schema/tags.js reads them at first use instead of at load (yamlTags below)
-      ...['schema', 'binary', 'bool', 'float', 'int', 'omap', 'pairs', 'set', 'timestamp'].map((f) => `schema/yaml-1.1/${f}.js`),
+      ...['schema', 'binary', 'bool', 'float', 'int', 'omap', 'pairs', 'set', 'timestamp', 'merge'].map((f) => `schema/yaml-1.1/${f}.js`),
+      // the JSON schema (only asked for by name), and a map turned into a JS object (toJS: merge keys, keys that are
+      // collections); the profiles reader walks the nodes instead
+      'schema/json/schema.js', 'nodes/addPairToJSMap.js',
     ].map((f) => `node_modules/yaml/browser/dist/${f}`),
   },
 ];
 
-// yaml's schema/tags.js puts the YAML 1.1 tags in tables when it loads (the schemas, the tags by name, the known
-// tags): those tables read them when used instead, so that only a document that uses them loads dist/yaml-extra.js.
+// yaml's schema/tags.js puts the YAML 1.1 tags and the JSON schema in tables when it loads (the schemas, the tags by
+// name, the known tags): those tables read them when used instead, so that only a document that uses them loads dist/yaml-extra.js.
 // Same tables, same values (the build fails if tags.js is not the text this expects).
 const yamlTags = {
   name: 'yaml-tags',
@@ -188,11 +191,13 @@ const yamlTags = {
       };
       // `get key() { return tag; }` for each name (a bare name: key and tag the same)
       const late = (names) => names.map((n) => { const [k, v] = Array.isArray(n) ? n : [n, n]; return `get ${k}() { return ${v}; }`; }).join(',\n    ');
+      edit(`['json', schema$1],`, `['json', null],`);
       edit(`['yaml11', schema$2],\n    ['yaml-1.1', schema$2]`, `['yaml11', null],\n    ['yaml-1.1', null]`);
-      edit('const schemaTags = schemas.get(schemaName);', "const schemaTags = schemaName === 'yaml11' || schemaName === 'yaml-1.1' ? schema$2 : schemas.get(schemaName);");
+      edit('const schemaTags = schemas.get(schemaName);', "const schemaTags = schemaName === 'json' ? schema$1 : schemaName === 'yaml11' || schemaName === 'yaml-1.1' ? schema$2 : schemas.get(schemaName);");
       edit('    binary,\n    bool: boolTag,', `    ${late(['binary'])},\n    bool: boolTag,`);
       edit('    floatNaN,\n    floatTime,\n', `    floatNaN,\n    ${late(['floatTime'])},\n`);
       edit('    intOct,\n    intTime,\n', `    intOct,\n    ${late(['intTime'])},\n`);
+      edit('    map,\n    merge,\n', `    map,\n    ${late(['merge'])},\n`);
       edit('    null: nullTag,\n    omap,\n    pairs,\n    seq,\n    set,\n    timestamp\n};', `    null: nullTag,\n    ${late(['omap', 'pairs'])},\n    seq,\n    ${late(['set', 'timestamp'])}\n};`);
       edit(`const coreKnownTags = {
     'tag:yaml.org,2002:binary': binary,
@@ -203,7 +208,7 @@ const yamlTags = {
     'tag:yaml.org,2002:timestamp': timestamp
 };`, `const coreKnownTags = {
     ${late([["'tag:yaml.org,2002:binary'", 'binary']])},
-    'tag:yaml.org,2002:merge': merge,
+    ${late([["'tag:yaml.org,2002:merge'", 'merge']])},
     ${late(['omap', 'pairs', 'set', 'timestamp'].map((t) => [`'tag:yaml.org,2002:${t}'`, t]))}
 };`);
       return { contents: text, loader: 'js' };

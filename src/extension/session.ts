@@ -1,7 +1,7 @@
 // One ScimClient per profile, created on first use (the HTTP stack is loaded only then, keeping
 // activation lean), all writing into the extension's single Trace. Closed when profiles change.
 import type { WaitNotice } from '../core/http/types';
-import type { MembershipJournal } from '../core/journal';
+import { FileJournal, type MembershipJournal } from '../core/journal';
 import type { ScimClient } from '../core/scim/client';
 import type { Trace } from '../core/trace';
 import type { ProfileStore } from './profiles';
@@ -97,7 +97,7 @@ export class Clients {
  * change recorded, an undo or restore, the list of changes. Nothing is read or written before. */
 function journalIn(dir: string): MembershipJournal {
   let journal: MembershipJournal | undefined;
-  const open = (): MembershipJournal => (journal ??= new (loadBrowse().FileJournal)(dir));
+  const open = (): MembershipJournal => (journal ??= new FileJournal(dir));
   return {
     get file() { return open().file; },
     append: (entry) => open().append(entry),
