@@ -9,7 +9,6 @@ import { logExchanges } from './output';
 import { ProfileStore } from './profiles';
 import { ScimDocuments } from './resource-doc';
 import { registerEditing } from './edit/register';
-import { Sandbox } from './sandbox';
 import { Secrets } from './secrets';
 import { Clients } from './session';
 import { ProfileDiagnostics } from './profile-diagnostics';
@@ -46,15 +45,14 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const status = new ActiveProfile(context.workspaceState, profiles);
   const problems = new ProfileDiagnostics(profiles);
   const docs = new ScimDocuments();
-  const sandbox = new Sandbox(context.extensionPath, log);
   const unlog = logExchanges(trace, log);
 
   context.subscriptions.push(
-    log, profiles, tree, view, status, problems, docs, sandbox, waits, { dispose: unlog },
+    log, profiles, tree, view, status, problems, docs, waits, { dispose: unlog },
   );
   registerEditing(context, { clients, log, docs });
   const requestFiles = registerRequestFiles(context, { clients, status, log });
-  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, sandbox, waits, requestFiles });
+  registerCommands({ context, log, trace, secrets, profiles, clients, tree, view, status, docs, waits, requestFiles });
   cleanup = () => clients.dispose();
   // The status bar and the Problems panel need the profiles without waiting for the view to open.
   const first = setTimeout(() => void profiles.load().catch((e: unknown) => log.warn(`reading profiles: ${String(e)}`)), READ_AFTER_ACTIVATION_MS);

@@ -41,7 +41,7 @@ test('registerCommands registers every id of COMMANDS once, and nothing else', (
   const part = {} as never;
   registerCommands({
     context: { subscriptions, extensionUri: {} } as never,
-    log: part, trace: part, secrets: part, profiles: part, clients: part, tree: part, view: part, status: part, docs: part, sandbox: part, waits: part, requestFiles: part,
+    log: part, trace: part, secrets: part, profiles: part, clients: part, tree: part, view: part, status: part, docs: part, waits: part, requestFiles: part,
   });
   assert.equal(new Set(registered).size, registered.length, `registered twice: ${registered.filter((id, i) => registered.indexOf(id) !== i).join(', ')}`);
   assert.deepEqual(sorted(registered), sorted(ids));

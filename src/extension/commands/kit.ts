@@ -9,7 +9,6 @@ import { COMMANDS, type CommandId } from '../command-ids';
 import { failureLine } from '../messages';
 import type { ProfileStore } from '../profiles';
 import type { ScimDocuments } from '../resource-doc';
-import type { Sandbox } from '../sandbox';
 import type { Secrets } from '../secrets';
 import type { Clients } from '../session';
 import type { ActiveProfile } from '../status';
@@ -30,7 +29,6 @@ export interface Ext {
   view: vscode.TreeView<TreeNode>;
   status: ActiveProfile;
   docs: ScimDocuments;
-  sandbox: Sandbox;
   waits: Waits;
   /** Request files (`*.scim`): what their commands call. */
   requestFiles: RequestFiles;

@@ -3,15 +3,21 @@
 import * as vscode from 'vscode';
 import { COMMANDS, VSCODE_COMMANDS } from '../command-ids';
 import { failureLine } from '../messages';
+import { Sandbox } from '../sandbox';
 import { SANDBOX_PROFILE, sandboxProfileYaml } from '../sandbox-profile';
 import type { Kit } from './kit';
 
 export function registerSandboxCommands(k: Kit): void {
   const { register } = k;
-  const { log, view, status, profiles, secrets, sandbox, waits } = k.x;
+  const { context, log, view, status, profiles, secrets, waits } = k.x;
+  /** The sandbox process's keeper, made by the first start (../sandbox.ts is in the commands' chunk, not loaded at
+   * activation); the extension's subscriptions stop the process when it deactivates. */
+  let sandbox: Sandbox | undefined;
 
   register(COMMANDS.startSandbox, async () => {
-    const info = await waits.run('Starting the local SCIM sandbox…', (_p, signal) => sandbox.start(signal));
+    if (!sandbox) context.subscriptions.push((sandbox = new Sandbox(context.extensionPath, log)));
+    const keeper = sandbox;
+    const info = await waits.run('Starting the local SCIM sandbox…', (_p, signal) => keeper.start(signal));
     const { yaml, secrets: values } = sandboxProfileYaml(info);
     for (const [key, v] of Object.entries(values)) await secrets.set(key, v);
     profiles.addSessionSource('Local sandbox (this session)', yaml);
