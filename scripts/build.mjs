@@ -152,6 +152,8 @@ export const LAZY = [
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
   { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
+  { chunk: 'classify', module: 'src/core/http/classify.ts', holds: 'a failed attempt (network, TLS, proxy, timeout) in one line: retried or not' },
+  { chunk: 'syntax-errors', module: 'src/core/profiles/syntax.ts', holds: 'YAML syntax errors of a profiles file in plain words' },
   { chunk: 'oauth', module: 'src/core/http/auth.ts', holds: 'OAuth 2.0 client credentials: the token request and cache (OAuth profiles)' },
   { chunk: 'proxy', module: 'src/core/http/undici-proxy.ts', holds: "undici's ProxyAgent: HTTP CONNECT and SOCKS5 proxies" },
   // a package, for every import of it: nothing the tree shows before a filter is used needs it

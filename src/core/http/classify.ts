@@ -1,5 +1,6 @@
 // Failures classified: what went wrong on one attempt (timeout, cancelled, the network, a proxy, TLS), in one
-// masked line with a hint, whether it may be retried, and what a failed write leaves unknown.
+// masked line with a hint, whether it may be retried, and what a failed write leaves unknown. Needed only when an
+// attempt fails: the extension loads it then (dist/classify.js, scripts/build.mjs LAZY).
 import { ScimxError, isScimxError } from '../errors';
 import type { Profile } from '../profile';
 import type { Masker } from './mask';

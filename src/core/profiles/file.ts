@@ -17,7 +17,7 @@ import type { Node as YamlNode } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../errors';
 import type { Profile } from '../profile';
 import { buildProfile } from './build';
-import { syntaxMessage } from './messages';
+import { syntaxMessage } from './syntax';
 import { Ctx, describe, type Entry } from './reader';
 import { learnSubstitutions } from './substitutions';
 import type { ProfilesFile, ProfilesFileOptions } from './types';
