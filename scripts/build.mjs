@@ -150,6 +150,7 @@ export const LAZY = [
   },
   { chunk: 'journal', module: 'src/core/journal.ts', holds: 'the membership journal: a change recorded, undo, restore' },
   { chunk: 'membership', module: 'src/core/scim/membership/index.ts', holds: 'membership changes: PATCH and PUT paths, checks, reports' },
+  { chunk: 'report', module: 'src/core/scim/report.ts', holds: "a membership change's report in words" },
   { chunk: 'probe', module: 'src/core/scim/probe.ts', holds: 'the gateway probe' },
   { chunk: 'diagnose', module: 'src/core/diagnose.ts', holds: 'what a failed exchange means (the diagnosis rules)' },
   { chunk: 'classify', module: 'src/core/http/classify.ts', holds: 'a failed attempt (network, TLS, proxy, timeout) in one line: retried or not' },

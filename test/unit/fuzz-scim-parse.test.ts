@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ScimxError } from '../../src/core/errors';
 import { readMembers } from '../../src/core/scim/client';
-import { capabilitiesOf, parseDiscovery, parseListResponse, parseResource } from '../../src/core/scim/parse';
+import { parseListResponse } from '../../src/core/scim/list-response';
+import { capabilitiesOf, parseDiscovery, parseResource } from '../../src/core/scim/parse';
 
 const RUNS = { seed: 424242, numRuns: 500 };
 

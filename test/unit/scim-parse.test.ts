@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { capabilitiesOf, parseDiscovery, parseListResponse, parseResource } from '../../src/core/scim/parse';
+import { parseListResponse } from '../../src/core/scim/list-response';
+import { capabilitiesOf, parseDiscovery, parseResource } from '../../src/core/scim/parse';
 import { validateFilter } from '../../src/core/scim/filter';
 import { ScimxError } from '../../src/core/errors';
 

@@ -1,16 +1,16 @@
 // Reading SCIM answers defensively: servers differ (Entra's lowercase `resources`, ResourceTypes as a
 // bare array, counts as strings) and some answers are simply wrong. Wrong answers become one-line
-// 'response' errors; tolerable quirks become warnings.
+// 'response' errors; tolerable quirks become warnings. A list answer is ./list-response.ts (read by listings only).
 import { ScimxError } from '../errors';
-import type { Capabilities, Discovery, ListPage, Member, ResourceTypeInfo, ScimResource } from './types';
+import type { Capabilities, Discovery, Member, ResourceTypeInfo, ScimResource } from './types';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function obj(v: unknown): Json | undefined {
+export function obj(v: unknown): Json | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 }
 
-function num(v: unknown): number | undefined {
+export function num(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
   return undefined;
@@ -24,7 +24,7 @@ function bool(v: unknown): boolean | undefined {
 }
 
 /** `Resources` per RFC 7644; `resources` as Entra writes it. */
-function resourcesOf(body: Json): unknown[] | undefined {
+export function resourcesOf(body: Json): unknown[] | undefined {
   const r = body.Resources ?? body.resources;
   return Array.isArray(r) ? r : undefined;
 }
@@ -49,48 +49,6 @@ export function readMembers(group: Record<string, unknown>): Member[] {
     if (m && typeof m === 'object' && typeof (m as Member).value === 'string') out.push(m as Member);
   }
   return out;
-}
-
-export function parseListResponse(body: Json, ctx: { requested: Record<string, unknown>; exchangeId?: string }): ListPage {
-  const list = resourcesOf(body);
-  const total = num(body.totalResults);
-  if (!list) {
-    if (total === 0) return { resources: [], totalResults: 0 };
-    throw new ScimxError('response', 'The list answer has no "Resources" array', { exchangeId: ctx.exchangeId });
-  }
-  const resources: ScimResource[] = [];
-  const warnings: string[] = [];
-  list.forEach((r, i) => {
-    const o = obj(r);
-    if (!o || typeof o.id !== 'string' || !o.id) {
-      warnings.push(`item ${i + 1} has no "id" and was skipped`);
-      return;
-    }
-    resources.push(o as ScimResource);
-  });
-  const startIndex = num(body.startIndex) ?? num(ctx.requested.startIndex);
-  const itemsPerPage = num(body.itemsPerPage) ?? list.length;
-  const nextCursor = typeof body.nextCursor === 'string' && body.nextCursor ? body.nextCursor : undefined;
-  const page: ListPage = { resources, totalResults: total, startIndex, itemsPerPage, nextCursor };
-  if (warnings.length) page.warnings = warnings;
-
-  // RFC 9865: a server that answers with a cursor pages by it, whatever we asked for (a cursor-only server
-  // ignores startIndex, so index paging would fetch its first page forever). Asked by cursor and answered
-  // without one, this is the last page.
-  if (nextCursor) {
-    page.next = { cursor: nextCursor };
-  } else if (ctx.requested.cursor === undefined && list.length > 0) {
-    // Never before where we asked (below 1 reads as 1, RFC 7644 §3.4.2.4): a server that echoes a lower
-    // startIndex (always 1, or 0-based) but pages correctly is paged on; one that ignores startIndex repeats
-    // its page, which the pagers stop on.
-    const asked = Math.max(1, num(ctx.requested.startIndex) ?? 1);
-    const start = Math.max(asked, startIndex ?? 1);
-    const nextStart = start + list.length;
-    if (total !== undefined ? nextStart <= total : list.length >= (num(ctx.requested.count) ?? Infinity)) {
-      page.next = { startIndex: nextStart };
-    }
-  }
-  return page;
 }
 
 export function parseDiscovery(spc: Json, resourceTypesBody: Json | unknown[], schemasBody?: Json | unknown[]): Discovery {

@@ -1,5 +1,5 @@
 // How a membership report reads, in one place for every face (trace summary, CLI, VS Code messages).
-// Kept free of imports so the extension's activation bundle can use it without loading the client.
+// Kept free of imports; the extension loads it with the first report it words (dist/report.js, scripts/build.mjs LAZY).
 import type { MembershipReport } from './types';
 
 /** What a summary adds to the outcome. */

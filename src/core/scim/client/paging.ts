@@ -4,7 +4,7 @@ import { ScimxError } from '../../errors';
 import type { RequestSpec } from '../../http/types';
 import type { Profile } from '../../profile';
 import { validateFilter } from '../filter';
-import { parseListResponse } from '../parse';
+import { parseListResponse } from '../list-response';
 import { trimSlash } from '../paths';
 import type { Call } from '../port';
 import type { Capabilities, ListOptions, ListPage } from '../types';
