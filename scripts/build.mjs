@@ -142,6 +142,7 @@ export const LAZY = [
   { chunk: 'commands', module: 'src/extension/commands/areas.ts', holds: 'what the commands do (src/extension/commands/*): loaded on the first command' },
   { chunk: 'trace-panel', module: 'src/extension/trace-panel.ts', holds: 'the trace panel (webview host: protocol, HTML)' },
   { chunk: 'compat-panel', module: 'src/extension/compat-panel.ts', holds: 'the compatibility report panel' },
+  { chunk: 'waits', module: 'src/extension/waits.ts', holds: 'waits (429 Retry-After, backoff) shown as countdowns' },
   { chunk: 'user-picker', module: 'src/extension/user-picker.ts', holds: '"Add Members…": the user picker' },
   // lazy inside the core: the import in src/core is the boundary
   {

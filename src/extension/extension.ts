@@ -38,7 +38,11 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const trace = new Trace({ maxExchanges, maxBodyChars });
   const secrets = new Secrets(context.secrets);
   const profiles = new ProfileStore(secrets, log, context.globalState);
-  const waits = new Waits(log);
+  // Waits shown as countdowns (./waits.ts: dist/waits.js, scripts/build.mjs LAZY), made by the first wait shown or
+  // command run under progress.
+  let waitsMade: Waits | undefined;
+  const waitsNow = (): Waits => (waitsMade ??= new Waits(log));
+  const waits: Pick<Waits, 'run' | 'show'> = { run: (title, body) => waitsNow().run(title, body), show: (n) => waitsNow().show(n) };
   const clients = new Clients(profiles, trace, `scim-explorer-vscode/${version}`, (n) => waits.show(n), context.globalStorageUri.fsPath);
   const tree = new ScimTree(profiles, clients, log);
   const view = vscode.window.createTreeView('scim.explorer', { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
@@ -48,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): ScimExplorerApi {
   const unlog = logExchanges(trace, log);
 
   context.subscriptions.push(
-    log, profiles, tree, view, status, problems, docs, waits, { dispose: unlog },
+    log, profiles, tree, view, status, problems, docs, { dispose: () => waitsMade?.dispose() }, { dispose: unlog },
   );
   registerEditing(context, { clients, log, docs });
   const requestFiles = registerRequestFiles(context, { clients, status, log });

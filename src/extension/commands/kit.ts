@@ -29,7 +29,8 @@ export interface Ext {
   view: vscode.TreeView<TreeNode>;
   status: ActiveProfile;
   docs: ScimDocuments;
-  waits: Waits;
+  /** Made on first use (../extension.ts). */
+  waits: Pick<Waits, 'run'>;
   /** Request files (`*.scim`): what their commands call. */
   requestFiles: RequestFiles;
 }
