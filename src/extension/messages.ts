@@ -32,4 +32,3 @@ export function exchangeLogLine(op: Pick<Operation, 'title' | 'profile'>, ex: Ex
   if (ex.diagnosis) extra.push(`diagnosis: ${ex.diagnosis.summary}`);
   return `[${op.profile}] ${op.title}: ${ex.request.method} ${ex.request.url} → ${status}${ms} (${extra.join(', ')})`;
 }
-

@@ -1,5 +1,6 @@
 // The shipped core chunks themselves (dist/browse.js, what the extension loads for the tree's first expand, and the
-// chunks that loads on demand: dist/membership.js, dist/proxy.js), not src/: the
+// chunks that loads on demand: dist/listing.js, dist/membership.js, dist/proxy.js, dist/yaml-extra.js, ...), not src/:
+// each action asserts which chunks it loads (scripts/build.mjs LAZY), and that it works as the source does. The
 // build trims undici (no SIMD parser, no FormData bodies, no HTTP/2 client, llhttp's constants cut to the two
 // client-h1 reads, its wasm parser stored compressed) and loads yaml's ES module build (scripts/build.mjs).
 // These requests prove the trimmed bundle still does the real thing: profiles parsed by the bundle's yaml, then
@@ -9,13 +10,19 @@
 // `npm test` builds dist/ before the integration suite; run alone: node scripts/build.mjs first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type * as Browse from '../../src/extension/chunks/browse';
 import type { Profile } from '../../src/core/profile';
+import { parseProfiles } from '../../src/core/profiles';
+import { FileJournal } from '../../src/core/journal';
 import { Trace } from '../../src/core/trace';
 import { withVsCodeProxy } from '../../src/extension/proxy';
 import { startTestSandbox, type Sandbox } from '../helpers/sandbox';
@@ -34,6 +41,29 @@ function loadBundle(): typeof Browse {
 /** The extension's files (dist/extension.js and its chunks) loaded in this process so far. */
 function loadedChunks(): string[] {
   return Object.keys(require.cache).filter((f) => f.startsWith(dist + '/')).map((f) => f.slice(dist.length + 1)).sort();
+}
+
+interface Layout { layout: Record<string, { loads: string[] }> }
+
+/** A file of the extension and every file it loads (dist/extension-files.json), sorted. */
+function withLoads(...files: string[]): string[] {
+  const { layout } = JSON.parse(readFileSync(join(dist, 'extension-files.json'), 'utf8')) as Layout;
+  const seen = new Set<string>();
+  const go = (f: string): void => { if (!seen.has(f)) { seen.add(f); for (const l of layout[f]?.loads ?? []) go(l); } };
+  files.forEach(go);
+  return [...seen].filter((f) => f !== 'extension.js').sort();
+}
+
+/** A profiles file read by dist/browse.js in a process of its own: what it gives, and the chunks that loaded. */
+function readInFreshProcess(text: string): { result: unknown; loaded: string[] } {
+  const script = `const b = require(${JSON.stringify(bundle)});
+b.parseProfiles(${JSON.stringify(text)}, 'scim-profiles.yaml', { env: { K: 'k' } }).then((result) => {
+  const loaded = Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(`${dist}/`)})).map((f) => f.slice(${dist.length + 1})).sort();
+  process.stdout.write(JSON.stringify({ result, loaded }));
+});`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { result: unknown; loaded: string[] };
 }
 
 function header(raw: Array<[string, string]>, name: string): string | undefined {
@@ -113,21 +143,60 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     assert.ok(files.includes('dist/core.js') && files.includes('dist/browse.js'));
     for (const f of files) assert.doesNotMatch(text(f), /require\("node:http2"\)/, f);
     assert.ok(files.some((f) => /HTTP\/2 is not supported/.test(text(f))), 'the h2 stub is in one of the chunks');
-    for (const f of ['core', 'browse', 'membership', 'probe', 'diagnose', 'proxy', 'export', 'lifecycle', 'compat']) {
+    for (const f of ['core', 'browse', 'listing', 'membership', 'journal', 'report', 'probe', 'diagnose', 'classify', 'proxy', 'oauth', 'filters', 'yaml-extra', 'syntax-errors', 'export', 'lifecycle', 'compat']) {
       assert.doesNotMatch(text(`dist/${f}.js`), /require\("vscode"\)/, f);
     }
   });
 
-  test('a listing loads dist/browse.js and shared chunks only: not the membership, probe or proxy chunks', async () => {
+  test('reading a profiles file and discovery (a profile expanded) load dist/browse.js and the core only; a listing adds dist/listing.js and what it shares, not the membership, probe, proxy, OAuth, filter or yaml-extra chunks', async () => {
     const client = new core.ScimClient(profile, { trace: new Trace() });
     clients.push(client);
     const disc = await client.discover();
     assert.ok(disc.resourceTypes.length > 0);
+    assert.deepEqual(loadedChunks(), ['browse.js', 'core.js'], 'the browse chunk and the core it shares with activation, nothing else');
     const page = await client.listPage(disc.resourceTypes[0]!.endpoint, { count: 2 });
     assert.ok(page.resources.length > 0);
-    const loaded = loadedChunks();
-    assert.ok(loaded.includes('browse.js'));
-    assert.deepEqual(loaded, ['browse.js', 'core.js'], 'the browse chunk and the core it shares with activation, nothing else');
+    assert.deepEqual(loadedChunks(), withLoads('browse.js', 'listing.js'), 'a listing adds dist/listing.js (and the shared file it loads), nothing else');
+    assert.ok(!loadedChunks().includes('filters.js'), 'no filter written or parsed for a listing without one');
+  });
+
+  test('a listing with a filter loads dist/filters.js (scim2-parse-filter); a filter that does not parse is refused as before', async () => {
+    const client = new core.ScimClient(profile, { trace: new Trace() });
+    clients.push(client);
+    const users = await client.usersEndpoint();
+    const page = await client.listPage(users, { filter: 'userName eq "user0001"', count: 5 });
+    assert.deepEqual(page.resources.map((r) => r['userName']), ['user0001']);
+    assert.ok(loadedChunks().includes('filters.js'));
+    await assert.rejects(client.listPage(users, { filter: 'userName eq' }), /Not a SCIM filter/);
+  });
+
+  test('a group\'s members page, through dist/listing.js', async () => {
+    const client = new core.ScimClient(profile, { trace: new Trace() });
+    clients.push(client);
+    const groupId = sb.groupIdByName('group-01');
+    assert.ok(groupId);
+    const page = await client.membersPage(groupId, { count: 5 });
+    assert.ok(page.resources.length > 0, 'group-01 has members');
+    for (const m of page.resources) assert.ok(sb.members(groupId).includes(m.value), `${m.value} is a member of group-01`);
+    assert.ok(loadedChunks().includes('listing.js'));
+  });
+
+  test('profiles read by the bundle as by the source: %YAML 1.1, aliases and merge keys, explicit tags load dist/yaml-extra.js; a plain file and a collection as a key do not; syntax errors load dist/syntax-errors.js', async () => {
+    const base = ['profiles:', '  a:', '    baseUrl: https://gw.example.com/scim', '    gateway: { subscriptionKey: "${env:K}", sendAs: both }'];
+    const cases: Array<{ name: string; text: string; extra: string[] }> = [
+      { name: 'a plain file', text: base.join('\n'), extra: [] },
+      { name: 'a collection as a map key', text: [...base, '    ? [x, y]', '    : 1'].join('\n'), extra: [] },
+      { name: '%YAML 1.1 (yes is a boolean, 0x10 a number)', text: ['%YAML 1.1', '---', ...base, '    provider: yes', '    pageSize: 0x10'].join('\n'), extra: ['yaml-extra.js'] },
+      { name: 'an anchor, an alias and a merge key', text: [...base.slice(0, 2).map((l, i) => (i === 1 ? '  base: &base' : l)), ...base.slice(2), '  other:', '    <<: *base', '    provider: aws'].join('\n'), extra: ['yaml-extra.js'] },
+      { name: 'explicit tags (!!str, !!binary)', text: [...base, '    provider: !!binary aGVsbG8=', '    pageSize: !!str 5'].join('\n'), extra: ['yaml-extra.js'] },
+      { name: 'syntax errors (bad indent, a tab)', text: [...base, '   bad: 1', '\tx: 2'].join('\n'), extra: ['syntax-errors.js'] },
+    ];
+    for (const c of cases) {
+      const source = JSON.parse(JSON.stringify(await parseProfiles(c.text, 'scim-profiles.yaml', { env: { K: 'k' } }))) as unknown;
+      const { result, loaded } = readInFreshProcess(c.text);
+      assert.deepEqual(result, source, `${c.name}: read as the source reads it`);
+      assert.deepEqual(loaded, withLoads('browse.js', ...c.extra), `${c.name}: the chunks loaded`);
+    }
   });
 
   test('a request to the sandbox over http: 200, key on the wire, headers traced from the wire', async () => {
@@ -159,6 +228,8 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     assert.ok(!loadedChunks().includes('membership.js'), 'the membership chunk is not loaded before the first change');
     const report = await client.changeMembers(groupId, { add: [user], remove: [] }, { mode: 'patch' });
     assert.ok(loadedChunks().includes('membership.js'), 'the change loaded dist/membership.js');
+    assert.ok(loadedChunks().includes('report.js'), 'and dist/report.js for its summary in the trace');
+    assert.match(client.trace.operations().at(-1)!.summary ?? '', /added 1/);
     assert.deepEqual(report.added, [user]);
     assert.ok(sb.members(groupId).includes(user));
     const patch = sb.received.find((r) => r.method === 'PATCH');
@@ -166,6 +237,76 @@ describe('dist/browse.js and its chunks (the trimmed bundle)', () => {
     assert.ok(patch.status >= 200 && patch.status < 300, `PATCH answered ${patch.status}`);
     assert.match(patch.body, new RegExp(user));
     assert.equal(header(patch.rawHeaders, sb.keyHeader), sb.key);
+  });
+
+  test('a change recorded in a journal loads dist/journal.js; undo reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scimx-bundle-journal-'));
+    try {
+      const client = new core.ScimClient(profile, { trace: new Trace(), journal: new FileJournal(dir) });
+      clients.push(client);
+      const groupId = sb.groupIdByName('group-02');
+      const user = sb.userIdByName('user0019');
+      assert.ok(groupId && user, 'the seeded group-02 and user0019');
+      sb.removeMemberDirect(groupId, user);
+      await client.changeMembers(groupId, { add: [user], remove: [] }, { mode: 'patch' });
+      assert.ok(loadedChunks().includes('journal.js'), 'recording the change loaded dist/journal.js');
+      assert.deepEqual(client.journalEntries().map((e) => e.added), [[user]]);
+      const undone = await client.undoChange();
+      assert.deepEqual(undone.removed, [user]);
+      assert.ok(!sb.members(groupId).includes(user), 'the undo removed the member again');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a connection refused: dist/classify.js loaded by the failure, its one line as before', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    assert.ok(!loadedChunks().includes('classify.js'), 'not loaded before a failed attempt');
+    const client = new core.ScimClient({ ...profile, baseUrl: `http://127.0.0.1:${port}/scim/v2` }, { trace: new Trace() });
+    clients.push(client);
+    const err = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users' })).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /connection refused/);
+    assert.ok(loadedChunks().includes('classify.js'));
+  });
+
+  test('an OAuth 2.0 profile: dist/oauth.js loaded by its first request, one token fetched and sent', async () => {
+    const TOKEN = 'bundle-oauth-token-0123456789';
+    const seen: Array<{ method: string; url: string; authorization?: string; body: string }> = [];
+    const server = http.createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
+        const json = req.url === '/token'
+          ? { access_token: TOKEN, token_type: 'Bearer', expires_in: 3600 }
+          : { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, Resources: [] };
+        const text = JSON.stringify(json);
+        res.writeHead(200, { 'content-type': req.url === '/token' ? 'application/json' : 'application/scim+json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      assert.ok(!loadedChunks().includes('oauth.js'), 'not loaded by the profiles without OAuth');
+      const p: Profile = { ...profile, baseUrl: `${origin}/scim/v2`, auth: { type: 'oauth2', tokenUrl: `${origin}/token`, clientId: 'cid', clientSecret: 'client-secret-value-123' } };
+      const client = new core.ScimClient(p, { trace: new Trace() });
+      clients.push(client);
+      for (let i = 0; i < 2; i++) {
+        const res = await client.run('GET Users', undefined, (call) => client.request(call, { method: 'GET', url: 'Users' }));
+        assert.equal(res.status, 200);
+      }
+      assert.ok(loadedChunks().includes('oauth.js'));
+      assert.deepEqual(seen.map((s) => `${s.method} ${s.url}`), ['POST /token', 'GET /scim/v2/Users', 'GET /scim/v2/Users'], 'one token request, then the two GETs');
+      assert.equal(new URLSearchParams(seen[0]!.body).get('grant_type'), 'client_credentials');
+      for (const s of seen.slice(1)) assert.equal(s.authorization, `Bearer ${TOKEN}`);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   test('through a SOCKS5 proxy, as VS Code http.proxy can name one (undici ProxyAgent kept whole)', async () => {
