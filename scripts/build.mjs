@@ -1,6 +1,7 @@
 // Bundles the three faces of the product with esbuild:
-//   dist/extension.js  the VS Code extension: at activation it and dist/core.js; the tree's first expand adds
-//                      dist/browse.js; the chunks loaded on demand (LAZY below: dist/edit.js, dist/proxy.js, ...)
+//   dist/extension.js  the VS Code extension: at activation it and dist/core.js; the tree's first expand (reading
+//                      the profiles, a profile's discovery) adds dist/browse.js, the first listing dist/listing.js;
+//                      the chunks loaded on demand (LAZY below: dist/edit.js, dist/proxy.js, dist/yaml-extra.js, ...)
 //                      and the dist/shared-*.js files they share (vscode external; minified: users download it)
 //   dist/cli.js        `scimx`, the command line (loads dist/sandbox.js only for `scimx sandbox`)
 //   dist/sandbox.js    the local SCIM service provider behind an APIM-like gateway
@@ -128,11 +129,15 @@ const core = [trimUndici, undiciData, yamlEsm];
 // A LAZY module is a chunk of its own, dist/<chunk>.js, loaded on first use: every import of it (a folder module's
 // own folder excepted) gets a stand-in whose exports are getters that require('./<chunk>.js') on first read. The
 // source imports or requires the module as usual (src/core stays plain TypeScript; the CLI bundles it inline).
-// Activation loads dist/extension.js and dist/core.js; the tree's first expand adds dist/browse.js (pass 2 below
-// groups them; bench/weight.ts measures both sets, and which file holds what).
+// A chunk may hold several modules (`modules`: each import of one from outside the list gets a stand-in for it),
+// also a package's (`package`: its bare imports) or modules inside one (yaml's). So that the chunk is not loaded
+// anyway, what imports a LAZY module reads it only when used: a call, a `new`, a getter, never at load (an ES
+// re-export of one reads it at load: none may be left; test/integration/bundle.test.ts asserts what each action
+// loads). Activation loads dist/extension.js and dist/core.js; the tree's first expand adds dist/browse.js, the first
+// listing dist/listing.js (pass 2 below groups them; bench/weight.ts measures the sets, and which file holds what).
 export const LAZY = [
   // loaded by src/extension/core-loader.ts
-  { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), journal' },
+  { chunk: 'browse', module: 'src/extension/chunks/browse.ts', holds: 'first expand: profiles (yaml), ScimClient and its pipeline (undici), discovery' },
   { chunk: 'export', module: 'src/extension/chunks/export.ts', holds: 'HAR and curl export' },
   { chunk: 'edit', module: 'src/extension/edit/fs.ts', holds: 'editing a resource: the scim: file system, src/core/edit' },
   { chunk: 'request-files', module: 'src/extension/request-files/ui.ts', holds: '*.scim request files: problems, lenses, completion, send' },
@@ -166,7 +171,7 @@ export const LAZY = [
   // lazy inside yaml (its ES module build, yaml-esm above): modules that reading a profiles file never reaches, each
   // import of one from outside the list gets a stand-in (the modules of the list import each other directly)
   {
-    chunk: 'yaml-extra', holds: "yaml's writing side (stringify, toString), aliases (Alias, anchors, visit), createNode, reviver",
+    chunk: 'yaml-extra', holds: "yaml beyond reading a plain file: %YAML 1.1, aliases and merge keys, explicit tags, writing (stringify), toJS",
     modules: [
       'stringify/stringify.js', 'stringify/stringifyCollection.js', 'stringify/stringifyComment.js', 'stringify/stringifyDocument.js',
       'stringify/stringifyPair.js', 'stringify/stringifyString.js', 'stringify/foldFlowLines.js',
