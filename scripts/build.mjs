@@ -171,7 +171,7 @@ export const LAZY = [
   // lazy inside yaml (its ES module build, yaml-esm above): modules that reading a profiles file never reaches, each
   // import of one from outside the list gets a stand-in (the modules of the list import each other directly)
   {
-    chunk: 'yaml-extra', holds: "yaml beyond reading a plain file: %YAML 1.1, aliases and merge keys, explicit tags, writing (stringify), toJS",
+    chunk: 'yaml-extra', holds: 'yaml beyond reading a plain file: %YAML 1.1, aliases and merge keys, explicit tags, writing (stringify), toJS',
     modules: [
       'stringify/stringify.js', 'stringify/stringifyCollection.js', 'stringify/stringifyComment.js', 'stringify/stringifyDocument.js',
       'stringify/stringifyPair.js', 'stringify/stringifyString.js', 'stringify/foldFlowLines.js',
