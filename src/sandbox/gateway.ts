@@ -60,7 +60,7 @@ interface Upstream {
   body: Buffer;
 }
 
-function forward(state: GatewayState, req: http.IncomingMessage, url: URL, body: Buffer): Promise<Upstream> {
+function forward(state: GatewayState, upstream: http.Agent, req: http.IncomingMessage, url: URL, body: Buffer): Promise<Upstream> {
   const backend = new URL(state.backendUrl);
   const headers: Record<string, string | string[]> = {};
   const keyHeader = state.keyHeader.toLowerCase();
@@ -84,7 +84,7 @@ function forward(state: GatewayState, req: http.IncomingMessage, url: URL, body:
     path += rest ? `?${rest}` : '';
   } else path += url.search;
   return new Promise((resolve, reject) => {
-    const up = http.request({ host: backend.hostname, port: backend.port, method: req.method, path, headers, agent: false }, (r) => {
+    const up = http.request({ host: backend.hostname, port: backend.port, method: req.method, path, headers, agent: upstream }, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => resolve({ status: r.statusCode ?? 502, headers: r.headers, rawHeaders: r.rawHeaders, body: Buffer.concat(chunks) }));
@@ -110,6 +110,9 @@ function relay(res: http.ServerResponse, rec: ReceivedRequest, up: Upstream): vo
 }
 
 export function createGateway(state: GatewayState): http.Server {
+  // one keep-alive connection pool to the backend, as APIM keeps its backend connections open: a forwarded
+  // request does not pay a TCP connect and close (a real gateway's latency is `latency` mode's business)
+  const upstream = new http.Agent({ keepAlive: true });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     try {
@@ -173,7 +176,7 @@ export function createGateway(state: GatewayState): http.Server {
     // 4. forward
     let up: Upstream;
     try {
-      up = await forward(state, req, url, body);
+      up = await forward(state, upstream, req, url, body);
     } catch (ex) {
       return sendApim(res, rec, 502, `Backend unreachable: ${(ex as Error).message}`);
     }
@@ -187,7 +190,9 @@ export function createGateway(state: GatewayState): http.Server {
     if (flaky === 'slow-after') await delay(s.slowMs);
     relay(res, rec, up);
   };
-  return http.createServer((req, res) => { void handle(req, res); });
+  const server = http.createServer((req, res) => { void handle(req, res); });
+  server.on('close', () => upstream.destroy());
+  return server;
 }
 
 // ---------------------------------------------------------------------------------------------------------
