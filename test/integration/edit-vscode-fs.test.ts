@@ -1,3 +1,4 @@
+// test-isolation: own process (a fake `vscode` through the module loader, and the extension modules required with it)
 // The `scim:` FileSystemProvider (src/extension/edit/fs.ts) with a fake `vscode` module and a real client against
 // the sandbox: reading once (stat never reads again), saving as a confirmed minimal PATCH, refusals that ask
 // nothing and send nothing, a conflict that opens the compare and overwrites nothing, read-only discovery

@@ -1,3 +1,4 @@
+// test-isolation: own process (SCIMMY's resource registry is process-wide: its server and the sandbox cannot share one)
 // Create, delete and the connector check (issue 14, points 2 and 4) against third-party SCIM servers behind the
 // APIM-like gateway: SCIMMY (scimmy + scimmy-routers, plain handlers) and better-auth's SCIM plugin, driven by the
 // `scimx` (run in this process: helpers/cli.ts). What is left on each server is read from the server itself, on

@@ -1,3 +1,4 @@
+// test-isolation: own process (SCIMMY's resource registry is process-wide: its server and the sandbox cannot share one)
 // Interop matrix, third-party server 1: SCIMMY 1.3.5 through its own scimmy-routers 1.3.2, with plain storage
 // handlers only (test/helpers/third-party/scimmy.ts), behind the APIM-like gateway.
 import { fromFronted } from '../helpers/interop';

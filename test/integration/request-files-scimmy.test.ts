@@ -1,3 +1,4 @@
+// test-isolation: own process (SCIMMY's resource registry is process-wide: its server and the sandbox cannot share one)
 // `scimx send` against SCIMMY (scimmy 1.3.5 + scimmy-routers, third party) behind the APIM-like gateway: every
 // block through the profile's key and auth, a raw members PATCH verified. Its own file: SCIMMY's registry is
 // process-wide and cannot share a process with the sandbox.

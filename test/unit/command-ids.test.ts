@@ -1,3 +1,4 @@
+// test-isolation: own process (a fake `vscode` through the module loader, and the extension modules required with it)
 // Command ids live in one constant (src/extension/command-ids.ts). What registerCommands registers (run here on
 // a fake `vscode`), what package.json contributes, what its menus and `command:` links name, and the constant
 // must all agree; and the extension's code names a command through the constant, never as a string of its own.

@@ -1,3 +1,4 @@
+// test-isolation: own process (a fake `vscode` through the module loader, and the extension modules required with it)
 // Activation with a fake `vscode`: activate() touches no file, and right after it (without the view being opened)
 // the profiles are read: the status bar names the active profile and the Problems panel gets the file's problems.
 import { after, before, test } from 'node:test';

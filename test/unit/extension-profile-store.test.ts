@@ -1,3 +1,4 @@
+// test-isolation: own process (a fake `vscode` through the module loader, and the extension modules required with it)
 // The profile store with a fake `vscode` (files, secret storage, prompts recorded): reading asks for nothing, a
 // profile's first use asks for its missing secret once, a save announces only the profiles it changed, and a
 // secret stored on first use does not count as a change (no second Discover).

@@ -1,3 +1,4 @@
+// test-isolation: own process (a fake `vscode` through the module loader, and the extension modules required with it)
 // VS Code keeps what its clients learn of each provider in its global storage (`provider-cache`), so a restart
 // discovers nothing again; the view's Refresh forgets it. A fake `vscode`; the profile's server is never asked
 // (discovery comes from the cache, the Refresh only drops it).

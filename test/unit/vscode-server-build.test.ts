@@ -1,3 +1,4 @@
+// test-isolation: own process (SCIMX_VSCODE_CACHE set and an exit hook for the whole process)
 // scripts/vscode-server.mjs without building anything: the environment a build sees without the Kerberos headers,
 // the line that says what leaving the kerberos addon out costs, and the build lock that keeps two processes from
 // building into one cache at once. (The build itself is proven by the e2e suite.)
