@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { asGatewayError } from '../../src/core/diagnosis';
+import { jsonTooDeep, parseJsonObject, readJsonObject } from '../../src/core/http/body';
 import { compose, type Dispatch, type DispatchResult, type Interceptor } from '../../src/core/http/chain';
 import { keyPlacementOnWire, placeKey } from '../../src/core/http/gateway-key';
 import { PIPELINE_DEFAULTS, pipelineSettings } from '../../src/core/http/options';
@@ -118,5 +120,33 @@ describe('reserved headers: one list for the pipeline, the profiles file, the fl
     assert.deepEqual(pf.problems, []);
     assert.deepEqual(profileFromFlags({ baseUrl: 'https://x.example.com', header: ['X-Tenant: t'] }, {}).headers, { 'X-Tenant': 't' });
     assert.equal(pattern.test('X-Tenant'), true);
+  });
+});
+
+describe('reading an answer body as a JSON object', () => {
+  /** What the attempt did before readJsonObject: scan the text for its depth, then parse an object. */
+  const byScan = (text: string): { parsed?: unknown; tooDeep?: number } => {
+    const tooDeep = jsonTooDeep(text);
+    const parsed = tooDeep === undefined ? parseJsonObject(text) : undefined;
+    return { ...(parsed !== undefined ? { parsed } : {}), ...(tooDeep !== undefined ? { tooDeep } : {}) };
+  };
+  const nest = (n: number, open: string, close: string, inner = '1'): string => open.repeat(n) + inner + close.repeat(n);
+
+  it('gives what scanning the text first gave: objects, deep ones (with the offset), arrays, invalid JSON, strings with brackets', () => {
+    const texts = [
+      '{"a":1}', ' {"Resources":[{"id":"x","name":{"givenName":"{[\\"["}}]} ', '{}', '[]', '', 'null', '<html>{</html>',
+      `{"a":${nest(99, '[', ']')}}`, `{"a":${nest(100, '[', ']')}}`, `{"a":${nest(150, '{"b":', '}')}}`,
+      `{"s":"${'['.repeat(300)}","a":${nest(50, '[', ']')}}`, `{"s":"\\\\","a":${nest(120, '[', ']')}}`,
+      nest(150, '[', ']'), `{"a":${nest(150, '[', ']')}`, `{"a":${nest(150, '[', ']')}} trailing`, `{"a":[1,2,{"b":[{"c":{}}]}]}`,
+    ];
+    for (const t of texts) assert.deepEqual(readJsonObject(t), byScan(t), t.slice(0, 80));
+  });
+
+  it('the same on generated bodies', () => {
+    fc.assert(fc.property(fc.oneof(fc.json({ depthSize: 'large' }), fc.jsonValue({ maxDepth: 130 }).map((v) => JSON.stringify(v)), fc.string()), (text) => {
+      assert.deepEqual(readJsonObject(text), byScan(text));
+      const wrapped = `{"v":${text}}`;
+      assert.deepEqual(readJsonObject(wrapped), byScan(wrapped));
+    }), { numRuns: 300 });
   });
 });

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { ScimxError } from '../errors';
 import type { Profile } from '../profile';
 import type { HeaderList } from '../trace';
-import { flattenHeaders, jsonTooDeep, parseJsonObject, readCapped } from './body';
+import { flattenHeaders, readCapped, readJsonObject } from './body';
 import type { AttemptInput, AttemptResult } from './chain';
 import { classifyFailure, type AbortReason } from './classify';
 import type { Masker } from './mask';
@@ -97,8 +97,7 @@ export async function wireAttempt(input: AttemptInput, deps: AttemptDeps): Promi
   if (status !== undefined) {
     const raw: HeaderList = rec.responseHeaders ?? Object.entries(resHeaders ?? {});
     text = (resBody ?? Buffer.alloc(0)).toString('utf8');
-    tooDeep = jsonTooDeep(text);
-    parsed = tooDeep === undefined ? parseJsonObject(text) : undefined;
+    ({ parsed, tooDeep } = readJsonObject(text));
     const who = whoAnswered(raw, text, { json: parsed });
     recorder.answered(exchange, {
       status, statusText: rec.statusText ?? '', headers: raw, text, bodySize: resBody?.length ?? 0, who, headersAt: rec.headersAt ?? end,
