@@ -2,6 +2,7 @@
 // with bounded parallel index paging, against the floor: a minimal raw-undici loop that fetches the same pages
 // with the same headers, one after the other, and parses each. Wall-time ratios side by side in this run;
 // the client's peak memory; what the trace keeps (bodies capped) against the data size.
+import { readFileSync } from 'node:fs';
 import { ScimClient } from '../src/core/scim/client';
 import { Trace } from '../src/core/trace';
 import { gc, goal, header, mb, median, ms, printGoals, RawClient, REPEAT, startChildSandbox, table, timed, withMemory } from './lib';
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
     if (!first.firstUrl.endsWith(wantPath)) throw new Error(`the client asked ${first.firstUrl}, the floor asks …${wantPath}`);
 
     const t: Record<string, number[]> = { floor: [], seq: [], par: [] };
+    // CPU of this process (the client's side: the sandbox runs in its own), which the host's load hardly changes
+    const cpu: Record<string, number[]> = { floor: [], seq: [], par: [] };
+    const stealAtStart = stealSeconds();
     let rss = 0;
     let heap = 0;
     const bytes = { floor: 0, client: 0 };
@@ -63,7 +67,10 @@ async function main(): Promise<void> {
       const order = runs.slice(round % 3).concat(runs.slice(0, round % 3));
       for (const [name, fn] of order) {
         gc();
+        const before = process.cpuUsage();
         t[name]!.push((await timed(fn)).ms);
+        const used = process.cpuUsage(before);
+        cpu[name]!.push((used.user + used.system) / 1000);
       }
     }
     const f = median(t.floor!);
@@ -76,6 +83,13 @@ async function main(): Promise<void> {
     ]);
     console.log(`all runs (ms): floor ${t.floor!.map((x) => x.toFixed(0)).join(', ')}; seq ${t.seq!.map((x) => x.toFixed(0)).join(', ')}; par ${t.par!.map((x) => x.toFixed(0)).join(', ')}`);
     console.log(`client peak while listing (all rounds): rss ${mb(rss)}, heapUsed ${mb(heap)} (listAll returns all ${USERS.toLocaleString('en')} users, so the result itself is in that figure)`);
+    // each round runs the three one after the other, so a round's ratio compares runs made under the same load: on a
+    // host that lends this machine's CPUs to others (steal), it varies less than the ratio of the medians
+    const paired = median(t.seq!.map((x, i) => x / t.floor![i]!));
+    const steal = stealSeconds();
+    console.log(`the same, round by round: median of (client / floor) in each round = ${paired.toFixed(3)}`
+      + (steal !== undefined && stealAtStart !== undefined ? `; CPU time stolen by the host during these rounds: ${(steal - stealAtStart).toFixed(1)} s` : ''));
+    console.log(`CPU of the client's side per run (median): floor ${ms(median(cpu.floor!))}, concurrency 1 ${ms(median(cpu.seq!))}, concurrency ${CONCURRENCY} ${ms(median(cpu.par!))}: ${((median(cpu.seq!) - median(cpu.floor!)) / pages).toFixed(2)} ms a page more than the floor`);
     goal('listing, sequential, vs raw loop ≤ 1.10', s / f <= 1.1, `${ms(s)} / ${ms(f)} = ${(s / f).toFixed(3)}`);
     goal(`listing, concurrency ${CONCURRENCY}, beats raw sequential loop (< 1)`, p / f < 1, `${ms(p)} / ${ms(f)} = ${(p / f).toFixed(3)}`);
 
@@ -113,6 +127,16 @@ async function main(): Promise<void> {
     await sb.stop();
   }
   printGoals();
+}
+
+/** CPU time the hypervisor gave to others (Linux /proc/stat `steal`, all CPUs), in seconds; undefined elsewhere. */
+function stealSeconds(): number | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    return Number(cpu[8]) / 100; // USER_HZ: 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 function check(n: number): void {
