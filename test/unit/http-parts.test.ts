@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { asGatewayError } from '../../src/core/diagnosis';
-import { jsonTooDeep, parseJsonObject, readJsonObject } from '../../src/core/http/body';
+import { jsonTooDeep, parseJsonBody, parseJsonObject, readJsonObject } from '../../src/core/http/body';
 import { compose, type Dispatch, type DispatchResult, type Interceptor } from '../../src/core/http/chain';
 import { keyPlacementOnWire, placeKey } from '../../src/core/http/gateway-key';
 import { PIPELINE_DEFAULTS, pipelineSettings } from '../../src/core/http/options';
@@ -130,6 +130,11 @@ describe('reading an answer body as a JSON object', () => {
     const parsed = tooDeep === undefined ? parseJsonObject(text) : undefined;
     return { ...(parsed !== undefined ? { parsed } : {}), ...(tooDeep !== undefined ? { tooDeep } : {}) };
   };
+  /** What parseJsonBody did before: scan the text for its depth, then parse any JSON value. */
+  const bodyByScan = (text: string): unknown => {
+    if (!text.trim() || jsonTooDeep(text) !== undefined) return undefined;
+    try { return JSON.parse(text) as unknown; } catch { return undefined; }
+  };
   const nest = (n: number, open: string, close: string, inner = '1'): string => open.repeat(n) + inner + close.repeat(n);
 
   it('gives what scanning the text first gave: objects, deep ones (with the offset), arrays, invalid JSON, strings with brackets', () => {
@@ -139,7 +144,10 @@ describe('reading an answer body as a JSON object', () => {
       `{"s":"${'['.repeat(300)}","a":${nest(50, '[', ']')}}`, `{"s":"\\\\","a":${nest(120, '[', ']')}}`,
       nest(150, '[', ']'), `{"a":${nest(150, '[', ']')}`, `{"a":${nest(150, '[', ']')}} trailing`, `{"a":[1,2,{"b":[{"c":{}}]}]}`,
     ];
-    for (const t of texts) assert.deepEqual(readJsonObject(t), byScan(t), t.slice(0, 80));
+    for (const t of texts) {
+      assert.deepEqual(readJsonObject(t), byScan(t), t.slice(0, 80));
+      assert.deepEqual(parseJsonBody('application/json', t), bodyByScan(t), t.slice(0, 80));
+    }
   });
 
   it('the same on generated bodies', () => {
@@ -147,6 +155,7 @@ describe('reading an answer body as a JSON object', () => {
       assert.deepEqual(readJsonObject(text), byScan(text));
       const wrapped = `{"v":${text}}`;
       assert.deepEqual(readJsonObject(wrapped), byScan(wrapped));
+      for (const t of [text, wrapped]) assert.deepEqual(parseJsonBody('application/scim+json', t), bodyByScan(t));
     }), { numRuns: 300 });
   });
 });

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import {
   CACHE_GROUPS, CACHE_MEMBERS_PER_GROUP, clearCacheDir, defaultCacheDir, FileCacheStore, parseRecord, ProviderCache, providerKey, type CacheStore,
 } from '../../src/core/scim/cache';
-import { KnownMembers } from '../../src/core/scim/client/members';
+import { KnownMembers } from '../../src/core/scim/client/known-members';
 import { ProviderQuirks } from '../../src/core/scim/quirks';
 
 const dirs: string[] = [];

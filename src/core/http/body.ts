@@ -83,19 +83,23 @@ export function tooDeepError(what: string, status: number, offset: number): Scim
     { hint: 'Check what answers on the base URL (a SCIM resource nests a few levels); the trace holds the start of the body.' });
 }
 
-/** Parsed body when the content type is JSON; undefined when it is not, or when the JSON is invalid. */
+/** Parsed body when the content type is JSON; undefined when it is not, when the JSON is invalid, or when it nests
+ * deeper than MAX_JSON_DEPTH (counted on the parsed value, as readJsonObject does). */
 export function parseJsonBody(contentType: string | undefined, text: string): unknown {
-  if (!isJsonContentType(contentType) || !text.trim() || jsonTooDeep(text) !== undefined) return undefined;
+  if (!isJsonContentType(contentType) || !text.trim()) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+  return nestsDeeper(value, MAX_JSON_DEPTH) ? undefined : value;
 }
 
 /** Whether a parsed JSON value nests deeper than `limit` (objects and arrays counted as jsonTooDeep counts their
  * brackets), walked without recursion; it stops at the first container past the limit. */
 function nestsDeeper(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
   const values: unknown[] = [value];
   const depths: number[] = [1];
   while (values.length) {

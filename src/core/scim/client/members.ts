@@ -10,8 +10,6 @@ import type { Call, ScimPort } from '../port';
 import { refusedByService } from '../refusal';
 import type { ListPage, Member, ScimResource } from '../types';
 
-export { KnownMembers, type KnownGroup } from './known-members';
-
 /** SAP returns at most this many members on a group read. */
 const SAP_MEMBER_READ_CAP = 20_000;
 
